@@ -1,0 +1,3 @@
+from authentik_lab.cli.main import run
+
+run()

@@ -1,0 +1,75 @@
+"""What every command shares: the App from the context, the error boundary, common options."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Any, Callable, TypeVar
+
+import typer
+
+from authentik_lab.app import App
+from authentik_lab.errors import AuthlabError, ExitCode
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON document on stdout.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")]
+
+
+def get_app(ctx: typer.Context) -> App:
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = App()
+    return root.obj
+
+
+def boundary(command: str) -> Callable[[F], F]:
+    """Catch AuthlabError once: render message + hint (or the JSON envelope) and exit with its code.
+
+    Unexpected exceptions become a one-line internal error; `--debug` shows the traceback instead.
+    """
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            ctx = kwargs.get("ctx") or next((a for a in args if isinstance(a, typer.Context)), None)
+            app = get_app(ctx) if ctx is not None else App()
+            if kwargs.get("json"):
+                app.json = True
+            try:
+                return fn(*args, **kwargs)
+            except AuthlabError as exc:
+                from authentik_lab.render import fail
+
+                if app.debug:
+                    raise
+                fail(app, command, exc)
+                raise typer.Exit(exc.exit_code) from None
+            except KeyboardInterrupt:
+                app.err.print("interrupted")
+                raise typer.Exit(130) from None
+            except (typer.Exit, typer.Abort):
+                raise
+            except Exception as exc:  # noqa: BLE001 - the boundary is where unexpected errors are reported
+                if app.debug:
+                    raise
+                from authentik_lab.errors import AuthlabError as _E
+                from authentik_lab.render import fail
+
+                fail(app, command, _E(f"internal error: {type(exc).__name__}: {exc}", hint="re-run with --debug for the traceback and report it"))
+                raise typer.Exit(ExitCode.FAILED) from None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def confirm(app: App, question: str, yes: bool) -> bool:
+    """Ask only a person; scripts must pass --yes explicitly."""
+    if yes:
+        return True
+    if not app.interactive:
+        from authentik_lab.errors import UsageError
+
+        raise UsageError(f"{question} needs confirmation", hint="pass --yes to confirm in a non-interactive run")
+    return typer.confirm(question, default=False)

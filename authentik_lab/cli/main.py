@@ -1,0 +1,63 @@
+"""The root `authlab` command: global options, then one small module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from authentik_lab import envnames
+from authentik_lab.app import App, default_lab_dir
+
+cli = typer.Typer(
+    name="authlab",
+    help="A working local Authentik in one command, wired for your app, and a doctor for when it is not.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@cli.callback()
+def root(
+    ctx: typer.Context,
+    lab_dir: Annotated[
+        Optional[Path],
+        typer.Option("--dir", envvar=envnames.LAB_DIR, help="The lab directory (compose file, .env, data).", show_default=".authlab"),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", envvar=envnames.DEBUG, help="Show tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print authlab's version and exit.")] = False,
+) -> None:
+    if version:
+        from authentik_lab import __version__
+
+        print(f"authlab {__version__}")
+        raise typer.Exit(0)
+    if ctx.obj is None:
+        ctx.obj = App()
+    app: App = ctx.obj
+    app.lab_dir = lab_dir or app.lab_dir or default_lab_dir()
+    app.debug = debug or app.debug
+
+
+def _register() -> None:
+    """Each module adds its commands; a missing module (work in progress) must not break the others."""
+    import importlib
+
+    for name in ("lab", "compose", "provider", "doctor", "ci"):
+        try:
+            module = importlib.import_module(f"authentik_lab.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"authentik_lab.cli.{name}":
+                raise
+            continue
+        module.register(cli)
+
+
+_register()
+
+
+def run() -> None:
+    cli()
