@@ -46,7 +46,8 @@ def _register() -> None:
     """Each module adds its commands; a missing module (work in progress) must not break the others."""
     import importlib
 
-    for name in ("lab", "compose", "provider", "doctor", "ci"):
+    # order = order in --help
+    for name in ("init", "lifecycle", "compose", "provider", "doctor", "labfile", "ci"):
         try:
             module = importlib.import_module(f"authentik_lab.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -1,0 +1,40 @@
+"""Filesystem writes that never leave a half-written file behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup: bool = False) -> Path | None:
+    """Write via a temp file in the same folder and rename over the target.
+
+    Keeps the target's permission bits unless `mode` is given. With `backup`, the previous content is
+    kept as `<name>.bak` (returned). Line endings are written exactly as given (newline='').
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    backup_path: Path | None = None
+    if backup and path.exists():
+        backup_path = path.with_name(path.name + ".bak")
+        shutil.copy2(path, backup_path)
+    if mode is None:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        data = text.encode() if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return backup_path
