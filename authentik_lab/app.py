@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # heavy imports stay off the start-up path
 
     from authentik_lab.adapters.authentik_api import AuthentikApi
     from authentik_lab.adapters.compose import ComposeRunner
+    from authentik_lab.adapters.engine import Engine
 
 
 def default_lab_dir() -> Path:
@@ -33,6 +34,7 @@ class App:
     # factories: tests replace these; production builds real clients on first use
     api_factory: Callable[..., "AuthentikApi"] | None = None
     compose_factory: Callable[..., "ComposeRunner"] | None = None
+    engine_factory: Callable[[], "Engine"] | None = None
     _out: Any = None
     _err: Any = None
 
@@ -72,6 +74,14 @@ class App:
         from authentik_lab.adapters.compose import ComposeRunner
 
         return ComposeRunner(**kw)
+
+    def engine(self) -> "Engine":
+        """Read-only Docker engine facts (container states, logs); the SDK is imported on first use."""
+        if self.engine_factory is not None:
+            return self.engine_factory()
+        from authentik_lab.adapters.engine import Engine
+
+        return Engine()
 
 
 def _console(stderr: bool) -> "Console":

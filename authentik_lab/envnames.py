@@ -17,3 +17,9 @@ GITHUB_ENV = "GITHUB_ENV"
 # read by the compose files themselves (same meaning as in the official file)
 AUTHENTIK_IMAGE = "AUTHENTIK_IMAGE"
 AUTHENTIK_TAG = "AUTHENTIK_TAG"
+CACHE_DIR = "AUTHLAB_CACHE_DIR"  # where authlab keeps looked-up object ids (default ~/.cache/authlab)
+COMPOSE_FILE = "AUTHLAB_COMPOSE_FILE"
+COMPOSE_PORT_HTTP = "COMPOSE_PORT_HTTP"  # host HTTP port of a lab (.env, or the shell, which wins as in compose)
+COMPOSE_PORT_HTTPS = "COMPOSE_PORT_HTTPS"  # host HTTPS port of a lab
+AUTHLAB_BIND = "AUTHLAB_BIND"  # host address a lab's ports are published on (default 127.0.0.1)
+GITHUB_ACTIONS = "GITHUB_ACTIONS"  # "true" on GitHub runners: `authlab ci` then masks exported secrets

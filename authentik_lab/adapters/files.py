@@ -15,6 +15,9 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
     kept as `<name>.bak` (returned). Line endings are written exactly as given (newline='').
     """
     path = Path(path)
+    if path.is_symlink():
+        # write through the link: replacing the link itself with a file would silently detach it
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     backup_path: Path | None = None
     if backup and path.exists():
@@ -31,6 +34,7 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -38,3 +42,17 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
             pass
         raise
     return backup_path
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable; not every platform lets a directory be opened, which is fine."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,7 +1,7 @@
 """Read and merge `.env`-style files without disturbing what the user wrote.
 
 A merge replaces the value of keys that exist (in place, keeping comments, blank lines, order and
-the line ending style) and appends new keys at the end. Values that need it are double-quoted.
+the line ending style) and appends new keys at the end. Values are quoted only when they need it.
 """
 
 from __future__ import annotations
@@ -13,9 +13,26 @@ _SAFE = re.compile(r"^[A-Za-z0-9_./:@%+=,~-]*$")
 
 
 def _unquote(raw: str) -> str:
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
-        inner = raw[1:-1]
-        return inner.replace('\\"', '"').replace("\\\\", "\\") if raw[0] == '"' else inner
+    """The value of `raw` as compose reads it: quoted values may be followed by a comment, unquoted ones
+    end at ` #`. Double quotes honour backslash escapes (left to right); single quotes are literal."""
+    if raw[:1] == "'":
+        end = raw.find("'", 1)
+        if end > 0:
+            return raw[1:end]
+    elif raw[:1] == '"':
+        out, i = [], 1
+        while i < len(raw):
+            ch = raw[i]
+            if ch == "\\" and i + 1 < len(raw):
+                nxt = raw[i + 1]
+                out.append({"n": "\n", "t": "\t", "r": "\r"}.get(nxt, nxt))
+                i += 2
+                continue
+            if ch == '"':
+                return "".join(out)
+            out.append(ch)
+            i += 1
+        # no closing quote: fall through and treat it as an unquoted value
     # an unquoted value ends at an inline comment
     return re.split(r"\s+#", raw, maxsplit=1)[0]
 
@@ -44,9 +61,15 @@ def parse_with_lines(text: str) -> dict[str, tuple[int, str]]:
 
 
 def quote(value: str) -> str:
+    """Quote only when needed. A `$` or backslash goes in single quotes, which compose reads literally
+    (in double quotes it would interpolate `$VAR`); a value holding a single quote falls back to escaped
+    double quotes."""
     if _SAFE.match(value):
         return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "'" not in value and "\n" not in value and ("$" in value or "\\" in value):
+        return "'" + value + "'"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$")
+    return '"' + escaped + '"'
 
 
 def merge(text: str, updates: dict[str, str]) -> str:
@@ -58,12 +81,12 @@ def merge(text: str, updates: dict[str, str]) -> str:
         if line.lstrip().startswith("#"):
             continue
         m = _LINE.match(line)
-        if m and m.group("key") in pending:
+        if m and m.group("key") in updates:
+            # every occurrence: the last one wins when read, so rewriting only the first would change nothing
             key = m.group("key")
-            lines[i] = f"{m.group('lead')}{key}={quote(pending.pop(key))}"
+            lines[i] = f"{m.group('lead')}{key}={quote(updates[key])}"
+            pending.pop(key, None)
     if pending:
-        if lines and lines[-1].strip():
-            pass
         lines.extend(f"{key}={quote(value)}" for key, value in pending.items())
     return newline.join(lines) + newline if lines else ""
 

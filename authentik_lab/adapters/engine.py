@@ -1,0 +1,113 @@
+"""Read-only facts from the Docker engine (docker SDK): is it reachable, how are a project's containers, recent logs.
+
+Containers are found by the labels compose puts on them (`com.docker.compose.project` / `.service`), which
+v1 and v2 both set, so this works whichever compose binary started them. `docker` is imported lazily:
+the SDK pulls in requests/urllib3 and would slow down `authlab --help`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from authentik_lab.adapters.compose import DOCKER_HINT
+from authentik_lab.core.readiness import ContainerState
+from authentik_lab.errors import EngineError
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+
+class Engine:
+    def __init__(self, client_factory: Callable[[], Any] | None = None) -> None:
+        self._factory = client_factory
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            with _mapped("connect to"):
+                if self._factory is not None:
+                    self._client = self._factory()
+                else:
+                    import docker
+
+                    self._client = docker.from_env(timeout=15)
+        return self._client
+
+    def reachable(self) -> bool:
+        try:
+            with _mapped("ping"):
+                return bool(self.client.ping())
+        except EngineError:
+            return False
+
+    def require(self) -> None:
+        with _mapped("ping"):
+            self.client.ping()
+
+    def containers(self, project: str) -> list[ContainerState]:
+        with _mapped("list the containers of"):
+            found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+        return sorted((state_of(c.attrs) for c in found), key=lambda s: (s.service, s.name))
+
+    def logs(self, project: str, service: str, tail: int = 60) -> list[str]:
+        """The last lines (stdout and stderr) of the service's newest container; [] when it has none."""
+        with _mapped("read the logs of"):
+            found = self.client.containers.list(
+                all=True, filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}={service}"]}
+            )
+            if not found:
+                return []
+            newest = max(found, key=lambda c: c.attrs.get("Created", ""))
+            raw = newest.logs(stdout=True, stderr=True, tail=tail)
+        return raw.decode("utf-8", "replace").splitlines()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def state_of(attrs: dict) -> ContainerState:
+    """A container's inspect document (as the SDK gives it) -> the few facts readiness needs."""
+    st = attrs.get("State") or {}
+    if isinstance(st, str):  # the sparse list form has only the status word
+        st = {"Status": st}
+    labels = (attrs.get("Config") or {}).get("Labels") or attrs.get("Labels") or {}
+    health = (st.get("Health") or {}).get("Status") or None
+    status = st.get("Status") or ""
+    return ContainerState(
+        service=labels.get(SERVICE_LABEL, ""),
+        name=(attrs.get("Name") or "").lstrip("/"),
+        state=status,
+        health=health,
+        exit_code=st.get("ExitCode") if status in ("exited", "dead") else None,
+        restart_count=int(attrs.get("RestartCount") or 0),
+    )
+
+
+class _mapped:
+    """DockerException (and the requests errors under it) -> EngineError with a hint about starting Docker."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or isinstance(exc, EngineError):
+            return False
+        try:
+            from docker.errors import DockerException
+        except ImportError:  # pragma: no cover - docker is a dependency
+            DockerException = ()  # type: ignore[assignment]  # noqa: N806
+        import requests
+
+        if isinstance(exc, (DockerException, requests.exceptions.RequestException, ConnectionError)):
+            raise EngineError(f"cannot {self.what} the Docker engine: {_short(exc)}", hint=DOCKER_HINT) from exc
+        return False
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]

@@ -1,0 +1,120 @@
+"""`authlab ci`, `authlab token`, `authlab login-test`: Authentik in pipelines and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from authentik_lab import envnames
+from authentik_lab.cli.common import JsonOpt, boundary, get_app
+from authentik_lab.cli.labfile import FileOpt, TokenOpt, UrlOpt
+
+if TYPE_CHECKING:
+    from authentik_lab.app import App
+    from authentik_lab.services.browser_login import Step
+    from authentik_lab.services.login_test import LoginTestResult
+
+MARKS = {"passed": "✓", "failed": "✗", "skipped": "-"}
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command("ci")(ci_cmd)
+    cli.command("token")(token_cmd)
+    cli.command("login-test")(login_test_cmd)
+
+
+@boundary("ci")
+def ci_cmd(
+    ctx: typer.Context,
+    file: FileOpt = None,
+    env_out: Annotated[Optional[Path], typer.Option("--env-out", help="Also write KEY=value lines here (default when $GITHUB_ENV is unset: <lab dir>/ci.env).")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, help="Seconds to wait for Authentik to become ready (a first boot migrates the database).")] = 600.0,
+    mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Print ::add-mask:: lines for the exported secrets (default: on under GitHub Actions).", show_default=False)] = None,
+) -> None:
+    """Up (waiting for real readiness), apply authlab.yaml, export KEY=value for the next steps. JSON summary on stdout."""
+    from authentik_lab.render import emit
+    from authentik_lab.services.ci import ci
+
+    app = get_app(ctx)
+    app.json = True  # a pipeline command: the summary on stdout is always the JSON envelope
+    result = ci(app, file, env_out=env_out, timeout=timeout, mask=mask, on_event=lambda e: _progress(app, e))
+    for line in result.masks:  # workflow commands are read from stdout, before the summary
+        print(line)
+    emit(app, "ci", result, lambda r: None)
+
+
+def _progress(app: "App", event: object) -> None:
+    """One stderr line per finished readiness stage: CI logs show where the time went."""
+    if getattr(event, "state", "") != "done":
+        return
+    stage = getattr(getattr(event, "stage", None), "value", "?")
+    app.err.print(f"ready: {stage} after {getattr(event, 'elapsed', 0.0):.1f}s {getattr(event, 'detail', '')}".rstrip(), markup=False, highlight=False, soft_wrap=True)
+
+
+@boundary("token")
+def token_cmd(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option("--user", "-u", help="A test user or service account (from authlab.yaml).")],
+    provider: Annotated[Optional[str], typer.Option("--provider", "-p", help="The client that issues the token (default: the lab file's only provider).")] = None,
+    file: FileOpt = None,
+    password_env: Annotated[Optional[str], typer.Option("--password-env", help="Read the user's password from this environment variable.")] = None,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Print an access token for a test user or service account, verifiable through the provider's JWKS."""
+    from authentik_lab.render import emit
+    from authentik_lab.services.token import get_token
+
+    app = get_app(ctx)
+    result = get_token(app, user, provider=provider, file=file, password_env=password_env, url=url, token=token)
+    if result.warning:
+        app.err.print(f"warning: {result.warning}", markup=False)
+    emit(app, "token", result, lambda r: print(r.access_token))
+
+
+@boundary("login-test")
+def login_test_cmd(
+    ctx: typer.Context,
+    provider: Annotated[str, typer.Option("--provider", "-p", help="The provider to log in with.")],
+    user: Annotated[Optional[str], typer.Option("--user", "-u", help="Test user (default: the lab file's first user, else the lab's admin).")] = None,
+    password_env: Annotated[Optional[str], typer.Option("--password-env", help="Read the user's password from this environment variable.")] = None,
+    redirect_uri: Annotated[Optional[str], typer.Option("--redirect-uri", help="The redirect URI your app sends (default: the provider's first strict one).")] = None,
+    refresh: Annotated[Optional[bool], typer.Option("--refresh/--no-refresh", help="Require the refresh grant (default: when offline_access is configured).", show_default=False)] = None,
+    file: FileOpt = None,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Log in like a browser (authorization code + PKCE, headless) and check the tokens; each step is reported."""
+    from authentik_lab.errors import ExitCode
+    from authentik_lab.render import emit
+    from authentik_lab.services.login_test import login_test
+
+    app = get_app(ctx)
+    on_step = None if app.json else (lambda step: _step_line(app, step))
+    result = login_test(app, provider, user=user, password_env=password_env, redirect_uri=redirect_uri, file=file,
+                        refresh=refresh, url=url, token=token, on_step=on_step)
+    emit(app, "login-test", result, lambda r: _login_summary(app, r), ok=result.ok)
+    if not result.ok:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+def _step_line(app: "App", step: "Step") -> None:
+    out = app.out if step.status != "failed" else app.err
+    out.print(f"{MARKS[step.status]} {step.name}: {step.detail}", markup=False, highlight=False, soft_wrap=True)
+    if step.cause:
+        out.print(f"  cause: {step.cause}", markup=False, highlight=False, soft_wrap=True)
+    if step.hint:
+        out.print(f"  hint: {step.hint}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _login_summary(app: "App", result: "LoginTestResult") -> None:
+    failed = result.failed
+    if failed is None:
+        app.out.print(f"login-test passed: {result.user} logged in with provider {result.provider} ({result.issuer})", markup=False, highlight=False, soft_wrap=True)
+    else:
+        app.err.print(f"login-test failed at step {failed.name!r} (provider {result.provider}, user {result.user})", markup=False, highlight=False, soft_wrap=True)
+

@@ -1,0 +1,80 @@
+"""`authlab compose patch FILE`: make a copy of the official compose file safe without rewriting it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from authentik_lab.cli.common import JsonOpt, boundary, get_app
+
+compose_app = typer.Typer(name="compose", help="Fix a compose file of your own (the official one, copied).", no_args_is_help=True)
+
+
+def summarise(changes) -> str:  # noqa: ANN001 - a sequence of core.compose_patch.Change
+    """One phrase per kind of change and service, in file order: what a reviewer needs, not the diff again."""
+    groups: dict[tuple[str, str], list] = {}
+    for c in changes:
+        groups.setdefault((c.kind, c.service), []).append(c)
+    phrases = []
+    for (kind, service), items in groups.items():
+        if kind == "user":
+            phrases.append(f"removed `{items[0].before}` from {service}")
+        elif kind == "docker_socket":
+            phrases.append(f"removed the docker socket mount from {service}")
+        else:
+            n = len(items)
+            phrases.append(f"bound {n} published port{'s' if n > 1 else ''} of {service} to 127.0.0.1")
+    return "; ".join(phrases)
+
+
+@compose_app.command("patch")
+@boundary("compose patch")
+def patch(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The compose file to patch, e.g. docker-compose.yml.", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the diff, change nothing.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when a patch is needed (for pre-commit and CI).")] = False,
+    keep_docker_socket: Annotated[bool, typer.Option("--keep-docker-socket", help="Keep the /var/run/docker.sock mount (outpost auto-deploy).")] = False,
+    bind_localhost: Annotated[bool, typer.Option("--bind-localhost", help="Publish ports on 127.0.0.1 only.")] = False,
+    no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep the previous file as FILE.bak.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Drop `user: root` and the docker socket from Authentik's services; every other byte stays."""
+    from authentik_lab.core.compose_patch import PatchOptions
+    from authentik_lab.render import emit
+    from authentik_lab.services.compose_patch import patch_compose_file
+
+    app = get_app(ctx)
+    options = PatchOptions(keep_docker_socket=keep_docker_socket, bind_localhost=bind_localhost)
+    result = patch_compose_file(file, options, write=not (dry_run or check), backup=not no_backup)
+    needs = check and result.status != "already_patched"
+    emit(app, "compose patch", result, lambda r: _human(app, r, check), ok=not needs)
+    if needs:
+        raise typer.Exit(1)
+
+
+def _human(app, result, check: bool) -> None:  # noqa: ANN001 - App and PatchFileResult, imported lazily
+    from rich.text import Text
+
+    for note in result.notes:
+        app.err.print(Text(f"note: {note}"))
+    if result.status == "already_patched":
+        app.out.print(Text(f"{result.file}: already patched, nothing to change"))
+        return
+    for line in result.diff.splitlines():
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
+        app.out.print(Text(line, style=style or ""))
+    summary = summarise(result.changes)
+    if result.status == "patched":
+        tail = f" (previous version: {result.backup})" if result.backup else ""
+        app.out.print(Text(f"patched {result.file}: {summary}{tail}"))
+    elif check:
+        app.out.print(Text(f"{result.file} needs patching: {summary}; run `authlab compose patch {result.file}`"))
+    else:
+        app.out.print(Text(f"dry run, {result.file} unchanged; would have: {summary}"))
+
+
+def register(cli: typer.Typer) -> None:
+    cli.add_typer(compose_app, name="compose")

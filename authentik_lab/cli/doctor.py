@@ -1,0 +1,93 @@
+"""`authlab doctor`: name the Authentik pitfall, show the evidence and the fix; `--fix` applies the safe ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, List, Optional
+
+import typer
+
+from authentik_lab import envnames
+from authentik_lab.cli.common import JsonOpt, YesOpt, boundary, confirm, get_app
+
+MARKS = {"ok": "[green][✓][/]", "warn": "[yellow][!][/]", "fail": "[red][✗][/]", "skip": "[dim][-][/]", "error": "[magenta][?][/]"}
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command("doctor")(doctor)
+
+
+@boundary("doctor")
+def doctor(
+    ctx: typer.Context,
+    ids: Annotated[Optional[List[str]], typer.Argument(metavar="[ID]...", help="Checks to run: ids or groups (engine, compose, env, runtime, http, provider, app).", show_default=False)] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the check ids and titles, run nothing.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the details of passing checks too.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe automatic fixes (shown first; asks unless --yes).")] = False,
+    yes: YesOpt = False,
+    url: Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, help="Authentik base URL (default: the lab's).")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, help="API token (default: the lab's bootstrap token).")] = None,
+    compose: Annotated[Optional[Path], typer.Option("--compose", help="Check this compose file (and the .env beside it) instead of the lab's.")] = None,
+    app_env: Annotated[Optional[List[Path]], typer.Option("--app-env", help="An app env file to check (repeatable; default: .env, .env.local, .env.development here).")] = None,
+    provider: Annotated[Optional[str], typer.Option("--provider", help="Check only this OAuth2 provider (by name).")] = None,
+    preset: Annotated[Optional[str], typer.Option("--preset", help="The app's framework preset (sets the expected issuer form).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Find known Authentik lab pitfalls, explain them, and fix the safe ones on request."""
+    from authentik_lab.render import emit
+    from authentik_lab.services import doctor as svc
+    from authentik_lab.services.doctor_facts import DoctorOptions
+
+    app = get_app(ctx)
+    if list_:
+        checks = svc.choose(ids or [])
+        emit(app, "doctor", {"checks": [{"id": c.id, "title": c.title, "group": c.group} for c in checks]},
+             lambda d: [app.out.print(f"{c['id']:<26} {c['title']}", markup=False) for c in d["checks"]])
+        return
+    opts = DoctorOptions(url=url, token=token, compose=compose, app_env=tuple(app_env or ()), provider=provider, preset=preset)
+    report, facts = svc.run_doctor(app, opts, ids or [])
+    if fix:
+        planned = svc.plan_fixes(facts, report)
+        if planned:
+            if not app.json:
+                _show_plan(app, planned)
+            if confirm(app, f"Apply {len(planned)} fix(es)?", yes):
+                report = svc.apply_fixes(facts, report, planned)
+    emit(app, "doctor", report, lambda r: _human(app, r, verbose), ok=report.tally.ok)
+    if not report.tally.ok:
+        raise typer.Exit(1)
+
+
+def _show_plan(app: Any, planned: list) -> None:
+    from rich.markup import escape
+
+    app.out.print("Planned fixes:")
+    for p in planned:
+        app.out.print(f"  • {escape(p.description)}")
+        for line in p.changes:
+            app.out.print(f"      {escape(line)}")
+
+
+def _human(app: Any, report: Any, verbose: bool) -> None:
+    from rich.markup import escape
+
+    out = app.out
+    for f in report.fixes:
+        out.print(("[green]fixed:[/] " if f.ok else "[red]fix failed:[/] ") + escape(f.description) + (f" ({escape(f.error)})" if f.error else ""))
+    for r in report.results:
+        out.print(f"{MARKS[r.status]} {escape(r.title)}: {escape(r.summary)}" + (f" [dim]({r.id})[/]" if r.status != "ok" or verbose else ""))
+        if r.status in ("ok", "skip") and not verbose:
+            continue
+        for line in r.evidence:
+            out.print(f"    [dim]•[/] {escape(line)}")
+        for m in r.messages:
+            if r.status == "ok" and m.level == "info" and not verbose:
+                continue
+            if m.text != r.summary:
+                out.print(f"    {'✗' if m.level == 'fail' else '!' if m.level == 'warn' else 'i'} {escape(m.text)}")
+            if m.fix:
+                out.print(f"      fix: {escape(m.fix)}")
+        if r.fixable is not None and r.status in ("warn", "fail"):
+            out.print("      [dim](authlab doctor --fix can do this)[/]")
+    out.print("")
+    out.print(report.tally.text())

@@ -1,0 +1,71 @@
+"""`authlab apply`: make a running Authentik match `authlab.yaml`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from authentik_lab import envnames
+from authentik_lab.cli.common import JsonOpt, boundary, get_app
+
+if TYPE_CHECKING:
+    from authentik_lab.app import App
+    from authentik_lab.services.apply import ApplyResult
+
+FileOpt = Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, help="The lab file.", show_default="authlab.yaml")]
+UrlOpt = Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, help="Authentik base URL (default: the lab's).")]
+TokenOpt = Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, help="API token (default: the lab's bootstrap token).", show_default=False)]
+
+SYMBOLS = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "conflict": "!"}
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command("apply")(apply_cmd)
+
+
+@boundary("apply")
+def apply_cmd(
+    ctx: typer.Context,
+    file: FileOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (create/update/unchanged/delete); change nothing.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Delete objects authlab manages that the file no longer names.")] = False,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Reconcile Authentik to authlab.yaml: providers, groups, test users, service accounts."""
+    from authentik_lab.render import emit
+    from authentik_lab.services.apply import apply
+
+    app = get_app(ctx)
+    result = apply(app, file, url=url, token=token, dry_run=dry_run, prune=prune)
+    emit(app, "apply", result, lambda r: render_apply(app, r))
+
+
+def render_apply(app: "App", result: "ApplyResult") -> None:
+    from rich.markup import escape
+
+    for note in result.notes:
+        app.err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    head = "plan (dry run, nothing changed)" if result.dry_run else "applied"
+    app.out.print(f"{head}: {escape(result.file)} -> {escape(result.url)}")
+    for item in result.plan.items:
+        symbol = SYMBOLS[item.action.value]
+        app.out.print(f"  {symbol} {item.kind.replace('_', ' ')} {escape(item.key)}: {item.action.value}")
+        for change in item.changes:
+            app.out.print(f"      {escape(change.field)}: {escape(_short(change.old))} -> {escape(_short(change.new))}")
+    counts = result.plan.counts()
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("create", "update", "unchanged", "delete") if counts[k]) or "nothing to do"
+    tail = "" if result.dry_run else f" ({result.writes} write{'s' if result.writes != 1 else ''})"
+    app.out.print(f"{summary}{tail}")
+    for line in result.plan.not_in_file:
+        app.err.print(f"[yellow]not in the file:[/] {escape(line)} (kept; `authlab apply --prune` deletes it)", soft_wrap=True)
+    if result.passwords_file:
+        app.err.print(f"generated passwords are kept in {escape(result.passwords_file)} (mode 0600)", soft_wrap=True)
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."

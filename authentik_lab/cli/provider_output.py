@@ -1,0 +1,135 @@
+"""Human output for `authlab provider ...`: data on stdout, notes on stderr (JSON goes through render.emit)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from authentik_lab.app import App
+    from authentik_lab.services.provider_facts import ProviderView
+    from authentik_lab.services.provider_queries import DeleteResult, ListResult, ShowResult
+    from authentik_lab.services.providers import CreateResult
+
+
+def _esc(text: Any) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    if isinstance(value, dict) and "url" in value:
+        return f"{value['url']} ({value.get('matching_mode', 'strict')})"
+    if isinstance(value, str) and "\n" in value:
+        return " | ".join(value.splitlines())
+    return "(none)" if value in (None, "") else str(value)
+
+
+def provider_details(app: "App", view: "ProviderView", show_secret: bool) -> None:
+    out = app.out
+    rows: list[tuple[str, str]] = [
+        ("client id", view.client_id),
+        ("client secret", view.client_secret + ("" if show_secret or not view.client_secret else "   (--show-secret prints it)")),
+        ("client type", view.client_type),
+        ("redirect URIs", "\n".join(f"{r['url']} ({r['matching_mode']})" for r in view.redirect_uris) or "(none)"),
+        ("scope mappings", " ".join(view.scopes) or "(none)"),
+        ("signing", view.signing_alg + ("" if view.signing_alg != "HS256" else "   (no signing key: JWKS is empty)")),
+        ("issuer", f"{view.issuer or '(none: no application)'}   (exactly as Authentik emits it)"),
+    ]
+    if view.preset and view.issuer_for_preset:
+        rows.append((f"issuer for {view.preset}", f"{view.issuer_for_preset}   ({view.issuer_form})"))
+    ep = view.endpoints
+    rows += [
+        ("discovery", ep.discovery),
+        ("authorize", ep.authorize),
+        ("token", ep.token),
+        ("userinfo", ep.userinfo),
+        ("end session", ep.end_session),
+        ("jwks", ep.jwks),
+    ]
+    if view.app_scopes:
+        rows.append(("app should request", " ".join(view.app_scopes)))
+    width = max(len(k) for k, _ in rows) + 2
+    for key, value in rows:
+        lines = str(value or "(none)").splitlines() or [""]
+        out.print(f"  {key.ljust(width)}{_esc(lines[0])}")
+        for more in lines[1:]:
+            out.print(f"  {' ' * width}{_esc(more)}")
+    for item in view.verified:
+        out.print(f"  [green]✓[/] {_esc(item)}")
+    for item in view.problems:
+        out.print(f"  [red]✗[/] {_esc(item)}")
+
+
+def _notes(app: "App", notes: tuple[str, ...]) -> None:
+    for note in notes:
+        app.err.print(f"[yellow]note:[/] {_esc(note)}")
+
+
+def _phrase(action: str, kind: str, key: str, dry_run: bool) -> str:
+    if action == "unchanged":
+        return f"{kind} {key!r} unchanged"
+    return f"{'would ' + action if dry_run else action + 'd'} {kind} {key!r}"
+
+
+def create_human(app: "App", result: "CreateResult", show_secret: bool) -> None:
+    _notes(app, result.notes)
+    out = app.out
+    where = f"on {result.url} (Authentik {result.server_version})"
+    if result.action == "unchanged":
+        prefix = "dry run: would leave unchanged" if result.dry_run else "unchanged:"
+        out.print(_esc(f"{prefix} provider {result.name!r} and application {result.slug!r} {where}"))
+    else:
+        phrase = ", ".join(_phrase(a, kind, key, result.dry_run) for a, kind, key in (
+            (result.provider_action, "provider", result.name), (result.application_action, "application", result.slug)))
+        out.print(_esc(f"{'dry run: ' if result.dry_run else ''}{phrase} {where}"))
+    for change in result.changes:
+        out.print(_esc(f"  ~ {change.object}.{change.field}: {_short(change.old)} -> {_short(change.new)}"))
+    if result.provider is not None:
+        provider_details(app, result.provider, show_secret)
+    if result.env is not None:
+        env = result.env
+        parts = [f"added {', '.join(env.added)}" if env.added else "", f"updated {', '.join(env.changed)}" if env.changed else "",
+                 f"kept {', '.join(env.unchanged)}" if env.unchanged else ""]
+        out.print(_esc(f"env file {env.path} (mode 0600): " + "; ".join(p for p in parts if p)))
+    if result.dry_run:
+        out.print("nothing was changed (dry run)")
+
+
+def list_human(app: "App", result: "ListResult") -> None:
+    out = app.out
+    if not result.providers:
+        out.print(_esc(f"no OAuth2 providers on {result.url} (Authentik {result.server_version})"))
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("provider", "application", "redirect URIs", "offline_access", "signing"):
+        table.add_column(column, overflow="fold")
+    for row in result.providers:
+        table.add_row(
+            _esc(row.name),
+            _esc(row.application or "(none)"),
+            _esc("\n".join(row.redirect_uris) or "(none)"),
+            "yes" if row.offline_access else "no",
+            _esc(row.signing_alg),
+        )
+    out.print(table)
+
+
+def show_human(app: "App", result: "ShowResult", show_secret: bool) -> None:
+    view = result.provider
+    app.out.print(_esc(f"provider {view.name!r} (pk {view.provider_pk}), application {view.slug or '(none)'!s} on {result.url} (Authentik {result.server_version})"))
+    provider_details(app, view, show_secret)
+
+
+def delete_human(app: "App", result: "DeleteResult") -> None:
+    if result.action == "absent":
+        app.out.print(_esc(f"nothing to delete: no provider named {result.name!r}"))
+    elif result.action == "cancelled":
+        app.out.print("cancelled; nothing was deleted")
+    else:
+        what = f"application {result.application!r} and provider {result.name!r}" if result.application else f"provider {result.name!r}"
+        app.out.print(_esc(f"deleted {what}"))

@@ -1,0 +1,137 @@
+"""The values a pipeline's app and tests need after `authlab ci`, as `KEY=value` lines.
+
+Two targets with different rules: `$GITHUB_ENV` takes values literally (quotes would become part of the value)
+and needs the heredoc form `KEY<<DELIM ... DELIM` for anything multi-line; a `.env` file takes dotenv quoting.
+Names are `AUTHLAB_<PROVIDER>_*`, `AUTHLAB_USER_<USERNAME>_*` and `AUTHLAB_SA_<NAME>_*` (upper-cased, every
+other character becomes `_`) plus `AUTHENTIK_URL`, so several providers and users never collide silently.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from authentik_lab.core import dotenv
+from authentik_lab.core.urls import IssuerForm, issuer_in_form
+
+SECRET_SUFFIXES = ("_CLIENT_SECRET", "_PASSWORD", "_TOKEN")
+
+
+@dataclass(frozen=True)
+class ProviderExport:
+    name: str
+    client_id: str
+    client_secret: str  # "" for public clients
+    issuer: str  # exactly as Authentik emits it (trailing slash)
+    authorize: str
+    token: str
+    userinfo: str
+    end_session: str
+    jwks: str
+    redirect_uri: str = ""
+
+
+@dataclass(frozen=True)
+class UserExport:
+    username: str
+    password: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceAccountExport:
+    username: str
+    token: str  # the app-password token for the client_credentials grant
+
+
+class ExportNameClash(ValueError):
+    pass
+
+
+def env_key(name: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+def export_values(
+    base_url: str,
+    providers: Iterable[ProviderExport] = (),
+    users: Iterable[UserExport] = (),
+    service_accounts: Iterable[ServiceAccountExport] = (),
+) -> dict[str, str]:
+    values: dict[str, str] = {"AUTHENTIK_URL": base_url.rstrip("/")}
+    owners: dict[str, str] = {}
+
+    def put(owner: str, key: str, value: str) -> None:
+        if key in values and owners.get(key) != owner:
+            raise ExportNameClash(f"{owner} and {owners.get(key, 'AUTHENTIK_URL')} both export {key}; rename one of them")
+        owners[key] = owner
+        values[key] = value
+
+    for p in providers:
+        prefix = f"AUTHLAB_{env_key(p.name)}_"
+        owner = f"provider {p.name!r}"
+        for suffix, value in (
+            ("CLIENT_ID", p.client_id),
+            ("CLIENT_SECRET", p.client_secret),
+            # both issuer forms: strict `iss` checks (jose, oauth4webapi, Auth.js v5) need the slash,
+            # NextAuth v4 appends "/.well-known/..." itself and needs it without
+            ("ISSUER", issuer_in_form(p.issuer, IssuerForm.WITH_SLASH)),
+            ("ISSUER_NO_SLASH", issuer_in_form(p.issuer, IssuerForm.WITHOUT_SLASH)),
+            ("DISCOVERY_URL", issuer_in_form(p.issuer, IssuerForm.DISCOVERY)),
+            ("AUTHORIZE_URL", p.authorize),
+            ("TOKEN_URL", p.token),
+            ("USERINFO_URL", p.userinfo),
+            ("END_SESSION_URL", p.end_session),
+            ("JWKS_URL", p.jwks),
+            ("REDIRECT_URI", p.redirect_uri),
+        ):
+            put(owner, prefix + suffix, value)
+    for u in users:
+        prefix = f"AUTHLAB_USER_{env_key(u.username)}_"
+        put(f"user {u.username!r}", prefix + "USERNAME", u.username)
+        put(f"user {u.username!r}", prefix + "PASSWORD", u.password)
+        put(f"user {u.username!r}", prefix + "EMAIL", u.email)
+    for s in service_accounts:
+        prefix = f"AUTHLAB_SA_{env_key(s.username)}_"
+        put(f"service account {s.username!r}", prefix + "USERNAME", s.username)
+        put(f"service account {s.username!r}", prefix + "TOKEN", s.token)
+    return values
+
+
+def is_secret(key: str) -> bool:
+    return key.endswith(SECRET_SUFFIXES)
+
+
+def render_github_env(values: dict[str, str], delimiter: Callable[[], str] | None = None) -> str:
+    """Lines for `$GITHUB_ENV` (appended by the caller). Multi-line values use a random heredoc delimiter
+    that does not occur in the value, as GitHub requires."""
+    make = delimiter or (lambda: f"ghadelimiter_{secrets.token_hex(8)}")
+    lines: list[str] = []
+    for key, value in values.items():
+        if "\n" in value or "\r" in value:
+            delim = make()
+            while delim in value:
+                delim = make()
+            lines.extend([f"{key}<<{delim}", value, delim])
+        else:
+            lines.append(f"{key}={value}")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def render_env_file(values: dict[str, str], header: str | None = None) -> str:
+    return dotenv.render(values, header=header)
+
+
+def github_masks(values: dict[str, str]) -> list[str]:
+    """`::add-mask::` commands so later steps' logs show *** instead of the secrets (one line each)."""
+    out: list[str] = []
+    for key, value in values.items():
+        if is_secret(key) and value:
+            out.extend(f"::add-mask::{line}" for line in value.splitlines() if line.strip())
+    return out
+
+
+def redacted(values: dict[str, str]) -> dict[str, str]:
+    return {k: ("***" if is_secret(k) and v else v) for k, v in values.items()}

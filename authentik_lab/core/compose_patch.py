@@ -1,0 +1,331 @@
+"""Patch a user's copy of the official compose file as text edits, so every other byte stays.
+
+A YAML parse (PyYAML's node graph, which records where each node starts and ends) finds what to change;
+the change itself is a splice of the original text. Dumping the parsed YAML instead would lose comments,
+quoting, key order, anchors and CRLF line endings.
+
+What is patched, and why:
+  * `user: root` (or 0, "0", 0:0, root:root) on Authentik's services: as root, the worker chowns its mounted
+    folders at start, which fails on rootless Docker, Podman, NFS and root_squash and crash-loops it;
+  * the /var/run/docker.sock mount on Authentik's services: only root can use it, and it grants root on the
+    host to whatever holds it; a lab does not auto-deploy outposts (opt out: keep_docker_socket);
+  * optionally (bind_localhost), published ports without a host address get 127.0.0.1.
+Comments are kept, including the official one about `user: root` above the removed line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from authentik_lab.core.compose_yaml import (
+    ComposeSyntaxError,  # noqa: F401 - re-exported: callers catch it from here
+    NotACompose,  # noqa: F401
+    find,
+    get,
+    is_authentik,
+    mapping_chain,
+    parse,
+    scalar,
+    services,
+)
+
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+ROOT_USERS = frozenset({"root", "0", "0:0", "root:root", "root:0", "0:root"})
+LOCALHOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class PatchOptions:
+    keep_docker_socket: bool = False
+    bind_localhost: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "user" | "docker_socket" | "port"
+    service: str
+    line: int  # 1-based line in the original text
+    before: str
+    after: str  # "" when the line was removed
+
+
+@dataclass(frozen=True)
+class PatchResult:
+    text: str
+    changes: tuple[Change, ...] = ()
+    notes: tuple[str, ...] = ()  # things seen but deliberately left alone
+    services: tuple[str, ...] = field(default=())  # the services recognised as Authentik's
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+@dataclass
+class _Edit:
+    start: int
+    end: int
+    text: str
+
+
+def patch_compose_text(text: str, options: PatchOptions = PatchOptions()) -> PatchResult:
+    """Return the patched text and what changed. Raises ComposeSyntaxError or NotACompose."""
+    root = parse(text)
+    found_services = services(root)
+    editor = _Editor(text)
+    notes: list[str] = []
+    authentik: list[str] = []
+    users_of: dict[int, list[tuple[str, bool]]] = {}  # mapping node id -> [(service, is authentik)]
+    for name, mapping in found_services:
+        is_ak = is_authentik(mapping)
+        for owner in mapping_chain(mapping):
+            users_of.setdefault(id(owner), []).append((name, is_ak))
+        if is_ak:
+            authentik.append(name)
+
+    seen: set[int] = set()
+    for name, mapping in found_services:
+        if name in authentik:
+            _drop_root_user(editor, name, mapping, users_of, seen, notes)
+            if not options.keep_docker_socket:
+                _drop_socket(editor, name, mapping, seen)
+        if options.bind_localhost:
+            _bind_ports(editor, name, mapping, seen, notes)
+    patched = editor.apply()
+    if editor.changes:
+        parse(patched)  # a patch that breaks the YAML is a bug here; never hand it out
+    return PatchResult(patched, tuple(editor.changes), tuple(notes), tuple(authentik))
+
+
+# -- edits ---------------------------------------------------------------------------------------
+
+
+class _Editor:
+    """Collects non-overlapping splices of the original text and applies them back to front."""
+
+    def __init__(self, text: str) -> None:
+        self.source = text
+        self.edits: list[_Edit] = []
+        self.flow: dict[tuple[tuple[int, int], ...], set[int]] = {}  # flow collection -> removed entries
+        self.changes: list[Change] = []
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+
+    def line_of(self, index: int) -> int:
+        return self.source.count("\n", 0, index) + 1
+
+    def line_bounds(self, index: int) -> tuple[int, int]:
+        """[start of the line holding index, just past its line ending)."""
+        start = self.source.rfind("\n", 0, index) + 1
+        end = self.source.find("\n", index)
+        return start, (len(self.source) if end < 0 else end + 1)
+
+    def line_text(self, index: int) -> str:
+        start, end = self.line_bounds(index)
+        return self.source[start:end].rstrip("\r\n")
+
+    def add(self, start: int, end: int, text: str, change: Change) -> None:
+        self.edits.append(_Edit(start, end, text))
+        self.changes.append(change)
+
+    def remove_flow(self, spans: list[tuple[int, int]], index: int, change: Change) -> None:
+        key = tuple(spans)
+        self.flow.setdefault(key, set()).add(index)
+        self.changes.append(change)
+
+    def _flow_edits(self) -> list[_Edit]:
+        """Each run of removed entries goes with the comma after it, or before it when it ends the
+        collection, so `{a, b, c}` minus b and c is `{a}`, not `{a, }`."""
+        edits = []
+        for spans, removed in self.flow.items():
+            i = 0
+            while i < len(spans):
+                if i not in removed:
+                    i += 1
+                    continue
+                j = i
+                while j + 1 < len(spans) and j + 1 in removed:
+                    j += 1
+                if j + 1 < len(spans):
+                    edits.append(_Edit(spans[i][0], spans[j + 1][0], ""))
+                elif i > 0:
+                    edits.append(_Edit(spans[i - 1][1], spans[j][1], ""))
+                else:
+                    edits.append(_Edit(spans[i][0], spans[j][1], ""))
+                i = j + 1
+        return edits
+
+    def apply(self) -> str:
+        # a removed line and a removed flow entry can share text (a flow entry inside a removed block):
+        # overlapping deletions merge into one
+        merged: list[_Edit] = []
+        for edit in sorted(self.edits + self._flow_edits(), key=lambda e: (e.start, e.end)):
+            last = merged[-1] if merged else None
+            if last and edit.start < last.end:
+                if last.text or edit.text:  # pragma: no cover - insertions never overlap by construction
+                    raise AssertionError("overlapping compose edits")
+                last.end = max(last.end, edit.end)
+                continue
+            merged.append(_Edit(edit.start, edit.end, edit.text))
+        out = self.source
+        for edit in reversed(merged):
+            out = out[: edit.start] + edit.text + out[edit.end :]
+        self.changes.sort(key=lambda c: c.line)
+        return out
+
+    def remove_lines(self, start: int, end: int, item: bool = False) -> tuple[int, int] | None:
+        """The whole-line span from `start` to `end` if nothing but blanks and a comment share those lines
+        (and, for a sequence `item`, its own `- ` indicator)."""
+        line_start, _ = self.line_bounds(start)
+        _, line_end = self.line_bounds(max(start, end - 1))
+        before = self.source[line_start:start]
+        after = self.source[end:line_end].strip()
+        if before.strip() not in (("", "-") if item else ("",)) or (after and not after.startswith("#")):
+            return None
+        return line_start, line_end
+
+
+def _end_index(node: "Node") -> int:
+    """Where a node's own text ends. Block collections report the start of the next token, which may be
+    lines further down past comments, so use the end of their last leaf instead."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    if isinstance(node, ScalarNode) or getattr(node, "flow_style", False):
+        return node.end_mark.index
+    if isinstance(node, MappingNode) and node.value:
+        return _end_index(node.value[-1][1])
+    if isinstance(node, SequenceNode) and node.value:
+        return _end_index(node.value[-1])
+    return node.end_mark.index
+
+
+def _remove_pair(editor: _Editor, owner: "MappingNode", key: "Node", value: "Node", change: Change) -> bool:
+    if owner.flow_style:
+        return _remove_flow_item(editor, [(k, v) for k, v in owner.value], (key, value), change)
+    span = editor.remove_lines(key.start_mark.index, _end_index(value))
+    if span is None:
+        return False
+    editor.add(*span, "", change)
+    return True
+
+
+def _remove_flow_item(editor: _Editor, items: list, item: object, change: Change) -> bool:
+    """Remove one entry of a `{...}` or `[...]` collection; the separating commas are settled in apply()."""
+    spans = [(e[0].start_mark.index, _end_index(e[1])) if isinstance(e, tuple) else (e.start_mark.index, _end_index(e)) for e in items]
+    editor.remove_flow(spans, items.index(item), change)
+    return True
+
+
+def _drop_root_user(editor: _Editor, name: str, service: "MappingNode", users_of: dict, seen: set[int], notes: list[str]) -> None:
+    found = find(service, "user")
+    if found is None:
+        return
+    owner, key, value = found
+    raw = scalar(value)
+    if raw is None or raw.strip().lower() not in ROOT_USERS or id(value) in seen:
+        return
+    others = [s for s, is_ak in users_of.get(id(owner), []) if not is_ak]
+    if others:
+        notes.append(f"{name}: `user: {raw}` comes from a YAML anchor also used by {', '.join(others)}; left alone")
+        return
+    seen.add(id(value))
+    line = editor.line_of(key.start_mark.index)
+    change = Change("user", name, line, editor.line_text(key.start_mark.index).strip(), "")
+    if not _remove_pair(editor, owner, key, value, change):
+        notes.append(f"{name}: `user: {raw}` at line {line} shares its line with other content; remove it by hand")
+
+
+def _is_socket_mount(entry: "Node") -> bool:
+    from yaml.nodes import MappingNode
+
+    if isinstance(entry, MappingNode):
+        return any("docker.sock" in (scalar(v) or "") for k, v in entry.value if scalar(k) in ("source", "target"))
+    return "docker.sock" in (scalar(entry) or "")
+
+
+def _drop_socket(editor: _Editor, name: str, service: "MappingNode", seen: set[int]) -> None:
+    from yaml.nodes import SequenceNode
+
+    found = find(service, "volumes")
+    if found is None or not isinstance(found[2], SequenceNode):
+        return
+    owner, key, volumes = found
+    sockets = [e for e in volumes.value if _is_socket_mount(e) and id(e) not in seen]
+    if not sockets:
+        return
+    seen.update(id(e) for e in sockets)
+    if len(sockets) == len(volumes.value):  # an empty `volumes:` would be null, which compose rejects
+        change = Change("docker_socket", name, editor.line_of(key.start_mark.index), editor.line_text(key.start_mark.index).strip(), "")
+        _remove_pair(editor, owner, key, volumes, change)
+        return
+    for entry in sockets:
+        idx = entry.start_mark.index
+        change = Change("docker_socket", name, editor.line_of(idx), editor.line_text(idx).strip(), "")
+        if volumes.flow_style:
+            _remove_flow_item(editor, volumes.value, entry, change)
+            continue
+        span = editor.remove_lines(idx, _end_index(entry), item=True)
+        if span is not None:
+            editor.add(*span, "", change)
+
+
+def split_port(spec: str) -> list[str]:
+    """Split a short port spec at the colons that are not inside `${...}`."""
+    parts, depth, current, i = [], 0, "", 0
+    while i < len(spec):
+        ch = spec[i]
+        if spec.startswith("${", i):
+            depth += 1
+            current += "${"
+            i += 2
+            continue
+        if ch == "}" and depth:
+            depth -= 1
+        if ch == ":" and not depth:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+        i += 1
+    parts.append(current)
+    return parts
+
+
+def _bind_ports(editor: _Editor, name: str, service: "MappingNode", seen: set[int], notes: list[str]) -> None:
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    ports = get(service, "ports")
+    if not isinstance(ports, SequenceNode):
+        return
+    for entry in ports.value:
+        if id(entry) in seen:
+            continue
+        seen.add(id(entry))
+        idx = entry.start_mark.index
+        before = editor.line_text(idx).strip()
+        if isinstance(entry, ScalarNode):
+            spec = entry.value
+            if spec.startswith("[") or len(split_port(spec)) > 2 or entry.style in ("|", ">"):
+                continue  # already has a host address (or is not a short spec)
+            insert = "::" if len(split_port(spec)) == 1 else ":"
+            at = idx + (1 if entry.style in ('"', "'") else 0)
+            line_start, _ = editor.line_bounds(idx)
+            after = (editor.source[line_start:at] + LOCALHOST + insert + editor.source[at : editor.line_bounds(idx)[1]]).strip()
+            editor.add(at, at, LOCALHOST + insert, Change("port", name, editor.line_of(idx), before, after))
+        elif isinstance(entry, MappingNode):
+            if any(scalar(k) == "host_ip" for k, _ in entry.value):
+                continue
+            if entry.flow_style:
+                at = entry.end_mark.index - 1  # just before the closing brace
+                addition = f", host_ip: {LOCALHOST}"
+            else:
+                last_end = _end_index(entry)
+                _, at = editor.line_bounds(max(idx, last_end - 1))
+                indent = " " * entry.start_mark.column
+                eol = "" if editor.source[:at].endswith("\n") else editor.newline
+                addition = f"{eol}{indent}host_ip: {LOCALHOST}{editor.newline}"
+            editor.add(at, at, addition, Change("port", name, editor.line_of(idx), before, f"host_ip: {LOCALHOST}"))
+        else:
+            notes.append(f"{name}: port entry at line {editor.line_of(idx)} not understood; left alone")

@@ -1,0 +1,229 @@
+"""Doctor checks over an app's env files: is the app wired to Authentik the way its library expects?
+
+The traps (FACTS.md §9): the issuer is `<scheme>://<host>/application/o/<slug>/` WITH a trailing slash
+and is built from the request's Host. NextAuth v4's built-in provider appends `/.well-known/...` itself,
+so it wants the issuer WITHOUT the slash; Auth.js v5 and jose compare `iss` exactly, so they want it WITH.
+A server-side URL like `http://server:9000` gives a different `iss` (and an authorize URL the browser
+cannot open) than the `http://localhost:9000` the browser uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from authentik_lab.core.urls import IssuerForm
+
+from authentik_lab.core.checks import FixAction, Message, Outcome, Skip, from_messages
+
+ISSUER_PATH = re.compile(r"^/application/o/(?P<slug>[-a-zA-Z0-9_]+)(?P<slash>/?)$")
+WITH_SLASH, WITHOUT_SLASH = IssuerForm.WITH_SLASH.value, IssuerForm.WITHOUT_SLASH.value
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+@dataclass(frozen=True)
+class AppEnvFile:
+    path: str
+    lines: Mapping[str, tuple[int, str]]  # key -> (line, value), from core.dotenv.parse_with_lines
+
+    def at(self, key: str) -> str:
+        return f"{self.path}:{self.lines[key][0]}: {key}"
+
+
+@dataclass(frozen=True)
+class ProviderRef:
+    name: str
+    client_id: str
+    client_secret: str
+    slug: str | None  # assigned application
+
+
+@dataclass(frozen=True)
+class ServerView:
+    """What the server says, when doctor can ask it; None fields mean "unknown", not "absent"."""
+
+    browser_url: str | None = None  # the URL a person's browser uses (the lab URL or --url)
+    slugs: frozenset[str] | None = None
+    providers: Sequence[ProviderRef] = field(default_factory=tuple)
+    issuer_form: str | None = None  # from --preset: WITH_SLASH / WITHOUT_SLASH
+
+
+# app URL variable -> the callback path its framework uses (a preset's, when the variable names say which)
+_APP_URL_CALLBACKS = {"NEXTAUTH_URL": "nextauth", "AUTH_URL": "authjs", "GF_SERVER_ROOT_URL": "grafana"}
+
+
+def expected_callbacks(f: AppEnvFile, preset_name: str | None = None) -> tuple[str, ...]:
+    """The redirect URIs this app will send, when its env says: an explicit redirect variable, or an app URL
+    plus the framework's callback path."""
+    from authentik_lab.core.presets import PRESETS, Source
+
+    out: list[str] = []
+    redirect_vars = {v.name for p in PRESETS.values() for v in p.env if v.source is Source.REDIRECT_URI}
+    for key, (_, value) in f.lines.items():
+        if key in redirect_vars and value.strip():
+            out.append(value.strip())
+    for key, name in _APP_URL_CALLBACKS.items():
+        app_url = f.lines.get(key, (0, ""))[1].strip()
+        if app_url.startswith(("http://", "https://")):
+            preset = PRESETS[preset_name] if preset_name in PRESETS else PRESETS[name]
+            out.append(preset.callback_url(app_url))
+    return tuple(dict.fromkeys(out))
+
+
+def _need(files: Sequence[AppEnvFile]) -> None:
+    if not files:
+        raise Skip("no app env file (pass --app-env FILE, or run in the app's folder with .env / .env.local)")
+
+
+def issuer_keys(f: AppEnvFile) -> list[str]:
+    return [k for k, (_, v) in f.lines.items() if "ISSUER" in k.upper() and v.strip().startswith(("http://", "https://"))]
+
+
+def expected_form(f: AppEnvFile, key: str, preset_form: str | None) -> tuple[str | None, str]:
+    """(form, reason): which trailing-slash form this variable needs, and how we know."""
+    upper = key.upper()
+    if upper.endswith("_EXACT"):
+        return WITH_SLASH, "an exact issuer for `iss` comparison"
+    if upper.startswith("AUTH_") and "NEXTAUTH" not in upper:
+        return WITH_SLASH, "Auth.js v5 (AUTH_* variables) compares `iss` exactly"
+    if upper.startswith("AUTHENTIK_") and any(k.startswith("NEXTAUTH_") for k in f.lines):
+        return WITHOUT_SLASH, "NextAuth v4 appends /.well-known/openid-configuration itself"
+    if preset_form:
+        return preset_form, "the preset's issuer form"
+    return None, "framework unknown"
+
+
+def check_issuer_form(files: Sequence[AppEnvFile], server: ServerView) -> Outcome:
+    _need(files)
+    messages, evidence = [], []
+    updates: dict[str, dict[str, str]] = {}
+    for f in files:
+        for key in issuer_keys(f):
+            value = f.lines[key][1].strip()
+            parts = urlsplit(value)
+            evidence.append(f"{f.at(key)}={value}")
+            m = ISSUER_PATH.match(parts.path)
+            if not m:
+                messages.append(Message("fail", f"{f.at(key)}: {value} is not an application issuer ({'a double slash' if '//' in parts.path else 'path must be /application/o/<slug>/'})",
+                                        "use the issuer from `authlab provider show`: <url>/application/o/<slug>/"))
+                continue
+            slug = m.group("slug")
+            if server.slugs is not None and slug not in server.slugs:
+                known = ", ".join(sorted(server.slugs)) or "none"
+                messages.append(Message("fail", f"{f.at(key)}: no application with slug {slug!r} (known: {known}); discovery answers 404"))
+            form, why = expected_form(f, key, server.issuer_form)
+            has_slash = bool(m.group("slash"))
+            if form is None or (form == WITH_SLASH) == has_slash:
+                continue
+            fixed = value + "/" if form == WITH_SLASH else value.rstrip("/")
+            messages.append(Message("fail", f"{f.at(key)}: {'add' if form == WITH_SLASH else 'remove'} the trailing slash ({why})",
+                                    f"{key}={fixed}"))
+            updates.setdefault(f.path, {})[key] = fixed
+    if not evidence:
+        raise Skip("no *ISSUER* variable in the app env files")
+    fix = None
+    if updates:
+        changes = tuple(f"{path}: {k}={v}" for path, kv in updates.items() for k, v in kv.items())
+        fix = FixAction("app-env-issuer", ", ".join(updates), "rewrite the issuer form in the app env file(s)", changes, {"updates": updates})
+    return from_messages(messages, "issuer variables have the form the framework expects", evidence, fix)
+
+
+def _docker_name(host: str) -> bool:
+    # a bare name without dots that is not localhost is a compose service or container name
+    return "." not in host and host not in LOCAL_HOSTS and not host.startswith("[")
+
+
+def check_issuer_host(files: Sequence[AppEnvFile], server: ServerView) -> Outcome:
+    _need(files)
+    browser = urlsplit(server.browser_url) if server.browser_url else None
+    messages, evidence = [], []
+    for f in files:
+        for key in issuer_keys(f):
+            parts = urlsplit(f.lines[key][1].strip())
+            evidence.append(f"{f.at(key)}: host {parts.netloc}")
+            if browser and parts.netloc == browser.netloc and parts.scheme == browser.scheme:
+                continue
+            host = parts.hostname or ""
+            if _docker_name(host):
+                messages.append(Message("fail", f"{f.at(key)}: {parts.netloc} is a Docker-internal name: the browser cannot open the "
+                                        f"authorize URL and the `iss` differs from {browser.netloc if browser else 'the browser URL'}",
+                                        "use the browser's URL (e.g. http://localhost:9000) everywhere; give the app container "
+                                        "`extra_hosts: [\"localhost:host-gateway\"]` or publish Authentik on an address both reach"))
+            elif browser:
+                messages.append(Message("warn", f"{f.at(key)}: {parts.scheme}://{parts.netloc} differs from the browser URL "
+                                        f"{browser.scheme}://{browser.netloc}: Authentik builds `iss` from the Host, so the values differ",
+                                        f"use {browser.scheme}://{browser.netloc}"))
+    if not evidence:
+        raise Skip("no *ISSUER* variable in the app env files")
+    return from_messages(messages, "issuers use the same host as the browser", evidence)
+
+
+def _url_keys(f: AppEnvFile, needle: str) -> list[str]:
+    return [k for k, (_, v) in f.lines.items() if needle in k.upper() and v.strip().startswith(("http://", "https://"))]
+
+
+def check_jwks_url(files: Sequence[AppEnvFile]) -> Outcome:
+    _need(files)
+    pattern = re.compile(r"^/application/o/[-a-zA-Z0-9_]+/jwks/$")
+    messages, evidence = [], []
+    for f in files:
+        for key in _url_keys(f, "JWKS"):
+            value = f.lines[key][1].strip()
+            evidence.append(f"{f.at(key)}={value}")
+            path = urlsplit(value).path
+            if not pattern.match(path):
+                hint = " (Authentik has no /.well-known/jwks.json)" if "jwks.json" in path else ""
+                messages.append(Message("fail", f"{f.at(key)}: {path} is not Authentik's JWKS path{hint}",
+                                        "use <url>/application/o/<slug>/jwks/ (the discovery document's jwks_uri)"))
+    if not evidence:
+        raise Skip("no *JWKS* URL in the app env files")
+    return from_messages(messages, "JWKS URLs point at /application/o/<slug>/jwks/", evidence)
+
+
+def check_token_url(files: Sequence[AppEnvFile]) -> Outcome:
+    _need(files)
+    messages, evidence = [], []
+    for f in files:
+        for key in [k for k in _url_keys(f, "TOKEN") if "URL" in k.upper() or "ENDPOINT" in k.upper()]:
+            value = f.lines[key][1].strip()
+            evidence.append(f"{f.at(key)}={value}")
+            if urlsplit(value).path != "/application/o/token/":
+                messages.append(Message("fail", f"{f.at(key)}: {urlsplit(value).path} is not Authentik's token endpoint",
+                                        "use <url>/application/o/token/ (one endpoint for every application)"))
+    if not evidence:
+        raise Skip("no token endpoint URL in the app env files")
+    return from_messages(messages, "token URLs point at /application/o/token/", evidence)
+
+
+_ID_KEY = re.compile(r"(CLIENT_ID|AUTHENTIK_ID|OIDC_ID)$")
+_SECRET_KEY = re.compile(r"(CLIENT_SECRET|AUTHENTIK_SECRET|OIDC_SECRET)$")
+
+
+def check_client_credentials(files: Sequence[AppEnvFile], server: ServerView) -> Outcome:
+    _need(files)
+    found = [(f, k) for f in files for k in f.lines if _ID_KEY.search(k.upper())]
+    if not found:
+        raise Skip("no client id variable in the app env files")
+    if server.slugs is None:
+        raise Skip("no provider data from the server (needs --url/--token or a running lab)")
+    by_id = {p.client_id: p for p in server.providers}
+    messages, evidence = [], []
+    for f, key in found:
+        secrets = [k for k in f.lines if _SECRET_KEY.search(k.upper()) and "NEXTAUTH" not in k.upper() and k.upper() != "AUTH_SECRET"]
+        client_id = f.lines[key][1].strip()
+        provider = by_id.get(client_id)
+        if provider is None:
+            messages.append(Message("fail", f"{f.at(key)}: no provider has client id {client_id!r}",
+                                    "copy client_id from `authlab provider show NAME`"))
+            continue
+        evidence.append(f"{f.at(key)}: provider {provider.name}")
+        for skey in secrets:
+            if f.lines[skey][1].strip() != provider.client_secret:
+                # never print either secret: the line is enough to find it
+                messages.append(Message("fail", f"{f.at(skey)}: does not match the client secret of provider {provider.name}",
+                                        f"copy it with `authlab provider show {provider.name} --show-secret`"))
+            else:
+                evidence.append(f"{f.at(skey)}: matches provider {provider.name}")
+    return from_messages(messages, "client id and secret match a provider", evidence)

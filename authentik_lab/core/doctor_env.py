@@ -1,0 +1,65 @@
+"""Doctor checks over the lab's `.env` (the file compose reads next to the compose file).
+
+Values are never shown: evidence names the key and its line, not the secret.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from authentik_lab.core.checks import FAIL, WARN, FixAction, Message, Outcome, Skip, from_messages, ok, problem
+
+REQUIRED = ("PG_PASS", "AUTHENTIK_SECRET_KEY")
+BOOTSTRAP = ("AUTHENTIK_BOOTSTRAP_TOKEN", "AUTHENTIK_BOOTSTRAP_PASSWORD")
+MIN_SECRET_KEY = 50  # the official recipe makes 80 base64 chars; Django wants long, random keys
+MAX_PG_PASS = 99  # PostgreSQL rejects longer passwords (noted in Authentik's install docs)
+
+
+def _at(file: str, lines: Mapping[str, tuple[int, str]], key: str) -> str:
+    return f"{file}:{lines[key][0]}: {key}" if key in lines else f"{file}: {key} (absent)"
+
+
+def check_required(file: str, lines: Mapping[str, tuple[int, str]]) -> Outcome:
+    messages, evidence = [], []
+    for key in REQUIRED:
+        if not (lines.get(key, (0, ""))[1]).strip():
+            evidence.append(_at(file, lines, key))
+            messages.append(Message("fail", f"{key} is {'empty' if key in lines else 'missing'} in {file}: compose refuses to start",
+                                    "`authlab init` fills missing secrets without touching existing ones"))
+    pg = lines.get("PG_PASS", (0, ""))[1]
+    if len(pg) > MAX_PG_PASS:
+        messages.append(Message("fail", f"PG_PASS is {len(pg)} characters; PostgreSQL accepts at most {MAX_PG_PASS}",
+                                "use a shorter password (before the database volume is first created)"))
+    return from_messages(messages, "PG_PASS and AUTHENTIK_SECRET_KEY are set", evidence)
+
+
+def check_secret_key_length(file: str, lines: Mapping[str, tuple[int, str]]) -> Outcome:
+    key = lines.get("AUTHENTIK_SECRET_KEY", (0, ""))[1]
+    if not key:
+        raise Skip("AUTHENTIK_SECRET_KEY is not set (see env.required)")
+    if len(key) >= MIN_SECRET_KEY:
+        return ok(f"AUTHENTIK_SECRET_KEY has {len(key)} characters")
+    return problem(WARN, f"AUTHENTIK_SECRET_KEY has only {len(key)} characters (at least {MIN_SECRET_KEY} expected)",
+                   "use a long random key, e.g. `openssl rand -base64 60`, but only for a new lab: changing it later "
+                   "breaks sessions and encrypted data", [_at(file, lines, "AUTHENTIK_SECRET_KEY")])
+
+
+def check_bootstrap(file: str, lines: Mapping[str, tuple[int, str]], token_needed: bool) -> Outcome:
+    missing = [k for k in BOOTSTRAP if not lines.get(k, (0, ""))[1].strip()]
+    if not missing:
+        return ok("bootstrap token and password are set (Authentik reads them on its first start only)")
+    if not token_needed:
+        return ok(f"{', '.join(missing)} not set; not needed because a token was given")
+    return problem(FAIL, f"{', '.join(missing)} missing in {file}: authlab has no API token for this lab",
+                   "add them before the first start (`authlab init` does); on an existing database they are ignored, "
+                   "so pass --token or `authlab reset`", [_at(file, lines, k) for k in missing])
+
+
+def check_file_mode(file: str, mode: int | None) -> Outcome:
+    if mode is None:
+        raise Skip(f"cannot stat {file}")
+    if not mode & 0o004:
+        return ok(f"{file} is not readable by other users (mode {mode & 0o777:o})")
+    return problem(WARN, f"{file} holds secrets and is readable by every user of this machine (mode {mode & 0o777:o})",
+                   f"chmod 600 {file}", (), FixAction("chmod", file, f"chmod 600 {file}", (f"{file}: mode {mode & 0o777:o} -> 600",),
+                                                       {"file": file, "mode": 0o600}))

@@ -1,0 +1,103 @@
+"""Doctor checks over what the server answers: health, the token, the worker's objects, its clock;
+and over the tools around it (Docker engine, compose). Pure: the observations come in as values.
+"""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+from typing import Any, Mapping, Sequence
+
+from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, Skip, ok, problem
+from authentik_lab.core.doctor_provider import Fetched
+from authentik_lab.core.readiness import TOKEN_REJECTED_HINT, WorkerObject, missing_summary, token_rejected
+
+SKEW_WARN = 30.0  # seconds; token `iat`/`exp`/`nbf` checks usually allow a little leeway, not minutes
+SKEW_FAIL = 120.0
+
+
+def check_engine(info: Mapping[str, Any] | None, error: str | None, hint: str) -> Outcome:
+    if info is None:
+        return problem(FAIL, f"the Docker engine cannot be reached: {error}", hint)
+    rootless = any("rootless" in str(o) for o in info.get("SecurityOptions") or [])
+    return ok(f"Docker {info.get('ServerVersion', '?')}" + (" (rootless)" if rootless else ""),
+              [f"engine {info.get('ServerVersion', '?')}, OS {info.get('OperatingSystem', '?')}"])
+
+
+def check_compose_available(binary: Sequence[str] | None, version: str | None, error: str | None, hint: str) -> Outcome:
+    if not binary:
+        return problem(FAIL, error or "Docker Compose is not installed", hint)
+    name = " ".join(binary)
+    major = (version or "").lstrip("v").split(".", 1)[0]
+    if major == "1":
+        return problem(WARN, f"{name} {version} is Compose v1, which is unmaintained", "install the Compose v2 plugin (`docker compose`)")
+    return ok(f"{name} {version or '(version unknown)'}")
+
+
+def _reach(name: str, f: Fetched) -> Outcome:
+    if f.status is None:
+        return problem(FAIL, f"{f.url} cannot be reached: {f.error}", "is the lab running? `authlab up` starts it; check --url")
+    if 200 <= f.status < 300:
+        return ok(f"{f.url} answered {f.status}")
+    return problem(FAIL, f"{f.url} answered {f.status}",
+                   "the server is still starting, or cannot reach its database (runtime.logs shows why)" if name == "ready"
+                   else "the Go router answers 502 until the Python server is up; wait, or read `authlab logs server`")
+
+
+def check_live(f: Fetched) -> Outcome:
+    return _reach("live", f)
+
+
+def check_ready(f: Fetched) -> Outcome:
+    return _reach("ready", f)
+
+
+def check_token(me: Fetched | None, token_source: str | None) -> Outcome:
+    if me is None or not token_source:
+        raise Skip("no API token (pass --token / AUTHENTIK_TOKEN, or set AUTHENTIK_BOOTSTRAP_TOKEN in the lab's .env)")
+    if me.status is None:
+        raise Skip(f"Authentik cannot be reached ({me.error})")
+    if me.status == 200 and isinstance(me.body, dict):
+        user = me.body.get("user") or {}
+        return ok(f"the token ({token_source}) belongs to {user.get('username', '?')}"
+                  + (" (superuser)" if user.get("is_superuser") else ""))
+    if token_rejected(me.status, me.body):
+        detail = me.body.get("detail") if isinstance(me.body, dict) else me.body
+        hint = TOKEN_REJECTED_HINT if token_source == "bootstrap token" else "check --token / AUTHENTIK_TOKEN"
+        return problem(FAIL, f"the token ({token_source}) is rejected: {me.status} {detail}", hint)
+    return problem(FAIL, f"users/me answered {me.status}")
+
+
+def check_worker_objects(missing: Sequence[WorkerObject], total: int) -> Outcome:
+    if not missing:
+        return ok(f"all {total} default flows, scope mappings and the certificate exist")
+    flows_missing = any(o.kind == "flow" for o in missing)
+    return problem(FAIL, f"missing: {missing_summary(missing)}",
+                   "the worker creates these from blueprints shortly after start: check runtime.worker and `authlab logs worker`; "
+                   "`authlab up` waits for them",
+                   [o.label for o in missing],
+                   more=[Message("info", "without the default flows every login page shows 'Not Found'")] if flows_missing else [])
+
+
+def parse_date(header: str | None) -> float | None:
+    if not header:
+        return None
+    try:
+        return parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def check_clock_skew(date_header: str | None, local_before: float, local_after: float) -> Outcome:
+    server = parse_date(date_header)
+    if server is None:
+        raise Skip("the server sent no usable Date header")
+    # the header has 1 s resolution and was stamped somewhere between sending and receiving
+    local = (local_before + local_after) / 2
+    skew = server - local
+    if abs(skew) <= SKEW_WARN:
+        return ok(f"the server clock is within {abs(skew):.0f}s of this machine")
+    direction = "ahead of" if skew > 0 else "behind"
+    status = FAIL if abs(skew) > SKEW_FAIL else WARN
+    return problem(status, f"the server clock is {abs(skew):.0f}s {direction} this machine: tokens look "
+                   f"{'not yet valid' if skew > 0 else 'expired'} to apps here",
+                   "sync the clocks (NTP); on Docker Desktop or a VM, restart it after sleep", [f"Date: {date_header}"])

@@ -1,0 +1,170 @@
+"""What "ready" means for an Authentik lab, as plain data and pure judgements.
+
+Healthy is not usable: `/-/health/ready/` answers as soon as the database is reachable, but the default
+flows, the OAuth scope mappings and the self-signed certificate are created later by blueprints that the
+*worker* applies. Creating a provider before they exist fails, so `up` waits for them too.
+The lists below are reused by `authlab doctor`; keep them importable as plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterable, Sequence
+
+from authentik_lab.core.dialect import Dialect
+
+
+class Stage(str, Enum):
+    CONTAINERS = "containers"
+    LIVE = "live"
+    READY = "ready"
+    TOKEN = "token"
+    WORKER_OBJECTS = "worker_objects"
+
+
+STAGES: tuple[Stage, ...] = tuple(Stage)
+STAGE_TITLES: dict[Stage, str] = {
+    Stage.CONTAINERS: "containers running",
+    Stage.LIVE: "server alive (/-/health/live/)",
+    Stage.READY: "server ready (/-/health/ready/)",
+    Stage.TOKEN: "bootstrap token accepted",
+    Stage.WORKER_OBJECTS: "worker created flows, scope mappings, certificate",
+}
+
+LIVE_PATH = "/-/health/live/"
+READY_PATH = "/-/health/ready/"
+VERSION_PATH = "admin/version/"  # needs a token; the answer names the running release
+
+# --- the objects the worker's blueprints create --------------------------------------------------
+
+AUTHORIZATION_FLOW = "default-provider-authorization-implicit-consent"
+INVALIDATION_FLOW = "default-provider-invalidation-flow"  # exists (and is required by providers) from 2024.10
+AUTHENTICATION_FLOW = "default-authentication-flow"
+REQUIRED_FLOWS: tuple[str, ...] = (AUTHORIZATION_FLOW, INVALIDATION_FLOW, AUTHENTICATION_FLOW)
+
+SCOPE_OPENID = "goauthentik.io/providers/oauth2/scope-openid"
+SCOPE_EMAIL = "goauthentik.io/providers/oauth2/scope-email"
+SCOPE_PROFILE = "goauthentik.io/providers/oauth2/scope-profile"
+SCOPE_OFFLINE_ACCESS = "goauthentik.io/providers/oauth2/scope-offline_access"
+REQUIRED_SCOPE_MAPPINGS: tuple[str, ...] = (SCOPE_OPENID, SCOPE_EMAIL, SCOPE_PROFILE, SCOPE_OFFLINE_ACCESS)
+
+SELF_SIGNED_CERTIFICATE = "authentik Self-signed Certificate"
+
+
+@dataclass(frozen=True)
+class WorkerObject:
+    kind: str  # "flow" | "scope_mapping" | "certificate"
+    key: str  # flow slug, mapping `managed` key, certificate name
+    path: str  # API path under /api/v3
+    param: str  # the filter that selects it
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {self.param: self.key}
+
+    @property
+    def short(self) -> str:
+        # managed keys share a long prefix; "scope-email" is what people recognise
+        return self.key.rsplit("/", 1)[-1] if self.kind == "scope_mapping" else self.key
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.replace('_', ' ')} {self.short}"
+
+
+def required_flows(dialect: Dialect) -> tuple[str, ...]:
+    if dialect.requires_invalidation_flow:
+        return REQUIRED_FLOWS
+    return tuple(f for f in REQUIRED_FLOWS if f != INVALIDATION_FLOW)
+
+
+def worker_objects(dialect: Dialect) -> tuple[WorkerObject, ...]:
+    """Everything `up` waits for on this release, each with the API query that finds it."""
+    flows = tuple(WorkerObject("flow", slug, "flows/instances/", "slug") for slug in required_flows(dialect))
+    mappings = tuple(
+        WorkerObject("scope_mapping", key, dialect.scope_mapping_path, "managed") for key in REQUIRED_SCOPE_MAPPINGS
+    )
+    cert = WorkerObject("certificate", SELF_SIGNED_CERTIFICATE, "crypto/certificatekeypairs/", "name")
+    return (*flows, *mappings, cert)
+
+
+def missing_summary(missing: Iterable[WorkerObject]) -> str:
+    """'flows default-x, default-y; scope mappings scope-email' - what a timeout message names."""
+    groups: dict[str, list[str]] = {}
+    for obj in missing:
+        plural = {"flow": "flows", "scope_mapping": "scope mappings", "certificate": "certificate"}[obj.kind]
+        groups.setdefault(plural, []).append(obj.short)
+    return "; ".join(f"{kind} {', '.join(keys)}" for kind, keys in groups.items())
+
+
+# --- containers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    service: str
+    name: str
+    state: str  # created | running | restarting | exited | dead | paused | removing
+    health: str | None = None  # starting | healthy | unhealthy | None (no healthcheck)
+    exit_code: int | None = None
+    restart_count: int = 0
+
+    @property
+    def summary(self) -> str:
+        text = self.state
+        if self.health:
+            text += f" ({self.health})"
+        if self.state in ("exited", "dead") and self.exit_code is not None:
+            text += f", exit code {self.exit_code}"
+        if self.restart_count:
+            text += f", restarted {self.restart_count}x"
+        return text
+
+
+@dataclass(frozen=True)
+class ContainerVerdict:
+    status: str  # "ok" | "waiting" | "failed"
+    summary: str
+    failing: ContainerState | None = None
+    reason: str = ""
+
+
+def judge_containers(
+    states: Sequence[ContainerState], baseline_restarts: dict[str, int] | None = None
+) -> ContainerVerdict:
+    """Definitive failures end the wait at once; anything else is either done or still starting.
+
+    A crash loop under `restart: unless-stopped` is mostly seen as "running" between two crashes, so a
+    restart count that grew since the first look counts as a failure, not only the "restarting" state.
+    """
+    baseline = baseline_restarts or {}
+    if not states:
+        return ContainerVerdict("waiting", "no containers yet")
+    for c in states:
+        if c.state in ("exited", "dead"):
+            return ContainerVerdict("failed", f"{c.service}: {c.summary}", c, f"the {c.service} container exited")
+        if c.state == "restarting" or c.restart_count > baseline.get(c.name, c.restart_count):
+            return ContainerVerdict("failed", f"{c.service}: {c.summary}", c, f"the {c.service} container keeps restarting")
+        if c.health == "unhealthy":
+            return ContainerVerdict("failed", f"{c.service}: {c.summary}", c, f"the {c.service} container is unhealthy")
+    waiting = [c for c in states if c.state != "running"]
+    summary = ", ".join(f"{c.service} {c.summary}" for c in sorted(states, key=lambda c: c.service))
+    return ContainerVerdict("waiting" if waiting else "ok", summary)
+
+
+# --- the bootstrap token -------------------------------------------------------------------------
+
+TOKEN_REJECTED_HINT = (
+    "the database was initialised with another AUTHENTIK_BOOTSTRAP_TOKEN (bootstrap values are read only on the "
+    "very first start): put the old token back into .env, or start over with `authlab down --volumes` "
+    "(deletes all lab data) and `authlab up`"
+)
+
+
+def token_rejected(status: int, body: object) -> bool:
+    """Authentik answers an unknown bearer token with 403 {"detail": "Token invalid/expired"} (401 on some releases)."""
+    if status not in (401, 403):
+        return False
+    detail = body.get("detail", "") if isinstance(body, dict) else str(body or "")
+    return "token" in str(detail).lower() or status == 401

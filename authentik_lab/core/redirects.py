@@ -1,0 +1,110 @@
+"""Check redirect URIs before Authentik sees them.
+
+Authentik itself accepts almost anything (a malformed strict URL and an empty list both give 201; only regex
+entries are compiled), and the mistake then surfaces much later as a "Redirect URI Error" page at login.
+So authlab rejects the usual mistakes up front, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from authentik_lab.errors import UsageError
+
+STRICT = "strict"
+REGEX = "regex"
+
+# characters that only make sense in a pattern; `.` and `?` are ordinary URL characters and allowed
+_REGEX_HINTS = re.compile(r"[*^$()\[\]|\\{}]|\.\+")
+# a pattern must pin the scheme: http, https, https?, http(s)?, http[s]? (optionally after ^)
+_SCHEME_PATTERN = re.compile(r"\^?https?(\?|\(s\)\?|\[s\]\?)?:")
+
+
+@dataclass(frozen=True)
+class RedirectUri:
+    url: str
+    matching_mode: str = STRICT
+
+    def to_api(self) -> dict[str, str]:
+        return {"matching_mode": self.matching_mode, "url": self.url}
+
+
+def check_strict(url: str) -> RedirectUri:
+    text = url.strip()
+    if not text:
+        raise UsageError("a redirect URI is empty", hint="pass a full URL, e.g. --redirect-uri http://localhost:3000/callback")
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"redirect URI {text!r} is not an absolute http(s) URL",
+            hint="write it in full, with scheme and host, e.g. http://localhost:3000/api/auth/callback/authentik",
+        )
+    if "#" in text:
+        raise UsageError(
+            f"redirect URI {text!r} has a fragment (#...)",
+            hint="OAuth redirect URIs must not contain a fragment (RFC 6749 §3.1.2); remove everything from '#'",
+        )
+    if _REGEX_HINTS.search(text):
+        raise UsageError(
+            f"redirect URI {text!r} contains regex characters but strict matching compares it literally",
+            hint="pass --regex if you meant a pattern, otherwise remove the pattern characters",
+        )
+    try:
+        parts.port
+    except ValueError:
+        raise UsageError(f"redirect URI {text!r} has an invalid port", hint="use a number between 1 and 65535") from None
+    return RedirectUri(text, STRICT)
+
+
+def check_regex(pattern: str) -> RedirectUri:
+    text = pattern.strip()
+    if not text:
+        raise UsageError("a redirect URI pattern is empty", hint="e.g. --regex --redirect-uri 'http://localhost:\\d+/callback'")
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise UsageError(
+            f"redirect URI pattern {text!r} is not a valid regular expression: {exc}",
+            hint="Authentik compiles each regex entry and refuses the whole provider when one fails",
+        ) from None
+    if not _SCHEME_PATTERN.match(text):
+        raise UsageError(
+            f"redirect URI pattern {text!r} does not start with http:// or https://",
+            hint="anchor the scheme explicitly, e.g. 'https?://localhost:3000/.*'",
+        )
+    if "#" in text:
+        raise UsageError(f"redirect URI pattern {text!r} contains '#'", hint="redirect URIs never carry a fragment")
+    return RedirectUri(text, REGEX)
+
+
+def check_redirect_uris(values: list[str], regex: bool = False) -> list[RedirectUri]:
+    checker = check_regex if regex else check_strict
+    out: list[RedirectUri] = []
+    for value in values:
+        uri = checker(value)
+        if uri not in out:
+            out.append(uri)
+    return out
+
+
+def as_legacy_entry(uri: RedirectUri) -> str:
+    """One line of the pre-2024.12 newline-separated field.
+
+    Those releases matched every line as a regex (full match), so a strict URL with pattern characters in
+    it (`?`, `+`, ...) must be escaped to still match itself; plain URLs are sent unchanged.
+    """
+    if uri.matching_mode == REGEX:
+        return uri.url
+    if _compiles(uri.url) and re.fullmatch(uri.url, uri.url):
+        return uri.url
+    return re.escape(uri.url)
+
+
+def _compiles(text: str) -> bool:
+    try:
+        re.compile(text)
+    except re.error:
+        return False
+    return True

@@ -1,0 +1,201 @@
+"""`authlab apply`: reconcile a running Authentik to `authlab.yaml` (observe -> pure plan -> apply).
+
+Order matters twice. Validation is complete (file, env vars, conflicts, unknown groups) before the first
+write, so a bad file changes nothing. Writes go groups -> users -> service accounts -> providers, and
+deletes (--prune) in reverse, so references always point at objects that exist. A failure part-way names
+what was already changed. An unchanged lab costs only reads: no PATCH "just in case".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from authentik_lab.core import apply_plan as ap
+from authentik_lab.core.labfile import LabFile
+from authentik_lab.errors import ApplyError, AuthlabError
+
+if TYPE_CHECKING:
+    from authentik_lab.adapters.authentik_api import AuthentikApi
+    from authentik_lab.app import App
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    file: str
+    url: str
+    dry_run: bool
+    prune: bool
+    plan: ap.Plan
+    writes: int  # write requests actually sent (0 on a dry run and on an unchanged lab)
+    requests: int  # all API requests, reads included
+    providers: tuple[dict, ...] = ()  # name, slug, client_id, issuer (no secrets)
+    passwords_file: str | None = None
+    notes: tuple[str, ...] = ()
+    # full views (the client secret only when asked for) for `authlab ci`'s export; never rendered
+    provider_views: tuple = field(default=(), repr=False, compare=False)
+
+    @property
+    def changed(self) -> bool:
+        return self.writes > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "url": self.url,
+            "dry_run": self.dry_run,
+            "prune": self.prune,
+            **self.plan.to_dict(),
+            "writes": self.writes,
+            "requests": self.requests,
+            "providers": list(self.providers),
+            "passwords_file": self.passwords_file,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class _Run:
+    """What the apply has done so far, for the 'partially applied' message."""
+
+    api: "AuthentikApi"
+    writes: int = 0
+    done: list[str] = field(default_factory=list)
+
+    def write(self, method: str, path: str, json: Any = None, what: str = "") -> Any:
+        body = self.api.request(method, path, json=json)
+        self.writes += 1
+        if what:
+            self.done.append(what)
+        return body
+
+
+def apply(
+    app: "App",
+    file: Path | None = None,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    dry_run: bool = False,
+    prune: bool = False,
+    lab: LabFile | None = None,
+    show_secrets: bool = False,
+) -> ApplyResult:
+    from authentik_lab.services import apply_providers, test_users
+    from authentik_lab.services.connection import detect_dialect, resolve_connection
+
+    lab = lab or test_users.load_labfile(file)
+    passwords, generated = test_users.resolve_passwords(lab, app.lab_dir)
+    conn = resolve_connection(app, url, token)
+    with app.api(conn.url, conn.token) as api:
+        detect_dialect(api)  # a bad token or a too-old release fails here, before anything else
+        groups = list(api.paginate("core/groups/", include_users="false"))
+        users = list(api.paginate("core/users/"))
+        problems = ap.missing_groups(lab.users, lab.groups, groups)
+        items = [
+            *ap.plan_groups(lab.groups, groups, prune),
+            *ap.plan_users(lab.users, users, passwords, prune),
+            *ap.plan_service_accounts(lab.service_accounts, users, prune),
+        ]
+        provider_plan = apply_providers.observe_and_plan(app, conn, api, lab, prune, show_secret=show_secrets)
+        items += provider_plan.items
+        not_in_file = tuple(
+            ap.orphans("group", "name", {g.name for g in lab.groups}, groups)
+            + ap.orphans("user", "username", {u.username for u in lab.users} | {s.name for s in lab.service_accounts}, users)
+            + list(provider_plan.orphans)
+        ) if not prune else ()
+        plan = ap.Plan(tuple(items), not_in_file)
+        _refuse_conflicts(lab, plan, problems)
+
+        store_file = None
+        if generated and not dry_run:
+            # keep the passwords before the server gets them: a crash later must not lose them
+            if generated != {k: v for k, v in test_users.read_store(app.lab_dir).items() if k in generated}:
+                test_users.write_store(app.lab_dir, {**test_users.read_store(app.lab_dir), **generated})
+            store_file = str(test_users.store_path(app.lab_dir))
+        run = _Run(api)
+        if not dry_run:
+            try:
+                _execute(run, plan, groups)
+                apply_providers.execute(run, app, conn, provider_plan, show_secret=show_secrets)
+                _execute_deletes(run, plan)
+            except AuthlabError as exc:
+                raise _partial(exc, run) from exc
+        providers = apply_providers.summaries(provider_plan)
+        return ApplyResult(
+            file=lab.path,
+            url=conn.url,
+            dry_run=dry_run,
+            prune=prune,
+            plan=plan,
+            writes=run.writes,
+            requests=api.requests_made,
+            providers=providers,
+            passwords_file=store_file,
+            notes=conn.notes,
+            provider_views=tuple(provider_plan.views.values()),
+        )
+
+
+def apply_if_present(app: "App", file: Path | None = None, **kw: Any) -> ApplyResult | None:
+    """For `authlab up`: apply `authlab.yaml` (or `file`) when it exists, else do nothing and return None."""
+    from authentik_lab.services.test_users import find_labfile
+
+    if not find_labfile(file).is_file():
+        return None
+    return apply(app, file, **kw)
+
+
+def _refuse_conflicts(lab: LabFile, plan: ap.Plan, problems: list[str]) -> None:
+    reasons = [f"{i.kind} {i.key}: {i.reason}" for i in plan.conflicts] + problems
+    if reasons:
+        err = ApplyError(
+            f"{lab.path}: {reasons[0]}" + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""),
+            hint="nothing was changed on the server; fix the lab file or the named objects and run apply again",
+        )
+        err.evidence = reasons[1:]  # type: ignore[attr-defined]
+        raise err
+
+
+def _execute(run: _Run, plan: ap.Plan, observed_groups: list[dict]) -> None:
+    group_pk = {g["name"]: g["pk"] for g in observed_groups}
+    for item in plan.of("group", ap.Action.CREATE):
+        created = run.write("POST", "core/groups/", {**item.payload, "is_superuser": False}, f"created group {item.key}")
+        group_pk[item.key] = created["pk"]
+    for item in plan.of("user", ap.Action.CREATE, ap.Action.UPDATE):
+        body = {k: v for k, v in item.payload.items() if k != "password"}
+        if "groups" in body:
+            body["groups"] = [group_pk[name] for name in body["groups"]]
+        if item.action is ap.Action.CREATE:
+            pk = run.write("POST", "core/users/", body, f"created user {item.key}")["pk"]
+        else:
+            pk = item.pk
+            if body:
+                run.write("PATCH", f"core/users/{pk}/", body, f"updated user {item.key}")
+        if "password" in item.payload:
+            run.write("POST", f"core/users/{pk}/set_password/", {"password": item.payload["password"]}, f"set the password of {item.key}")
+    for item in plan.of("service_account", ap.Action.CREATE):
+        created = run.write("POST", "core/users/service_account/", dict(item.payload), f"created service account {item.key}")
+        # the endpoint takes no attributes: mark it afterwards, keeping what Authentik put there
+        current = run.api.get(f"core/users/{created['user_pk']}/")
+        attributes = {**(current.get("attributes") or {}), ap.MANAGED_ATTR: True}
+        run.write("PATCH", f"core/users/{created['user_pk']}/", {"attributes": attributes})
+
+
+def _execute_deletes(run: _Run, plan: ap.Plan) -> None:
+    for kind, path in (("service_account", "core/users/{}/"), ("user", "core/users/{}/"), ("group", "core/groups/{}/")):
+        for item in plan.of(kind, ap.Action.DELETE):
+            run.write("DELETE", path.format(item.pk), what=f"deleted {kind.replace('_', ' ')} {item.key}")
+
+
+def _partial(exc: AuthlabError, run: _Run) -> ApplyError:
+    done = "; ".join(run.done) if run.done else "nothing"
+    err = ApplyError(
+        f"apply failed: {exc.message}",
+        hint=(exc.hint + "; " if exc.hint else "") + f"already changed before the failure: {done}. Fix the cause and run apply again "
+        "(it continues from the current state)",
+    )
+    err.evidence = [f"{f}: {m}" for f, m in getattr(exc, "field_errors", [])]  # type: ignore[attr-defined]
+    return err
+

@@ -1,0 +1,181 @@
+"""Typed lookups of the Authentik objects authlab builds on, done the way the real server answers reliably.
+
+Rules learnt from a real 2026.2 server (captures INDEX.md): list filters are hints, never proof, so every
+list result's key is compared before it is used; the application LIST can answer from a per-user cache that
+ignores `?slug=`, so applications are fetched only by `core/applications/<slug>/`. Independent lookups run
+concurrently because each one is a round trip and the benchmark counts them.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+
+from authentik_lab.errors import AuthlabError
+
+if TYPE_CHECKING:
+    from authentik_lab.adapters.authentik_api import AuthentikApi
+    from authentik_lab.core.dialect import Dialect
+
+T = TypeVar("T")
+
+IMPLICIT_CONSENT_FLOW = "default-provider-authorization-implicit-consent"
+EXPLICIT_CONSENT_FLOW = "default-provider-authorization-explicit-consent"
+INVALIDATION_FLOW = "default-provider-invalidation-flow"
+SELF_SIGNED_CERT = "authentik Self-signed Certificate"
+SCOPE_KEY_PREFIX = "goauthentik.io/providers/oauth2/scope-"
+
+WORKER_HINT = (
+    "the default flows, scope mappings and certificate are created by Authentik's worker a little after start-up: "
+    "wait (`authlab up` waits for them) or check the worker with `authlab doctor`"
+)
+
+
+class MissingObjectError(AuthlabError):
+    """A built-in object authlab relies on does not exist (yet)."""
+
+    def __init__(self, kind: str, key: str, hint: str = WORKER_HINT) -> None:
+        super().__init__(f"Authentik has no {kind} {key!r}", hint)
+        self.kind = kind
+        self.key = key
+
+
+def scope_key(scope: str) -> str:
+    """The managed key of a default scope mapping, e.g. `openid` -> goauthentik.io/providers/oauth2/scope-openid."""
+    return SCOPE_KEY_PREFIX + scope
+
+
+def concurrently(calls: Mapping[str, Callable[[], Any]], max_workers: int = 6) -> dict[str, Any]:
+    """Run independent lookups in parallel; the first exception (in `calls` order) is re-raised."""
+    if len(calls) <= 1:
+        return {name: fn() for name, fn in calls.items()}
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(calls))) as pool:
+        futures = {name: pool.submit(fn) for name, fn in calls.items()}
+        results: dict[str, Any] = {}
+        for name, future in futures.items():
+            results[name] = future.result()
+        return results
+
+
+def _exact(results: list[dict], field: str, value: Any) -> list[dict]:
+    # never trust a filter: the server may ignore it (cache) or match loosely
+    return [r for r in results if r.get(field) == value]
+
+
+# --- lookups -------------------------------------------------------------------------------------
+
+
+def flow_pks(api: "AuthentikApi", slugs: list[str]) -> dict[str, str]:
+    """slug -> flow pk for each slug, with one request when there are several; MissingObjectError otherwise."""
+    if len(slugs) == 1:
+        found = _exact(api.get("flows/instances/", slug=slugs[0]).get("results", []), "slug", slugs[0])
+    else:
+        found = [f for f in api.paginate("flows/instances/", page_size=100) if f.get("slug") in slugs]
+    by_slug = {f["slug"]: str(f["pk"]) for f in found}
+    for slug in slugs:
+        if slug not in by_slug:
+            raise MissingObjectError("flow", slug)
+    return by_slug
+
+
+def flow_pk(api: "AuthentikApi", slug: str) -> str:
+    return flow_pks(api, [slug])[slug]
+
+
+def scope_mapping_pks(api: "AuthentikApi", dialect: "Dialect", scopes: list[str], optional: tuple[str, ...] = ()) -> dict[str, str]:
+    """scope name -> pk of Authentik's managed default mapping (one request: all scope mappings).
+
+    `optional` scopes are returned when they exist (to name them in diffs) but are not required.
+    """
+    wanted = {scope_key(s): s for s in (*scopes, *optional)}
+    found = [m for m in api.paginate(dialect.scope_mapping_path, page_size=100) if m.get("managed") in wanted]
+    by_scope = {wanted[m["managed"]]: str(m["pk"]) for m in found}
+    for scope in scopes:
+        if scope not in by_scope:
+            raise MissingObjectError("scope mapping", scope_key(scope))
+    return by_scope
+
+
+def certificate_pk(api: "AuthentikApi", name: str = SELF_SIGNED_CERT) -> str:
+    found = _exact(api.get("crypto/certificatekeypairs/", name=name).get("results", []), "name", name)
+    if not found:
+        raise MissingObjectError("certificate key pair", name)
+    return str(found[0]["pk"])
+
+
+def provider_by_name(api: "AuthentikApi", name: str) -> dict | None:
+    """The OAuth2 provider whose name is exactly `name` (names are unique in Authentik)."""
+    found = _exact(api.get("providers/oauth2/", name=name).get("results", []), "name", name)
+    return found[0] if found else None
+
+
+def provider_by_pk(api: "AuthentikApi", pk: int | str) -> dict | None:
+    return api.get_optional(f"providers/oauth2/{pk}/")
+
+
+def application_by_slug(api: "AuthentikApi", slug: str) -> dict | None:
+    """Only the detail endpoint: the list's `?slug=` can be ignored by the per-user cache (2026.2)."""
+    app = api.get_optional(f"core/applications/{slug}/")
+    if app is not None and app.get("slug") != slug:
+        return None
+    return app
+
+
+def setup_urls(api: "AuthentikApi", provider_pk: int | str) -> dict:
+    return api.get(f"providers/oauth2/{provider_pk}/setup_urls/") or {}
+
+
+def server_version(api: "AuthentikApi") -> str:
+    body = api.get("admin/version/") or {}
+    return str(body.get("version_current") or "")
+
+
+@dataclass(frozen=True)
+class Prerequisites:
+    """The pks a provider payload refers to, resolved from their stable names."""
+
+    authorization_flow: str
+    invalidation_flow: str | None
+    mappings: dict[str, str]  # scope name -> pk
+    signing_key: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "authorization_flow": self.authorization_flow,
+            "invalidation_flow": self.invalidation_flow,
+            "mappings": dict(self.mappings),
+            "signing_key": self.signing_key,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Prerequisites":
+        return cls(
+            authorization_flow=str(data["authorization_flow"]),
+            invalidation_flow=data.get("invalidation_flow"),
+            mappings={str(k): str(v) for k, v in dict(data["mappings"]).items()},
+            signing_key=str(data["signing_key"]),
+        )
+
+
+DEFAULT_SCOPES = ("openid", "email", "profile", "offline_access")
+
+
+def lookup_prerequisites(
+    api: "AuthentikApi", dialect: "Dialect", authorization_flow: str, scopes: list[str], invalidation_flow: str | None = INVALIDATION_FLOW
+) -> Prerequisites:
+    """Flows, scope mappings and the self-signed certificate, three requests run side by side."""
+    flows = [authorization_flow] + ([invalidation_flow] if invalidation_flow and dialect.requires_invalidation_flow else [])
+    got = concurrently(
+        {
+            "flows": lambda: flow_pks(api, flows),
+            "mappings": lambda: scope_mapping_pks(api, dialect, scopes, optional=tuple(s for s in DEFAULT_SCOPES if s not in scopes)),
+            "cert": lambda: certificate_pk(api),
+        }
+    )
+    return Prerequisites(
+        authorization_flow=got["flows"][authorization_flow],
+        invalidation_flow=got["flows"].get(invalidation_flow) if invalidation_flow else None,
+        mappings=got["mappings"],
+        signing_key=got["cert"],
+    )

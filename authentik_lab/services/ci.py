@@ -1,0 +1,142 @@
+"""`authlab ci`: one non-interactive command for pipelines: up (really ready) -> apply -> export.
+
+Exit codes tell the two failures apart for the pipeline: Authentik never got ready (3, also for compose and
+engine failures, since the lab never came up) versus the lab file could not be applied (4). A malformed lab
+file or a missing password variable is caught before anything starts (2).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from authentik_lab import envnames
+from authentik_lab.core import ci_export as ce
+from authentik_lab.errors import ApplyError, AuthlabError, ConfigError, NotReadyError, UsageError
+
+if TYPE_CHECKING:
+    from authentik_lab.app import App
+    from authentik_lab.services.apply import ApplyResult
+
+DEFAULT_ENV_OUT = "ci.env"  # inside the lab directory
+DEFAULT_TIMEOUT = 600.0  # a first boot runs all migrations: 1-3 min on a CI runner, more on a slow one
+
+
+@dataclass(frozen=True)
+class CiResult:
+    url: str
+    version: str | None
+    lab_dir: str
+    ready_after: float  # seconds from start to ready
+    apply: "ApplyResult"
+    github_env: str | None  # the $GITHUB_ENV file appended to
+    env_file: str | None  # the --env-out file written
+    keys: tuple[str, ...]  # names only: the values include secrets
+    masks: tuple[str, ...] = ()  # `::add-mask::` lines for GitHub Actions (never rendered into JSON)
+
+    def to_dict(self) -> dict[str, Any]:
+        apply = self.apply.to_dict()
+        return {
+            "url": self.url,
+            "version": self.version,
+            "lab_dir": self.lab_dir,
+            "ready_after": round(self.ready_after, 1),
+            "apply": {k: apply[k] for k in ("file", "counts", "writes", "items", "providers")},
+            "github_env": self.github_env,
+            "env_file": self.env_file,
+            "keys": list(self.keys),
+        }
+
+
+def ci(
+    app: "App",
+    file: Path | None = None,
+    *,
+    env_out: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    mask: bool | None = None,
+    on_event: Callable[[Any], None] | None = None,
+) -> CiResult:
+    from authentik_lab.services import test_users
+    from authentik_lab.services.apply import apply
+
+    lab = test_users.load_labfile(file)  # exit 2 with file:line:col before anything starts
+    passwords, _ = test_users.resolve_passwords(lab, app.lab_dir)
+    up_result = _up(app, lab.version, lab.port, timeout, on_event)
+    try:
+        applied = apply(app, lab=lab, show_secrets=True)
+        values = _values(app, up_result.url, applied, lab, passwords)
+    except ApplyError:
+        raise
+    except (ConfigError, UsageError, AuthlabError) as exc:
+        raise ApplyError(f"apply failed: {exc.message}", hint=exc.hint) from exc
+    github_env = os.environ.get(envnames.GITHUB_ENV) or None
+    written_file = None
+    if github_env:
+        with open(github_env, "a", encoding="utf-8") as fh:  # the runner reads the whole file after the step
+            fh.write(ce.render_github_env(values))
+    if env_out is not None or not github_env:
+        from authentik_lab.adapters.files import atomic_write
+
+        target = env_out or (app.lab_dir / DEFAULT_ENV_OUT)
+        atomic_write(Path(target), ce.render_env_file(values, header="written by `authlab ci`; holds secrets"), mode=0o600)
+        written_file = str(target)
+    if mask is None:
+        mask = os.environ.get(envnames.GITHUB_ACTIONS, "").lower() == "true"
+    return CiResult(
+        url=up_result.url,
+        version=up_result.version,
+        lab_dir=str(app.lab_dir),
+        ready_after=up_result.elapsed,
+        apply=applied,
+        github_env=github_env,
+        env_file=written_file,
+        keys=tuple(values),
+        masks=tuple(ce.github_masks(values)) if mask else (),
+    )
+
+
+def _up(app: "App", version: str | None, port: int | None, timeout: float, on_event: Callable[[Any], None] | None) -> Any:
+    from authentik_lab.services import lifecycle
+    from authentik_lab.services.lab import init_lab
+
+    try:
+        if version or port:
+            init_lab(app.lab_dir, version=version, http_port=port)  # the lab file's release and port win
+        return lifecycle.up(app, timeout=timeout, on_event=on_event)
+    except (ConfigError, UsageError):
+        raise
+    except NotReadyError:
+        raise
+    except AuthlabError as exc:
+        # compose or engine failures, timeouts: for the pipeline all mean "Authentik never got ready"
+        err = NotReadyError(f"Authentik did not start: {exc.message}", hint=exc.hint, evidence=list(getattr(exc, "evidence", []) or []))
+        raise err from exc
+
+
+def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: dict[str, str]) -> dict[str, str]:
+    from authentik_lab.services.connection import resolve_connection
+    from authentik_lab.services.token import _app_password
+
+    by_name = {v.name: v for v in applied.provider_views}
+    providers = []
+    for spec in lab.providers:
+        view = by_name.get(spec.name)
+        if view is None:
+            raise ApplyError(f"provider {spec.name!r} has no application after apply", hint="run `authlab provider show` for details")
+        e = view.endpoints
+        redirect = view.redirect_uris[0]["url"] if view.redirect_uris else ""
+        providers.append(ce.ProviderExport(view.name, view.client_id, view.client_secret if view.client_type == "confidential" else "",
+                                           view.issuer, e.authorize, e.token, e.userinfo, e.end_session, e.jwks, redirect))
+    users = [ce.UserExport(u.username, passwords[u.username], u.email) for u in lab.users]
+    accounts = []
+    if lab.service_accounts:
+        conn = resolve_connection(app)
+        with app.api(conn.url, conn.token) as api:
+            accounts = [ce.ServiceAccountExport(s.name, _app_password(api, s.name)) for s in lab.service_accounts]
+    try:
+        return ce.export_values(url, providers, users, accounts)
+    except ce.ExportNameClash as exc:
+        raise ApplyError(str(exc), hint="names become environment variable names: make them differ in more than punctuation") from None

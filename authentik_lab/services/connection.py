@@ -1,0 +1,93 @@
+"""Which Authentik to talk to, with which token, and which API dialect it speaks.
+
+Order: `--url/--token` (or AUTHENTIK_URL/AUTHENTIK_TOKEN, which typer folds into the same options), then
+the lab in `--dir`. Every call and every printed URL uses one canonical base URL, because Authentik builds
+the issuer from the Host header of each request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from authentik_lab.core.dialect import MIN_SUPPORTED, Dialect, parse_version
+from authentik_lab.core.urls import loopback_mismatch, normalize_base_url, same_origin
+from authentik_lab.errors import AuthlabError, ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from authentik_lab.adapters.authentik_api import AuthentikApi
+    from authentik_lab.app import App
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str  # canonical: scheme://host[:port], no trailing slash
+    token: str
+    source: str  # "options" | "lab"
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabAccess:
+    url: str
+    token: str
+
+
+def lab_access(lab_dir: Path) -> LabAccess | None:
+    """The lab's URL and bootstrap token, or None when there is no (complete) lab."""
+    from authentik_lab.services.lab import load_lab
+
+    try:
+        lab = load_lab(lab_dir)
+    except ConfigError:
+        return None
+    return LabAccess(lab.url, lab.bootstrap_token)
+
+
+def resolve_connection(app: "App", url: str | None = None, token: str | None = None) -> Connection:
+    lab = lab_access(app.lab_dir) if (not url or not token) else None
+    if url:
+        base = normalize_base_url(url)
+        notes = list(base.notes)
+        if lab is not None:
+            warning = loopback_mismatch(base.url, normalize_base_url(lab.url).url)
+            if warning:
+                notes.append(warning)
+        if not token:
+            if lab is not None and same_origin(base.url, lab.url):
+                token = lab.token
+            else:
+                raise UsageError(
+                    f"no API token for {base.url}",
+                    hint="pass --token (or set AUTHENTIK_TOKEN); a lab's token is AUTHENTIK_BOOTSTRAP_TOKEN in its .env",
+                )
+        return Connection(base.url, token, "options", tuple(notes))
+    if lab is None:
+        raise UsageError(
+            f"no Authentik to talk to: no lab in {app.lab_dir} and no --url",
+            hint="run `authlab up` for a local lab, or pass --url and --token (AUTHENTIK_URL / AUTHENTIK_TOKEN)",
+        )
+    base = normalize_base_url(lab.url)
+    return Connection(base.url, token or lab.token, "lab", ())
+
+
+def detect_dialect(api: "AuthentikApi") -> Dialect:
+    """`GET admin/version/` -> Dialect; releases older than 2024.2 are refused with a clear message."""
+    body = api.get("admin/version/") or {}
+    version = str(body.get("version_current") or "")
+    try:
+        parse_version(version)
+    except ValueError:
+        raise AuthlabError(
+            f"Authentik at {api.base_url} reported an unreadable version {version!r}",
+            hint="is this really Authentik's API? check --url",
+        ) from None
+    dialect = Dialect.for_version(version)
+    if not dialect.supported:
+        minimum = ".".join(str(p) for p in MIN_SUPPORTED[:2])
+        raise AuthlabError(
+            f"Authentik {version} is older than {minimum}, the oldest release authlab supports",
+            hint=f"upgrade Authentik to {minimum} or newer (`authlab init --version ...` for a lab)",
+        )
+    return dialect

@@ -1,0 +1,188 @@
+"""`authlab doctor`: run the checks side by side, and on request apply the safe fixes they propose.
+
+Flow: select checks -> run them concurrently over one shared `Facts` -> (with --fix) plan the fixes and
+show them -> apply -> observe again and re-run the affected groups, so the report shows the state after.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from authentik_lab.core.checks import Check, CheckResult, FixAction, Tally, run_check, select
+from authentik_lab.errors import UsageError
+from authentik_lab.services.doctor_catalogue import CATALOGUE, FIX_INVALIDATES
+from authentik_lab.services.doctor_facts import DoctorOptions, Facts
+
+if TYPE_CHECKING:
+    from authentik_lab.app import App
+
+MAX_WORKERS = 16
+
+
+@dataclass(frozen=True)
+class PlannedFix:
+    kind: str
+    target: str
+    description: str
+    changes: tuple[str, ...]
+    check_ids: tuple[str, ...]
+    apply: Callable[[], None] = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "target": self.target, "description": self.description,
+                "changes": list(self.changes), "checks": list(self.check_ids)}
+
+
+@dataclass(frozen=True)
+class AppliedFix:
+    kind: str
+    target: str
+    description: str
+    changes: tuple[str, ...]
+    ok: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    results: tuple[CheckResult, ...]
+    fixes: tuple[AppliedFix, ...] = ()
+
+    @property
+    def tally(self) -> Tally:
+        return Tally.of(self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"checks": [r.to_dict() for r in self.results], "summary": self.tally.to_dict(),
+                "fixes": [{"kind": f.kind, "target": f.target, "description": f.description, "changes": list(f.changes),
+                           "ok": f.ok, "error": f.error} for f in self.fixes]}
+
+
+def catalogue() -> tuple[Check, ...]:
+    return CATALOGUE
+
+
+def choose(ids: Sequence[str]) -> list[Check]:
+    """The checks named on the command line (ids or group names); a usage error lists the valid ones."""
+    chosen, unknown = select(CATALOGUE, ids)
+    if unknown:
+        groups = sorted({c.group for c in CATALOGUE})
+        raise UsageError(f"unknown check {', '.join(repr(u) for u in unknown)}",
+                         hint=f"valid groups: {', '.join(groups)}; ids: {', '.join(c.id for c in CATALOGUE)} (`authlab doctor --list`)")
+    return chosen
+
+
+def validate(opts: DoctorOptions) -> None:
+    """Bad input is reported before any check runs."""
+    if opts.compose is not None and not Path(opts.compose).is_file():
+        raise UsageError(f"compose file not found: {opts.compose}", hint="pass the path of a compose file to --compose")
+    for p in opts.app_env:
+        if not Path(p).is_file():
+            raise UsageError(f"app env file not found: {p}", hint="pass an existing file to --app-env")
+    if opts.preset:
+        from authentik_lab.core.presets import get_preset
+
+        get_preset(opts.preset)
+
+
+def run_checks(facts: Facts, checks: Sequence[Check]) -> list[CheckResult]:
+    if not checks:
+        return []
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(checks))) as pool:
+        futures = [pool.submit(run_check, c, facts, facts.missing) for c in checks]
+        return [fut.result() for fut in futures]
+
+
+def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: Facts | None = None) -> tuple[DoctorReport, Facts]:
+    checks = choose(ids)
+    validate(opts)
+    facts = facts or Facts(app, opts)
+    return DoctorReport(tuple(run_checks(facts, checks))), facts
+
+
+# --- fixes --------------------------------------------------------------------------------------
+
+
+def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
+    """Turn the fixable results into concrete changes, computed now so the user sees exactly what will happen."""
+    by_kind: dict[tuple[str, str], list[tuple[str, FixAction]]] = {}
+    for r in report.results:
+        if r.fixable is not None and r.status in ("warn", "fail"):
+            by_kind.setdefault((r.fixable.kind, r.fixable.target), []).append((r.id, r.fixable))
+    planned: list[PlannedFix] = []
+    for (kind, target), items in by_kind.items():
+        ids = tuple(i for i, _ in items)
+        action = items[0][1]
+        if kind == "compose-patch":
+            fix = _plan_compose(target, ids)
+            if fix:
+                planned.append(fix)
+        elif kind == "chmod":
+            planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
+                                      lambda a=action: os.chmod(a.params["file"], a.params["mode"])))
+        elif kind in ("attach-scopes", "set-signing-key"):
+            body = {"property_mappings": action.params["property_mappings"]} if kind == "attach-scopes" else {"signing_key": action.params["signing_key"]}
+            pk = action.params["provider_pk"]
+            planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
+                                      lambda pk=pk, body=body: facts.api().request("PATCH", f"providers/oauth2/{pk}/", json=body)))
+        elif kind == "app-env-issuer":
+            planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
+                                      lambda a=action: _rewrite_env(facts, a.params["updates"])))
+    return planned
+
+
+def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
+    from authentik_lab.core.compose_patch import PatchOptions, patch_compose_text
+
+    path = Path(file)
+    options = PatchOptions(bind_localhost="compose.public-ports" in ids)
+    result = patch_compose_text(path.read_text(encoding="utf-8"), options)
+    if not result.changed:
+        return None
+    changes = tuple(f"{file}:{c.line}: {c.before}" + (f"  ->  {c.after}" if c.after else "  (removed)") for c in result.changes)
+    changes += (f"the previous file is kept as {path.name}.bak",)
+
+    def apply() -> None:
+        from authentik_lab.adapters.files import atomic_write
+
+        fresh = patch_compose_text(path.read_text(encoding="utf-8"), options)  # re-read: never write a stale plan
+        atomic_write(path, fresh.text, backup=True)
+
+    what = sorted({c.kind.replace("_", " ") for c in result.changes})
+    return PlannedFix("compose-patch", file, f"patch {file}: {', '.join(what)}", changes, ids, apply)
+
+
+def _rewrite_env(facts: Facts, updates: dict[str, dict[str, str]]) -> None:
+    from authentik_lab.adapters.files import atomic_write
+    from authentik_lab.core import dotenv
+
+    for display, values in updates.items():
+        path = next(p for p in facts.app_env_paths() if _same(p, display, facts.opts.cwd))
+        atomic_write(path, dotenv.merge(path.read_text(encoding="utf-8"), values))
+
+
+def _same(path: Path, display: str, cwd: Path) -> bool:
+    other = Path(display)
+    return path.absolute() == (other if other.is_absolute() else cwd / other).absolute()
+
+
+def apply_fixes(facts: Facts, report: DoctorReport, planned: Sequence[PlannedFix]) -> DoctorReport:
+    """Apply each fix (one failing does not stop the others), then re-run every check of the touched groups."""
+    applied: list[AppliedFix] = []
+    for fix in planned:
+        try:
+            fix.apply()
+            applied.append(AppliedFix(fix.kind, fix.target, fix.description, fix.changes, True))
+        except Exception as exc:  # noqa: BLE001 - reported in the result, the other fixes still run
+            applied.append(AppliedFix(fix.kind, fix.target, fix.description, fix.changes, False, f"{type(exc).__name__}: {exc}"))
+    for fix in planned:
+        facts.forget(*FIX_INVALIDATES.get(fix.kind, ()))
+    groups = {cid.split(".", 1)[0] for fix in planned for cid in fix.check_ids}
+    ran = {r.id for r in report.results}
+    again = [c for c in CATALOGUE if c.id in ran and c.group in groups]
+    fresh = {r.id: r for r in run_checks(facts, again)}
+    return DoctorReport(tuple(fresh.get(r.id, r) for r in report.results), tuple(applied))

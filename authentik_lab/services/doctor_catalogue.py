@@ -1,0 +1,135 @@
+"""Every doctor check: a stable id, a title, the inputs it needs, and how it turns facts into an outcome.
+
+The logic lives in the pure `core.doctor_*` modules; each entry here only says which facts to hand in.
+Ids are part of the CLI contract (`authlab doctor ID...`, `--json`): never rename one.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from authentik_lab.core import doctor_app_env as appenv
+from authentik_lab.core import doctor_compose as dc
+from authentik_lab.core import doctor_env as denv
+from authentik_lab.core import doctor_http as dh
+from authentik_lab.core import doctor_provider as dp
+from authentik_lab.core import doctor_runtime as dr
+from authentik_lab.core.checks import Check, Outcome
+from authentik_lab.services import doctor_gather as g
+from authentik_lab.services.doctor_facts import LIVE_PATH, ME_PATH, READY_PATH, Facts
+
+Run = Callable[[Facts], Outcome]
+
+
+def _compose_file(f: Facts) -> str:
+    return str(f.compose_path())
+
+
+def _env_file(f: Facts) -> str:
+    return str(f.env_path())
+
+
+def _engine(f: Facts) -> Outcome:
+    from authentik_lab.adapters.compose import DOCKER_HINT
+
+    info, error = g.engine_info(f)
+    return dh.check_engine(info, error, DOCKER_HINT)
+
+
+def _compose_available(f: Facts) -> Outcome:
+    from authentik_lab.adapters.compose import INSTALL_HINT
+
+    return dh.check_compose_available(*g.compose_binary(f), INSTALL_HINT)
+
+
+def _token(f: Facts) -> Outcome:
+    token, source = f.token_source()
+    return dh.check_token(f.fetch(ME_PATH) if token else None, source)
+
+
+def _clock(f: Facts) -> Outcome:
+    live = f.fetch(LIVE_PATH)
+    if live.status is None:
+        from authentik_lab.core.checks import Skip
+
+        raise Skip("Authentik cannot be reached (see http.live)")
+    return dh.check_clock_skew(live.headers.get("Date"), live.headers["_before"], live.headers["_after"])
+
+
+def _expected_services(f: Facts) -> list[str]:
+    return sorted(f.compose_doc().get("services") or {})
+
+
+def _token_needed(f: Facts) -> bool:
+    return not f.opts.token
+
+
+def _c(id: str, title: str, needs: tuple[str, ...], run: Run) -> Check:
+    return Check(id, title, id.split(".", 1)[0], needs, run)
+
+
+CATALOGUE: tuple[Check, ...] = (
+    _c("engine.reachable", "Docker engine reachable", ("docker",), _engine),
+    _c("compose.available", "Docker Compose available", ("docker",), _compose_available),
+    _c("compose.image-pinned", "Authentik image pinned, server and worker on one tag", ("compose",),
+       lambda f: dc.check_image_pinned(f.compose_doc(), f.interp_env())),
+    _c("compose.worker-root", "Authentik services not running as root", ("compose",),
+       lambda f: dc.check_worker_root(f.compose_doc(), _compose_file(f), g.rootless(f))),
+    _c("compose.docker-socket", "Docker socket not mounted", ("compose",),
+       lambda f: dc.check_docker_socket(f.compose_doc(), _compose_file(f), f.interp_env())),
+    _c("compose.public-ports", "Ports published on this machine only", ("compose",),
+       lambda f: dc.check_public_ports(f.compose_doc(), _compose_file(f), f.interp_env())),
+    _c("compose.bind-mount-owner", "Storage folders writable by uid 1000", ("compose",),
+       lambda f: dc.check_bind_mount_owner(f.compose_doc(), _compose_file(f), f.interp_env(),
+                                           str(f.compose_path().parent), g.path_stats(f))),  # type: ignore[union-attr]
+    _c("compose.localtime", "/etc/localtime and /etc/timezone not mounted", ("compose",),
+       lambda f: dc.check_localtime(f.compose_doc(), _compose_file(f), f.interp_env())),
+    _c("env.required", ".env has PG_PASS and AUTHENTIK_SECRET_KEY", ("env",),
+       lambda f: denv.check_required(_env_file(f), f.env_lines())),
+    _c("env.secret-key-length", "AUTHENTIK_SECRET_KEY long enough", ("env",),
+       lambda f: denv.check_secret_key_length(_env_file(f), f.env_lines())),
+    _c("env.bootstrap", "Bootstrap token and password set", ("env",),
+       lambda f: denv.check_bootstrap(_env_file(f), f.env_lines(), _token_needed(f))),
+    _c("env.file-mode", ".env not readable by other users", ("env",),
+       lambda f: denv.check_file_mode(_env_file(f), f.env_mode())),
+    _c("runtime.containers", "Containers running and healthy", ("docker",),
+       lambda f: dr.check_containers(g.containers(f), _expected_services(f))),
+    _c("runtime.logs", "No known failure in the logs", ("docker",), lambda f: dr.check_logs(g.logs(f))),
+    _c("runtime.worker", "Worker running", ("docker",), lambda f: dr.check_worker(g.containers(f))),
+    _c("runtime.ports", "Published ports answer as Authentik", ("docker",), lambda f: dr.check_ports(g.port_probes(f), g.server_running(f))),
+    _c("http.live", "Server alive (/-/health/live/)", ("api",), lambda f: dh.check_live(f.fetch(LIVE_PATH))),
+    _c("http.ready", "Server ready (/-/health/ready/)", ("api",), lambda f: dh.check_ready(f.fetch(READY_PATH))),
+    _c("http.token", "API token accepted", ("api",), _token),
+    _c("http.worker-objects", "Default flows, scope mappings and certificate exist", ("api",),
+       lambda f: dh.check_worker_objects(*g.worker_missing(f))),
+    _c("http.clock-skew", "Server clock matches this machine", ("api",), _clock),
+    _c("provider.redirect-uris", "Redirect URIs well-formed and matching the app", ("api",),
+       lambda f: dp.check_redirect_uris(g.provider_facts(f))),
+    _c("provider.scopes", "openid, email, profile, offline_access mappings attached", ("api",),
+       lambda f: dp.check_scopes(g.provider_facts(f), g.server_facts(f))),
+    _c("provider.signing-key", "Providers sign tokens with a key pair", ("api",),
+       lambda f: dp.check_signing_key(g.provider_facts(f), g.server_facts(f))),
+    _c("provider.application", "Each provider has its application", ("api",),
+       lambda f: dp.check_application(g.provider_facts(f))),
+    _c("provider.discovery", "Discovery and JWKS answer, consistent with the issuer", ("api",),
+       lambda f: dp.check_discovery(g.provider_facts(f))),
+    _c("app.issuer-form", "Issuer form right for the framework", ("app-env",),
+       lambda f: appenv.check_issuer_form(f.app_env_files(), g.server_view(f))),
+    _c("app.issuer-host", "Issuer host is the one the browser uses", ("app-env",),
+       lambda f: appenv.check_issuer_host(f.app_env_files(), g.server_view(f))),
+    _c("app.jwks-url", "JWKS URL is /application/o/<slug>/jwks/", ("app-env",),
+       lambda f: appenv.check_jwks_url(f.app_env_files())),
+    _c("app.token-url", "Token URL is /application/o/token/", ("app-env",),
+       lambda f: appenv.check_token_url(f.app_env_files())),
+    _c("app.client-credentials", "Client id and secret match a provider", ("app-env",),
+       lambda f: appenv.check_client_credentials(f.app_env_files(), g.server_view(f))),
+)
+
+# what a fix changes -> the facts to observe again before re-running the affected checks
+FIX_INVALIDATES = {
+    "compose-patch": ("compose_", "lab"),
+    "chmod": ("env_",),
+    "attach-scopes": ("all_providers", "providers", "provider_facts", "server_view"),
+    "set-signing-key": ("all_providers", "providers", "provider_facts", "server_view", "GET /application/"),
+    "app-env-issuer": ("app_env", "server_view"),
+}

@@ -1,0 +1,286 @@
+"""Use cases for a lab's lifecycle: up, down, status, logs. Each returns a frozen result; nothing prints.
+
+A "target" is what compose runs: normally the lab made by `authlab init`, or, with `--compose FILE`, a
+compose file of the user's own (e.g. a copy of the official one) with the `.env` next to it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from authentik_lab.core import dotenv
+from authentik_lab.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from authentik_lab.adapters.compose import ComposeRunner
+    from authentik_lab.app import App
+    from authentik_lab.services.wait import StageEvent, StageTiming
+
+ADMIN_USER = "akadmin"
+PASSWORD_KEY = "AUTHENTIK_BOOTSTRAP_PASSWORD"
+TOKEN_KEY = "AUTHENTIK_BOOTSTRAP_TOKEN"
+# files compose itself would merge over the main file when run without -f
+OVERRIDE_NAMES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml")
+
+
+@dataclass(frozen=True)
+class Target:
+    lab_dir: Path
+    compose_file: Path
+    env_file: Path
+    project_name: str
+    url: str
+    token: str = field(repr=False)
+    version: str | None
+    image: str | None = None
+    extra_files: tuple[Path, ...] = ()
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def lab_target(app: "App", *, create: bool) -> tuple[Target, Any]:
+    """The lab of `--dir`; `create` runs init first (a no-op on a complete lab) and returns its result too."""
+    from authentik_lab.services.lab import ensure_lab, load_lab
+
+    init_result = None
+    if create:
+        lab, init_result = ensure_lab(app.lab_dir)
+    else:
+        lab = load_lab(app.lab_dir)
+    secrets = {PASSWORD_KEY: lab.bootstrap_password, TOKEN_KEY: lab.bootstrap_token}
+    target = Target(lab.dir, lab.compose_file, lab.env_file, lab.project_name, lab.url, lab.bootstrap_token,
+                    lab.version, lab.image, secrets=secrets)
+    return target, init_result
+
+
+def file_target(compose_file: Path) -> Target:
+    """A compose file of the user's own; its sibling `.env` gives the port, token and project name."""
+    compose_file = Path(compose_file).expanduser().absolute()
+    if not compose_file.is_file():
+        raise UsageError(f"no compose file at {compose_file}", hint="pass the path of a compose file to --compose")
+    env_file = compose_file.parent / ".env"
+    env = dotenv.parse(env_file.read_text(encoding="utf-8")) if env_file.is_file() else {}
+    port = (env.get("COMPOSE_PORT_HTTP") or "9000").strip()
+    if not port.isdigit():
+        raise ConfigError(f"COMPOSE_PORT_HTTP={port!r} is not a port number", location=str(env_file), hint="fix the line in .env")
+    token = (env.get(TOKEN_KEY) or "").strip()
+    tag = (env.get("AUTHENTIK_TAG") or "").strip() or _tag_in(compose_file)
+    extras = tuple(compose_file.parent / n for n in OVERRIDE_NAMES if (compose_file.parent / n).is_file())
+    secrets = {k: env[k] for k in (PASSWORD_KEY, TOKEN_KEY) if env.get(k)}
+    return Target(compose_file.parent, compose_file, env_file, _project_name(env, compose_file.parent),
+                  f"http://localhost:{port}", token, tag or None, extra_files=extras, secrets=secrets)
+
+
+def _project_name(env: dict[str, str], folder: Path) -> str:
+    # compose's own default: COMPOSE_PROJECT_NAME, else the folder name reduced to [a-z0-9_-]
+    name = (env.get("COMPOSE_PROJECT_NAME") or "").strip()
+    return name or re.sub(r"[^a-z0-9_-]", "", folder.name.lower()).lstrip("_-") or "authentik"
+
+
+def _tag_in(compose_file: Path) -> str:
+    # `${AUTHENTIK_TAG:-2026.5.6}` in the official file: the release it was written for
+    m = re.search(r"AUTHENTIK_TAG:-([0-9][0-9.]+)", compose_file.read_text(encoding="utf-8", errors="replace"))
+    return m.group(1) if m else ""
+
+
+def resolve(app: "App", compose_file: Path | None, *, create: bool = False) -> tuple[Target, Any]:
+    return (file_target(compose_file), None) if compose_file else lab_target(app, create=create)
+
+
+def runner_for(app: "App", target: Target) -> "ComposeRunner":
+    return app.compose(compose_file=target.compose_file, project_name=target.project_name,
+                       project_dir=target.compose_file.parent, env_file=target.env_file if target.env_file.is_file() else None,
+                       extra_files=target.extra_files)
+
+
+# --- up ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpResult:
+    url: str
+    admin_user: str
+    version: str | None
+    project_name: str
+    lab_dir: Path
+    compose_file: Path
+    env_file: Path
+    password_key: str
+    token_key: str
+    initialised: str | None  # init's action ("created", "filled", ...) or None with --compose
+    elapsed: float  # seconds from the start of `up` to ready
+    waited: float  # of which waiting for readiness
+    stages: tuple["StageTiming", ...]
+    secrets: dict[str, str] | None = None  # only with --show-secrets
+
+
+def up(
+    app: "App",
+    *,
+    compose_file: Path | None = None,
+    timeout: float = 300.0,
+    show_secrets: bool = False,
+    on_event: Callable[["StageEvent"], None] | None = None,
+) -> UpResult:
+    from authentik_lab.services.wait import wait_ready
+
+    started = time.monotonic()
+    target, init_result = resolve(app, compose_file, create=True)
+    engine = app.engine()
+    engine.require()  # a missing engine gets its own clear error before compose says something vaguer
+    runner = runner_for(app, target)
+    if on_event is not None:
+        from authentik_lab.core.readiness import Stage
+        from authentik_lab.services.wait import StageEvent
+
+        # compose itself blocks until the database is healthy; say so instead of looking stuck
+        on_event(StageEvent(Stage.CONTAINERS, "active", "docker compose up -d (waits for the database to be healthy)", 0.0))
+    runner.up(timeout=max(timeout, 60.0))
+    with app.api(target.url, target.token or None, retries=0, timeout=5.0) as api:
+        ready = wait_ready(api, project=target.project_name, engine=engine, has_token=bool(target.token),
+                           fallback_version=target.version, timeout=max(1.0, timeout - (time.monotonic() - started)),
+                           on_event=on_event)
+    return UpResult(
+        url=target.url,
+        admin_user=ADMIN_USER,
+        version=ready.version,
+        project_name=target.project_name,
+        lab_dir=target.lab_dir,
+        compose_file=target.compose_file,
+        env_file=target.env_file,
+        password_key=PASSWORD_KEY,
+        token_key=TOKEN_KEY,
+        initialised=getattr(init_result, "action", None),
+        elapsed=time.monotonic() - started,
+        waited=ready.elapsed,
+        stages=ready.stages,
+        secrets=dict(target.secrets) if show_secrets else None,
+    )
+
+
+# --- down ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DownResult:
+    project_name: str
+    lab_dir: Path
+    volumes_removed: bool
+
+
+def down(app: "App", *, compose_file: Path | None = None, volumes: bool = False) -> DownResult:
+    target, _ = resolve(app, compose_file)
+    runner_for(app, target).down(volumes=volumes)
+    return DownResult(target.project_name, target.lab_dir, volumes)
+
+
+# --- status --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    service: str
+    container: str
+    state: str
+    health: str | None
+    exit_code: int | None
+    ports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    lab_dir: Path
+    project_name: str
+    url: str
+    running: bool  # every container of the project runs
+    services: tuple[ServiceInfo, ...]
+    api: str  # "ok" | "token rejected" | "no answer" | "error"
+    api_detail: str
+    version: str | None
+    version_source: str  # "api" | "image tag" | "unknown"
+
+
+def status(app: "App", *, compose_file: Path | None = None) -> StatusResult:
+    target, _ = resolve(app, compose_file)
+    services = _services(app, target)
+    api_state, detail, version = _probe_api(app, target) if services else ("no answer", "no containers", None)
+    source = "api" if version else ("image tag" if target.version else "unknown")
+    return StatusResult(
+        lab_dir=target.lab_dir,
+        project_name=target.project_name,
+        url=target.url,
+        running=bool(services) and all(s.state == "running" for s in services),
+        services=services,
+        api=api_state,
+        api_detail=detail,
+        version=version or target.version,
+        version_source=source,
+    )
+
+
+def _services(app: "App", target: Target) -> tuple[ServiceInfo, ...]:
+    runner = runner_for(app, target)
+    if not runner.is_v1:
+        return tuple(
+            ServiceInfo(s.service, s.name, s.state, s.health, s.exit_code if s.state in ("exited", "dead") else None,
+                        tuple(f"{p.url or '0.0.0.0'}:{p.published_port}->{p.target_port}" for p in s.publishers))
+            for s in runner.ps()
+        )
+    # compose v1 cannot print JSON; the engine knows the same containers by their compose labels
+    return tuple(ServiceInfo(c.service, c.name, c.state, c.health, c.exit_code) for c in app.engine().containers(target.project_name))
+
+
+def _probe_api(app: "App", target: Target) -> tuple[str, str, str | None]:
+    import httpx
+
+    from authentik_lab.core.readiness import VERSION_PATH, token_rejected
+
+    with app.api(target.url, target.token or None, retries=0, timeout=3.0) as api:
+        try:
+            response = api.raw("GET", f"/api/v3/{VERSION_PATH}")
+        except httpx.HTTPError as exc:
+            return "no answer", f"{target.url}: {type(exc).__name__}", None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code == 200 and isinstance(body, dict):
+        return "ok", f"GET /api/v3/{VERSION_PATH} -> 200", body.get("version_current")
+    if token_rejected(response.status_code, body):
+        return "token rejected", f"GET /api/v3/{VERSION_PATH} -> {response.status_code}", None
+    return "error", f"GET /api/v3/{VERSION_PATH} -> {response.status_code}", None
+
+
+# --- logs ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogsResult:
+    service: str | None
+    lines: tuple[str, ...]
+
+
+def _checked_runner(app: "App", compose_file: Path | None, service: str | None) -> "ComposeRunner":
+    target, _ = resolve(app, compose_file)
+    runner = runner_for(app, target)
+    if service is not None:
+        known = runner.services()
+        if service not in known:
+            raise UsageError(f"no service {service!r} in {target.compose_file.name}", hint=f"pick one of: {', '.join(known)}")
+    return runner
+
+
+def logs_stream(app: "App", *, compose_file: Path | None = None, service: str | None = None,
+                follow: bool = False, tail: int | None = None) -> int:
+    """Pass the logs straight through (they can be long or endless); returns compose's exit code."""
+    runner = _checked_runner(app, compose_file, service)
+    return runner.stream(*runner.logs_args(service, follow, tail))
+
+
+def logs_capture(app: "App", *, compose_file: Path | None = None, service: str | None = None, tail: int | None = None) -> LogsResult:
+    runner = _checked_runner(app, compose_file, service)
+    out = runner.run(*runner.logs_args(service, False, tail)).stdout
+    return LogsResult(service, tuple(out.splitlines()))

@@ -1,0 +1,157 @@
+"""`authlab login-test`: prove a provider works the way a browser uses it, step by step.
+
+discovery -> authorize (PKCE) -> login through the flow executor -> callback with a code -> token exchange
+-> ID token (signature against the JWKS, iss, aud, nonce) -> refresh grant (when offline_access is expected).
+The first failing step stops the run and names the likely cause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from authentik_lab.core.oidc_flow import DEFAULT_SCOPES, Pkce
+from authentik_lab.core.urls import issuer_url
+from authentik_lab.errors import UsageError
+from authentik_lab.services import browser_login as bl
+
+if TYPE_CHECKING:
+    from authentik_lab.app import App
+    from authentik_lab.core.labfile import LabFile
+    from authentik_lab.services.connection import Connection
+
+
+@dataclass(frozen=True)
+class LoginTestResult:
+    provider: str
+    user: str
+    url: str
+    issuer: str
+    client_id: str
+    redirect_uri: str
+    steps: tuple[bl.Step, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status != "failed" for s in self.steps)
+
+    @property
+    def failed(self) -> bl.Step | None:
+        return next((s for s in self.steps if s.status == "failed"), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        failed = self.failed
+        return {
+            "ok": self.ok,
+            "provider": self.provider,
+            "user": self.user,
+            "url": self.url,
+            "issuer": self.issuer,
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "steps": [{"name": s.name, "status": s.status, "detail": s.detail, "cause": s.cause, "hint": s.hint} for s in self.steps],
+            "failed_step": failed.name if failed else None,
+        }
+
+
+def optional_labfile(file: Path | None) -> "LabFile | None":
+    """The lab file when there is one: it knows the test users' passwords and whether refresh is expected."""
+    from authentik_lab.services.test_users import find_labfile, load_labfile
+
+    return load_labfile(file) if find_labfile(file).is_file() else None
+
+
+def resolve_client(app: "App", conn: "Connection", provider: str, redirect_uri: str | None) -> bl.Client:
+    from authentik_lab.services import authentik_objects as ak
+
+    with app.api(conn.url, conn.token) as api:
+        found = ak.provider_by_name(api, provider)
+    if found is None:
+        raise UsageError(f"no OAuth2 provider named {provider!r} at {conn.url}", hint="`authlab provider list` shows them; `authlab apply` creates the lab file's")
+    slug = found.get("assigned_application_slug")
+    if not slug:
+        raise UsageError(f"provider {provider!r} has no application, so it has no issuer", hint="attach an application (`authlab apply` does)")
+    strict = [e.get("url") for e in found.get("redirect_uris") or [] if isinstance(e, dict) and e.get("matching_mode", "strict") == "strict"]
+    chosen = redirect_uri or (strict[0] if strict else None)
+    if not chosen:
+        raise UsageError(f"provider {provider!r} has no strict redirect URI to test with", hint="pass --redirect-uri with the URI your app sends")
+    confidential = found.get("client_type", "confidential") == "confidential"
+    return bl.Client(found["client_id"], found.get("client_secret") or "", confidential, chosen, issuer_url(conn.url, slug))
+
+
+def resolve_user(app: "App", lab: "LabFile | None", user: str | None, password_env: str | None) -> tuple[str, str]:
+    """(username, password): the lab file's users (env var or generated), the lab's admin, or --password-env."""
+    import os
+
+    from authentik_lab.services.test_users import password_for
+
+    if password_env:
+        if not user:
+            raise UsageError("--password-env needs --user", hint="e.g. --user alice --password-env ALICE_PASSWORD")
+        value = os.environ.get(password_env)
+        if not value:
+            raise UsageError(f"{password_env} is not set or empty", hint=f"export {password_env}=... first")
+        return user, value
+    spec = (lab.user(user) if user else (lab.users[0] if lab and lab.users else None)) if lab else None
+    if spec is not None:
+        password = password_for(spec, app.lab_dir)
+        if not password:
+            where = spec.password_env or f"{app.lab_dir}/test-users.json"
+            raise UsageError(f"no password for test user {spec.username!r} ({where} has none)", hint="run `authlab apply` first (it generates and sets it)")
+        return spec.username, password
+    from authentik_lab.services.lab import load_lab
+
+    admin = user or "akadmin"
+    try:
+        lab_env = load_lab(app.lab_dir)
+    except Exception:  # noqa: BLE001 - no lab: fall through to the usage error below
+        lab_env = None
+    if lab_env is not None and admin == lab_env.admin_user:
+        return admin, lab_env.bootstrap_password
+    raise UsageError(
+        f"don't know the password of {admin!r}",
+        hint="add the user to authlab.yaml and run `authlab apply`, or pass --user NAME --password-env VAR",
+    )
+
+
+def login_test(
+    app: "App",
+    provider: str,
+    *,
+    user: str | None = None,
+    password_env: str | None = None,
+    redirect_uri: str | None = None,
+    file: Path | None = None,
+    refresh: bool | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    on_step: Callable[[bl.Step], None] | None = None,
+) -> LoginTestResult:
+    from authentik_lab.adapters.oidc_client import OidcClient
+    from authentik_lab.services.connection import resolve_connection
+
+    lab = optional_labfile(file)
+    username, password = resolve_user(app, lab, user, password_env)
+    conn = resolve_connection(app, url, token)
+    client = resolve_client(app, conn, provider, redirect_uri)
+    spec = lab.provider(provider) if lab else None
+    expect_refresh = refresh if refresh is not None else (spec.offline_access if spec else True)
+    steps: list[bl.Step] = []
+
+    def report(step: bl.Step) -> None:
+        steps.append(step)
+        if on_step:
+            on_step(step)
+
+    with OidcClient(conn.url) as http:
+        session = bl.Session(http, client, report, Pkce.new())
+        try:
+            bl.discover(session)
+            bl.authorize(session, username, password, DEFAULT_SCOPES)
+            bl.exchange_code(session)
+            bl.check_id_token(session)
+            bl.refresh(session, expect_refresh)
+        except bl.StepFailed as exc:
+            report(exc.step)
+    return LoginTestResult(provider, username, conn.url, client.issuer, client.client_id, client.redirect_uri, tuple(steps))

@@ -1,0 +1,222 @@
+"""`provider create`: observe -> pure plan -> apply -> re-read -> verify, keyed on provider name and app slug.
+
+A retried create never duplicates: the provider is looked up by its (unique) name first, and the
+application slug is unique server-side. When the application cannot be created after the provider was,
+the provider is removed again (or, if that fails too, the error says exactly what was left).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from authentik_lab.core.app_env import AppFacts, env_values, merge_env_text
+from authentik_lab.core.provider_spec import Desired, FieldChange, Plan, Refs, plan
+from authentik_lab.core.urls import issuer_url
+from authentik_lab.errors import ApiError, AuthlabError
+from authentik_lab.services import authentik_objects as ak
+from authentik_lab.services import provider_cache
+from authentik_lab.services.connection import Connection, detect_dialect
+from authentik_lab.services.provider_facts import ProviderView, VerificationError, build_view, verify, with_checks
+
+if TYPE_CHECKING:
+    from authentik_lab.adapters.authentik_api import AuthentikApi
+    from authentik_lab.app import App
+    from authentik_lab.core.dialect import Dialect
+
+
+@dataclass(frozen=True)
+class EnvWrite:
+    path: str
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    action: str  # created | updated | unchanged (what was done, or would be with dry_run)
+    dry_run: bool
+    provider_action: str  # create | update | unchanged
+    application_action: str
+    url: str
+    server_version: str
+    name: str
+    slug: str
+    changes: tuple[FieldChange, ...]
+    provider: ProviderView | None  # None only for a dry-run create
+    env: EnvWrite | None = None
+    notes: tuple[str, ...] = ()
+    requests: int = 0
+
+
+def _refs_from(entry: dict | None, desired: Desired, dialect: "Dialect") -> Refs | None:
+    if not entry:
+        return None
+    flows, mappings = entry.get("flows", {}), entry.get("mappings", {})
+    needed_flows = [desired.authorization_flow_slug] + ([ak.INVALIDATION_FLOW] if dialect.requires_invalidation_flow else [])
+    if any(f not in flows for f in needed_flows) or any(s not in mappings for s in desired.mapping_scopes):
+        return None
+    return Refs(flows[desired.authorization_flow_slug], flows.get(ak.INVALIDATION_FLOW), dict(mappings), str(entry["signing_key"]))
+
+
+def _lookup_refs(api: "AuthentikApi", conn: Connection, dialect: "Dialect", desired: Desired) -> Refs:
+    pre = ak.lookup_prerequisites(api, dialect, desired.authorization_flow_slug, list(desired.mapping_scopes))
+    flows = {desired.authorization_flow_slug: pre.authorization_flow}
+    if pre.invalidation_flow:
+        flows[ak.INVALIDATION_FLOW] = pre.invalidation_flow
+    provider_cache.save(conn.url, dialect.label, flows, pre.mappings, pre.signing_key)
+    return Refs(pre.authorization_flow, pre.invalidation_flow, pre.mappings, pre.signing_key)
+
+
+def create_or_update(
+    app: "App", conn: Connection, desired: Desired, dry_run: bool = False, env_out: Path | None = None, show_secret: bool = False
+) -> CreateResult:
+    api = app.api(conn.url, conn.token)
+    try:
+        return _reconcile(api, conn, desired, dry_run, env_out, show_secret)
+    finally:
+        api.close()
+
+
+def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run: bool, env_out: Path | None, show_secret: bool) -> CreateResult:
+    dialect = detect_dialect(api)  # first: a bad token fails here, before anything else
+    cached = _refs_from(provider_cache.load(conn.url, dialect.label), desired, dialect)
+    calls: dict[str, Any] = {"provider": lambda: ak.provider_by_name(api, desired.name)}
+    if cached is None:
+        calls["refs"] = lambda: _lookup_refs(api, conn, dialect, desired)
+    # a first create skips the application lookup (one round trip); a taken slug is then caught at POST
+    if dry_run or cached is not None:
+        calls["app"] = lambda: ak.application_by_slug(api, desired.slug)
+    got = ak.concurrently(calls)
+    provider, refs = got["provider"], got.get("refs") or cached
+    observed_app = got.get("app")
+    if "app" not in got and provider is not None:
+        observed_app = ak.application_by_slug(api, desired.slug)
+    the_plan = plan(desired, provider, observed_app, dialect, refs)
+    if the_plan.action != "unchanged" and "refs" not in got:
+        refs = _lookup_refs(api, conn, dialect, desired)  # never write from remembered ids
+        the_plan = plan(desired, provider, observed_app, dialect, refs)
+    base = dict(
+        url=conn.url, server_version=dialect.label, name=desired.name, slug=desired.slug, notes=conn.notes,
+        provider_action=the_plan.provider_action, application_action=the_plan.application_action,
+        changes=_describe(the_plan.changes, refs, desired),
+    )
+    done = {"create": "created", "update": "updated", "unchanged": "unchanged"}[the_plan.action]
+    if dry_run:
+        view = _view(api, provider, refs, desired, show_secret) if provider is not None and provider.get("assigned_application_slug") else None
+        return CreateResult(action=done, dry_run=True, provider=view, requests=api.requests_made, **base)
+    provider = _apply(api, desired, the_plan, provider)
+    view = _view(api, provider, refs, desired, show_secret)
+    passed, problems = verify(api, view, issuer_url(conn.url, desired.slug), desired.offline_access)
+    view = with_checks(view, passed, problems)
+    if problems:
+        raise VerificationError(
+            f"provider {desired.name!r} was {done}, but Authentik's OIDC side does not match what the app needs",
+            problems,
+            hint="`authlab doctor` explains each item; re-run this command after fixing the cause",
+        )
+    env = _write_env(env_out, desired, provider, view) if env_out else None
+    return CreateResult(action=done, dry_run=False, provider=view, env=env, requests=api.requests_made, **base)
+
+
+def _describe(changes: tuple[FieldChange, ...], refs: Refs, desired: Desired) -> tuple[FieldChange, ...]:
+    """Show scope names and flow slugs instead of bare pks where authlab knows them."""
+    names = {pk: scope for scope, pk in refs.mappings.items()}
+    names[refs.authorization_flow] = desired.authorization_flow_slug
+    if refs.invalidation_flow:
+        names[refs.invalidation_flow] = ak.INVALIDATION_FLOW
+    names[refs.signing_key] = ak.SELF_SIGNED_CERT
+
+    def name(value: Any) -> Any:
+        if isinstance(value, list):
+            return [name(v) for v in value]
+        return names.get(str(value), value) if isinstance(value, str) else value
+
+    return tuple(FieldChange(c.object, c.field, name(c.old), name(c.new)) for c in changes)
+
+
+def _view(api: "AuthentikApi", provider: dict, refs: Refs, desired: Desired, show_secret: bool) -> ProviderView:
+    setup = ak.setup_urls(api, provider["pk"])
+    scope_by_pk = {pk: scope for scope, pk in refs.mappings.items()}
+    return build_view(provider, setup, scope_by_pk, show_secret, preset=desired.preset, app_scopes=desired.app_scopes)
+
+
+def _apply(api: "AuthentikApi", desired: Desired, the_plan: Plan, provider: dict | None) -> dict:
+    created = False
+    if the_plan.provider_action == "create":
+        provider = api.request("POST", "providers/oauth2/", json=the_plan.provider_payload)
+        created = True
+    elif the_plan.provider_action == "update":
+        provider = api.request("PATCH", f"providers/oauth2/{provider['pk']}/", json=the_plan.provider_payload)
+    assert provider is not None
+    try:
+        _apply_application(api, desired, the_plan, provider)
+    except AuthlabError as exc:
+        if not created:
+            raise
+        raise _with_rollback(api, provider, desired, exc) from exc
+    # the application now points at this provider; saves reading the provider back
+    return {**provider, "assigned_application_slug": desired.slug}
+
+
+def _apply_application(api: "AuthentikApi", desired: Desired, the_plan: Plan, provider: dict) -> None:
+    body = dict(the_plan.application_payload)
+    if "provider" in body:
+        body["provider"] = provider["pk"]
+    if the_plan.application_action == "create":
+        try:
+            api.request("POST", "core/applications/", json=body)
+            return
+        except ApiError as exc:
+            if exc.status != 400 or "slug" not in (exc.body or {}):
+                raise
+            existing = ak.application_by_slug(api, desired.slug)
+            if existing is None or existing.get("provider") not in (None, provider["pk"]):
+                raise
+            # an application with this slug but no provider (made by hand): adopt it
+            body.pop("slug")
+            api.request("PATCH", f"core/applications/{desired.slug}/", json=body)
+    elif the_plan.application_action == "update":
+        api.request("PATCH", f"core/applications/{desired.slug}/", json=body)
+
+
+def _with_rollback(api: "AuthentikApi", provider: dict, desired: Desired, exc: AuthlabError) -> AuthlabError:
+    try:
+        api.request("DELETE", f"providers/oauth2/{provider['pk']}/")
+        left = f"the provider {desired.name!r} created a moment ago was deleted again, so nothing was left behind"
+    except AuthlabError as cleanup:
+        left = (
+            f"the provider {desired.name!r} (pk {provider['pk']}) is LEFT in Authentik without an application "
+            f"(removing it failed: {cleanup.message}); re-run the same command to finish, or `authlab provider delete {desired.name} --yes`"
+        )
+    message = f"creating application {desired.slug!r} failed: {exc.message}; {left}"
+    if isinstance(exc, ApiError):  # keep status and field errors for the renderer
+        return type(exc)(message, exc.method, exc.path, exc.status, exc.body, hint=exc.hint)
+    return AuthlabError(message, exc.hint)
+
+
+def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView) -> EnvWrite:
+    from authentik_lab.adapters.files import atomic_write
+    from authentik_lab.core import dotenv
+
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    facts = AppFacts(
+        client_id=provider["client_id"],
+        client_secret=provider.get("client_secret") if desired.client_type == "confidential" else None,
+        endpoints=view.endpoints,
+        app_url=desired.app_url,
+        redirect_uri=desired.redirect_uris[0].url,
+        scopes=desired.app_scopes,
+        provider_id=desired.provider_id,
+    )
+    values = env_values(desired.preset, facts, dotenv.parse(text), new_secret=lambda: secrets.token_urlsafe(24))
+    new_text, added, changed = merge_env_text(text, values)
+    if new_text != text or not path.exists():
+        atomic_write(path, new_text, mode=0o600)  # it holds the client secret
+    else:
+        path.chmod(0o600)
+    unchanged = tuple(k for k in values if k not in added and k not in changed)
+    return EnvWrite(str(path), tuple(added), tuple(changed), unchanged)

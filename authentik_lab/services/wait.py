@@ -1,0 +1,331 @@
+"""Wait until an Authentik lab is really usable: a readiness strategy, not a sleep loop.
+
+Each round walks the stages (containers -> live -> ready -> token -> worker objects) as far as they pass, so a
+server that is already up is reported ready in one round. Between rounds: capped exponential backoff with jitter
+(the cap stays near 0.5 s so `up` notices readiness quickly). Definitive states end the wait at once: a container
+that exited, restarts or is unhealthy (with the matching log lines and a fix), or a rejected bootstrap token once
+Authentik has finished its first start. The clock, sleep and randomness are injectable so tests run instantly.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+import httpx
+
+from authentik_lab.core import log_patterns
+from authentik_lab.core.dialect import Dialect
+from authentik_lab.core.readiness import (
+    AUTHENTICATION_FLOW,
+    LIVE_PATH,
+    READY_PATH,
+    STAGE_TITLES,
+    STAGES,
+    TOKEN_REJECTED_HINT,
+    VERSION_PATH,
+    ContainerState,
+    Stage,
+    WorkerObject,
+    judge_containers,
+    missing_summary,
+    required_flows,
+    token_rejected,
+    worker_objects,
+)
+from authentik_lab.errors import NotReadyError, WaitTimeout
+
+if TYPE_CHECKING:
+    from authentik_lab.adapters.authentik_api import AuthentikApi
+
+# Errors that mean "not up yet", never "broken": the port is not open, the router restarts, a slow answer.
+TRANSIENT = (httpx.TransportError,)
+# Assumed when neither the server nor the lab names a release (worker objects differ slightly per release).
+DEFAULT_VERSION = "2026.5.6"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial: float = 0.05
+    factor: float = 1.6
+    cap: float = 0.5
+    jitter: float = 0.3  # fraction taken off at random, so parallel waiters do not poll in lockstep
+
+    def delay(self, attempt: int, rng: Callable[[], float]) -> float:
+        return min(self.cap, self.initial * self.factor**attempt) * (1.0 - self.jitter * rng())
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    stage: Stage
+    state: str  # "active" | "done" | "skipped"
+    detail: str
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class StageTiming:
+    stage: Stage
+    state: str  # "done" | "skipped"
+    at: float  # seconds since the wait began
+    detail: str
+
+
+@dataclass(frozen=True)
+class ReadyResult:
+    url: str
+    version: str | None
+    elapsed: float
+    polls: int
+    stages: tuple[StageTiming, ...]
+
+
+@dataclass
+class _State:
+    stage_index: int = 0
+    last_seen: str = "nothing yet"
+    version: str | None = None
+    ready_at: float | None = None
+    baseline: dict[str, int] | None = None
+    timings: list[StageTiming] = field(default_factory=list)
+    details: dict[Stage, str] = field(default_factory=dict)
+
+
+def wait_ready(
+    api: "AuthentikApi",
+    *,
+    project: str | None = None,
+    engine: Any = None,
+    has_token: bool = True,
+    fallback_version: str | None = None,
+    timeout: float = 300.0,
+    token_grace: float = 20.0,
+    backoff: Backoff = Backoff(),
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: Callable[[], float] = random.random,
+    on_event: Callable[[StageEvent], None] | None = None,
+) -> ReadyResult:
+    """Block until every stage passed; raise NotReadyError (definitive failure) or WaitTimeout.
+
+    `engine` (with `.containers(project)` and `.logs(project, service, tail)`, like adapters.engine.Engine) is
+    watched only when `project` is given; a plain server process has no containers.
+    """
+    waiter = _Waiter(api, project, engine if project else None, has_token, fallback_version, token_grace, clock, on_event)
+    start = clock()
+    waiter.start = start
+    attempt = 0
+    try:
+        while True:
+            before = waiter.state.stage_index
+            if waiter.round():
+                return waiter.result()
+            if waiter.state.stage_index > before:
+                attempt = 0  # the next stage usually follows quickly: poll it fast again
+            waited = clock() - start
+            if waited >= timeout:
+                stage = STAGES[waiter.state.stage_index]
+                raise WaitTimeout(_TARGETS[stage], waited, waiter.state.last_seen, hint=_TIMEOUT_HINTS[stage])
+            sleep(min(backoff.delay(attempt, rng), max(0.0, timeout - waited)))
+            attempt += 1
+    finally:
+        waiter.close()
+
+
+_TARGETS = {
+    Stage.CONTAINERS: "the containers to run",
+    Stage.LIVE: f"the server to answer {LIVE_PATH}",
+    Stage.READY: f"the server to answer {READY_PATH} (database reachable)",
+    Stage.TOKEN: "Authentik to accept the bootstrap token",
+    Stage.WORKER_OBJECTS: "the worker to create the default flows, scope mappings and certificate",
+}
+_TIMEOUT_HINTS = {
+    Stage.CONTAINERS: "`authlab status` shows each container; `authlab logs SERVICE` shows why one does not start",
+    Stage.LIVE: "the server is still starting or crashed: `authlab logs server`; a first start can take minutes, raise --timeout",
+    Stage.READY: "the server cannot reach PostgreSQL yet: `authlab logs postgresql`; a first start runs migrations, raise --timeout",
+    Stage.TOKEN: TOKEN_REJECTED_HINT,
+    Stage.WORKER_OBJECTS: "the worker applies these blueprints: is it running? `authlab status`, then `authlab logs worker`",
+}
+
+
+class _Waiter:
+    def __init__(self, api: Any, project: str | None, engine: Any, has_token: bool, fallback_version: str | None,
+                 token_grace: float, clock: Callable[[], float], on_event: Callable[[StageEvent], None] | None) -> None:
+        self.api, self.project, self.engine, self.has_token = api, project, engine, has_token
+        self.fallback_version, self.token_grace, self.clock, self.on_event = fallback_version, token_grace, clock, on_event
+        self.state = _State()
+        self.start = clock()
+        self.polls = 0
+        self._pool: ThreadPoolExecutor | None = None
+
+    # --- one round -------------------------------------------------------------------------------
+
+    def round(self) -> bool:
+        """Advance through as many stages as pass now; True when all passed."""
+        self.polls += 1
+        if self.engine is not None:
+            self._check_containers()
+        elif self.state.stage_index == 0:
+            self._done(Stage.CONTAINERS, "skipped", "not watched (no compose project)")
+        checks = {Stage.LIVE: self._health(LIVE_PATH), Stage.READY: self._health(READY_PATH)}
+        while self.state.stage_index < len(STAGES):
+            stage = STAGES[self.state.stage_index]
+            if stage is Stage.CONTAINERS:
+                return False  # _check_containers advances it
+            passed = checks[stage]() if stage in checks else (self._token() if stage is Stage.TOKEN else self._objects())
+            if not passed:
+                return False
+        return True
+
+    def _check_containers(self) -> None:
+        states = self.engine.containers(self.project)
+        if self.state.baseline is None and states:
+            self.state.baseline = {c.name: c.restart_count for c in states}
+        verdict = judge_containers(states, self.state.baseline)
+        if verdict.status == "failed":
+            raise self._container_failure(verdict.failing, verdict.reason)
+        if self.state.stage_index == 0:
+            if verdict.status == "ok":
+                self._done(Stage.CONTAINERS, "done", verdict.summary)
+            else:
+                self._seen(Stage.CONTAINERS, verdict.summary)
+
+    def _container_failure(self, failing: ContainerState, reason: str) -> NotReadyError:
+        lines = self.engine.logs(self.project, failing.service, 80)
+        found = log_patterns.diagnose(lines)
+        if found is not None:
+            return NotReadyError(f"{reason} ({failing.summary}): {found.diagnosis}", hint=found.fix, evidence=list(found.lines))
+        tail = [line for line in lines if line.strip()][-8:]
+        return NotReadyError(
+            f"{reason} ({failing.summary})",
+            hint=f"its last log lines are above; `authlab logs {failing.service}` shows more",
+            evidence=tail,
+        )
+
+    def _health(self, path: str) -> Callable[[], bool]:
+        stage = Stage.LIVE if path == LIVE_PATH else Stage.READY
+
+        def check() -> bool:
+            status, _ = self._get(path)
+            if status is not None and 200 <= status < 300:
+                self._done(stage, "done", f"HTTP {status}")
+                return True
+            self._seen(stage, f"GET {path} -> {_describe(status)}")
+            return False
+
+        return check
+
+    def _token(self) -> bool:
+        if not self.has_token:
+            self._done(Stage.TOKEN, "skipped", "no AUTHENTIK_BOOTSTRAP_TOKEN in .env")
+            return True
+        if self.state.ready_at is None:
+            self.state.ready_at = self.clock()
+        status, body = self._get(f"/api/v3/{VERSION_PATH}")
+        if status == 200 and isinstance(body, dict):
+            self.state.version = body.get("version_current")
+            self._done(Stage.TOKEN, "done", f"Authentik {self.state.version}")
+            return True
+        seen = f"GET /api/v3/{VERSION_PATH} -> {_describe(status)}{_detail(body)}"
+        if status is not None and token_rejected(status, body):
+            # The bootstrap token is created during the first start; once the default flows exist that start is
+            # over, so a rejection is final. Without that evidence, allow a grace period.
+            settled = self._page_exists(f"/if/flow/{AUTHENTICATION_FLOW}/")
+            if settled or self.clock() - self.state.ready_at >= self.token_grace:
+                raise NotReadyError(
+                    f"Authentik rejects the bootstrap token from .env ({status}{_detail(body)})",
+                    hint=TOKEN_REJECTED_HINT,
+                    evidence=[seen],
+                )
+        self._seen(Stage.TOKEN, seen)
+        return False
+
+    def _objects(self) -> bool:
+        dialect = Dialect.for_version(_usable_version(self.state.version, self.fallback_version))
+        if self.has_token:
+            wanted = worker_objects(dialect)
+            found = self._map(self._object_exists, wanted)
+        else:  # without a token only the flows can be seen, through their public pages
+            wanted = tuple(WorkerObject("flow", slug, "", "slug") for slug in required_flows(dialect))
+            found = self._map(lambda o: self._page_exists(f"/if/flow/{o.key}/"), wanted)
+        missing = [o for o, ok in zip(wanted, found) if not ok]
+        if not missing:
+            self._done(Stage.WORKER_OBJECTS, "done", f"{len(wanted)} objects present")
+            return True
+        self._seen(Stage.WORKER_OBJECTS, f"missing {missing_summary(missing)}")
+        return False
+
+    def _object_exists(self, obj: WorkerObject) -> bool:
+        status, body = self._get(f"/api/v3/{obj.path}", params=obj.params)
+        return status == 200 and isinstance(body, dict) and bool(body.get("results"))
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    def _get(self, path: str, params: dict | None = None) -> tuple[int | None, Any]:
+        try:
+            response = self.api.raw("GET", path, params=params)
+        except TRANSIENT as exc:
+            return None, type(exc).__name__
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = None
+        return response.status_code, body
+
+    def _page_exists(self, path: str) -> bool:
+        return self._get(path)[0] == 200
+
+    def _map(self, fn: Callable[[Any], bool], items: tuple) -> list[bool]:
+        # a handful of GETs in parallel keeps one round well under the backoff cap
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="authlab-wait")
+        return list(self._pool.map(fn, items))
+
+    def _seen(self, stage: Stage, detail: str) -> None:
+        self.state.last_seen = detail
+        if self.state.details.get(stage) != detail:
+            self.state.details[stage] = detail
+            self._emit(StageEvent(stage, "active", detail, self.clock() - self.start))
+
+    def _done(self, stage: Stage, state: str, detail: str) -> None:
+        at = self.clock() - self.start
+        self.state.timings.append(StageTiming(stage, state, at, detail))
+        self.state.stage_index += 1
+        self._emit(StageEvent(stage, state, detail, at))
+
+    def _emit(self, event: StageEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def result(self) -> ReadyResult:
+        return ReadyResult(self.api.base_url, self.state.version or self.fallback_version, self.clock() - self.start,
+                           self.polls, tuple(self.state.timings))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _describe(status: int | None) -> str:
+    return "no answer (connection refused or reset)" if status is None else f"HTTP {status}"
+
+
+def _detail(body: Any) -> str:
+    return f" {body['detail']!r}" if isinstance(body, dict) and body.get("detail") else ""
+
+
+def _usable_version(*candidates: str | None) -> str:
+    for text in candidates:
+        try:
+            if text:
+                Dialect.for_version(text)
+                return text
+        except ValueError:
+            continue
+    return DEFAULT_VERSION
+
+
+__all__ = ["Backoff", "ReadyResult", "StageEvent", "StageTiming", "STAGE_TITLES", "wait_ready"]

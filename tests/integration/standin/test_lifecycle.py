@@ -1,0 +1,134 @@
+"""Process-level behaviour: startup line, worker delay, readiness, persistence, config errors, faults."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import httpx
+
+from tests.standin.harness import run_standin
+
+from .helpers import client
+
+PKG = Path(__file__).resolve().parents[2] / "standin"
+
+
+def test_healthy_but_not_ready_until_the_worker_ran() -> None:
+    with run_standin(worker_delay=1.5) as s, client(s) as api:
+        t0 = time.monotonic()
+        assert api.get("/-/health/live/").status_code == 200
+        r = api.get("/-/health/ready/")
+        assert (r.status_code, r.text, r.headers["Content-Type"]) == (200, "", "text/html; charset=utf-8")
+        r = api.get("/api/v3/flows/instances/", params={"slug": "default-authentication-flow"})
+        assert r.status_code == 200 and r.json()["pagination"]["count"] == 0
+        assert api.get("/api/v3/propertymappings/provider/scope/").json()["results"] == []
+        assert api.get("/api/v3/crypto/certificatekeypairs/").json()["results"] == []
+        assert api.get("/if/flow/initial-setup/").status_code == 404
+        # the API itself works before the worker (token, version)
+        assert api.get("/api/v3/admin/version/").json()["version_current"] == "2026.5.6"
+        s.wait_worker(10)
+        assert time.monotonic() - t0 >= 1.2
+        assert api.get("/api/v3/flows/instances/", params={"slug": "default-authentication-flow"}).json()["pagination"]["count"] == 1
+        assert api.get("/if/flow/initial-setup/").status_code == 200
+        assert len(api.get("/api/v3/propertymappings/provider/scope/").json()["results"]) == 7
+        assert "Blueprints applied" in s.logs()
+
+
+def test_no_worker_never_creates_objects_until_forced() -> None:
+    with run_standin(no_worker=True, worker_delay=0) as s, client(s) as api:
+        time.sleep(0.5)
+        assert s.info()["worker_done"] is False
+        assert api.get("/api/v3/flows/instances/").json()["pagination"]["count"] == 0
+        s.fault(worker_done=True)
+        assert api.get("/api/v3/flows/instances/").json()["pagination"]["count"] == 6
+
+
+def test_env_no_worker_and_version() -> None:
+    with run_standin(env={"STANDIN_NO_WORKER": "1"}, worker_delay=0) as s:
+        time.sleep(0.3)
+        assert s.info()["worker_done"] is False
+
+
+def test_secret_key_missing_refuses_to_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTHENTIK_", "STANDIN_"))}
+    p = subprocess.run([sys.executable, "-m", "tests.standin", "server", "--port", "0"], cwd=PKG.parents[1], env=env, capture_output=True, text=True, timeout=20)
+    assert p.returncode == 1
+    assert "Secret key missing" in p.stderr
+    assert p.stdout == ""
+
+
+def test_worker_command_needs_db_mode() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTHENTIK_", "STANDIN_"))}
+    env["AUTHENTIK_SECRET_KEY"] = "x"
+    p = subprocess.run([sys.executable, "-m", "tests.standin", "worker"], cwd=PKG.parents[1], env=env, capture_output=True, text=True, timeout=20)
+    assert p.returncode == 1
+    assert "DB mode" in p.stderr
+
+
+def test_package_runs_when_copied_alone(tmp_path: Path) -> None:
+    dest = tmp_path / "opt" / "standin"
+    shutil.copytree(PKG, dest, ignore=shutil.ignore_patterns("__pycache__", "harness.py", "pytest_plugin.py"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTHENTIK_", "STANDIN_"))}
+    env.update({"AUTHENTIK_SECRET_KEY": "k", "AUTHENTIK_BOOTSTRAP_TOKEN": "tok-standalone", "AUTHENTIK_TAG": "2025.10.1", "STANDIN_WORKER_DELAY": "0", "PYTHONPATH": ""})
+    proc = subprocess.Popen([sys.executable, "-m", "standin", "server", "--port", "0"], cwd=dest.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("standin listening on http://127.0.0.1:"), proc.stderr.read() if proc.poll() is not None else line
+        url = line.split(" on ", 1)[1].strip()
+        r = httpx.get(url + "/api/v3/admin/version/", headers={"Authorization": "Bearer tok-standalone"})
+        assert r.json()["version_current"] == "2025.10.1"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_state_file_survives_restart_and_bootstrap_only_applies_once(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    with run_standin(state_file=str(state), env={"AUTHENTIK_BOOTSTRAP_TOKEN": "first-token"}) as s, client(s) as api:
+        s.wait_worker()
+        r = api.post("/api/v3/core/groups/", json={"name": "kept"})
+        assert r.status_code == 201
+    with run_standin(state_file=str(state), worker_delay=30, env={"AUTHENTIK_BOOTSTRAP_TOKEN": "second-token"}) as s:
+        assert s.info()["worker_done"] is True  # persisted, no second delay
+        with client(s, "second-token") as api:
+            assert api.get("/api/v3/admin/version/").status_code == 403
+        with client(s, "first-token") as api:
+            assert api.get("/api/v3/core/groups/", params={"name": "kept"}).json()["pagination"]["count"] == 1
+
+
+def test_clock_offset_env_and_fault() -> None:
+    with run_standin(env={"STANDIN_CLOCK_OFFSET": "7200"}) as s, client(s) as api:
+        r = api.get("/-/health/live/")
+        skew = parsedate_to_datetime(r.headers["Date"]).timestamp() - time.time()
+        assert 7100 < skew < 7300
+        s.fault(clock_offset=-3600)  # relative to the env offset
+        r = api.get("/-/health/live/")
+        skew = parsedate_to_datetime(r.headers["Date"]).timestamp() - time.time()
+        assert 3500 < skew < 3700
+
+
+def test_request_log_and_faults() -> None:
+    with run_standin() as s, client(s) as api:
+        s.wait_worker()
+        s.clear_requests()
+        api.get("/api/v3/flows/instances/", params={"slug": "default-authentication-flow"})
+        api.get("/nope")
+        reqs = s.requests()
+        assert reqs == [
+            {"method": "GET", "path": "/api/v3/flows/instances/", "query": "slug=default-authentication-flow", "status": 200},
+            {"method": "GET", "path": "/nope", "query": "", "status": 404},
+        ]
+        s.fault(delete_flow="default-provider-invalidation-flow", delete_mapping="goauthentik.io/providers/oauth2/scope-offline_access", delete_certificate=True)
+        assert api.get("/api/v3/flows/instances/", params={"slug": "default-provider-invalidation-flow"}).json()["results"] == []
+        assert api.get("/api/v3/propertymappings/provider/scope/", params={"managed": "goauthentik.io/providers/oauth2/scope-offline_access"}).json()["results"] == []
+        assert api.get("/api/v3/crypto/certificatekeypairs/", params={"name": "authentik Self-signed Certificate"}).json()["results"] == []
+        s.clear_requests()
+        assert s.requests() == []

@@ -1,0 +1,257 @@
+"""`authlab apply` through the CLI against the stand-in Authentik: create, idempotency (counted requests),
+dry run, update, prune, conflicts, and a malformed file that must not cause a single request."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from tests.integration.labfile_support import LAB_FILE, Env, env, invoke, invoke_json  # noqa: F401
+from tests.standin.pytest_plugin import standin  # noqa: F401
+
+FIRST_WRITES = [
+    ("POST", "/api/v3/core/groups/"),
+    ("POST", "/api/v3/core/users/"),
+    ("POST", "/api/v3/core/users/{alice}/set_password/"),
+    ("POST", "/api/v3/core/users/"),
+    ("POST", "/api/v3/core/users/{bob}/set_password/"),
+    ("POST", "/api/v3/core/users/service_account/"),
+    ("PATCH", "/api/v3/core/users/{bot}/"),
+    ("POST", "/api/v3/providers/oauth2/"),
+    ("POST", "/api/v3/core/applications/"),
+    ("PATCH", "/api/v3/core/applications/web/"),
+    ("POST", "/api/v3/providers/oauth2/"),
+    ("POST", "/api/v3/core/applications/"),
+    ("PATCH", "/api/v3/core/applications/api/"),
+]
+
+
+def _user(env: Env, username: str) -> dict:
+    [user] = [u for u in env.api("GET", f"/api/v3/core/users/?username={username}")["results"] if u["username"] == username]
+    return user
+
+
+def test_first_apply_creates_everything_and_a_second_apply_is_unchanged_without_writes(env: Env) -> None:
+    env.write(LAB_FILE)
+    env.server.clear_requests()
+    code, doc = invoke_json("apply")
+    assert code == 0, doc
+    data = doc["data"]
+    assert [(i["kind"], i["name"], i["action"]) for i in data["items"]] == [
+        ("group", "testers", "create"),
+        ("user", "alice", "create"),
+        ("user", "bob", "create"),
+        ("service_account", "ci-bot", "create"),
+        ("provider", "web", "create"),
+        ("provider", "api", "create"),
+    ]
+    ids = {name: _user(env, name)["pk"] for name in ("alice", "bob", "ci-bot")}
+    expected = [(m, p.format(alice=ids["alice"], bob=ids["bob"], bot=ids["ci-bot"])) for m, p in FIRST_WRITES]
+    assert env.writes() == expected
+    assert data["writes"] == len(expected)
+    assert [(p["name"], p["slug"], p["redirect_uris"]) for p in data["providers"]] == [
+        ("web", "web", ["http://localhost:3000/api/auth/callback/authentik"]),
+        ("api", "api", ["http://localhost:8080/cb"]),
+    ]
+    assert data["providers"][0]["issuer"] == f"{env.server.url}/application/o/web/"
+    assert "client_secret" not in json.dumps(doc)
+
+    # what landed on the server carries authlab's markers
+    alice = _user(env, "alice")
+    assert alice["attributes"]["authlab.managed"] is True
+    assert alice["attributes"]["authlab.password"].startswith("pbkdf2_sha256$")
+    assert [g["name"] for g in alice["groups_obj"]] == ["testers"]
+    assert (alice["name"], alice["email"], alice["type"]) == ("Alice Example", "alice@example.com", "internal")
+    assert _user(env, "ci-bot")["type"] == "service_account"
+    assert env.api("GET", "/api/v3/core/applications/web/")["meta_publisher"] == "authlab"
+
+    # the generated password is kept for the next run, readable only by the owner
+    store = env.dir / ".authlab" / "test-users.json"
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert set(json.loads(store.read_text())["passwords"]) == {"alice"}
+
+    env.server.clear_requests()
+    code, doc = invoke_json("apply")
+    assert code == 0
+    assert {i["action"] for i in doc["data"]["items"]} == {"unchanged"}
+    assert doc["data"]["counts"] == {"create": 0, "update": 0, "unchanged": 6, "delete": 0, "conflict": 0}
+    assert doc["data"]["writes"] == 0
+    assert env.writes() == []
+
+
+def test_second_apply_human_output(env: Env) -> None:
+    env.write(LAB_FILE)
+    assert invoke("apply").exit_code == 0
+    result = invoke("apply")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"applied: authlab.yaml -> {env.server.url}\n"
+        "  = group testers: unchanged\n"
+        "  = user alice: unchanged\n"
+        "  = user bob: unchanged\n"
+        "  = service account ci-bot: unchanged\n"
+        "  = provider web: unchanged\n"
+        "  = provider api: unchanged\n"
+        "6 unchanged (0 writes)\n"
+    )
+    assert result.stderr == f"generated passwords are kept in {env.dir}/.authlab/test-users.json (mode 0600)\n"
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(env: Env) -> None:
+    env.write(LAB_FILE)
+    env.server.clear_requests()
+    result = invoke("apply", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        f"plan (dry run, nothing changed): authlab.yaml -> {env.server.url}\n"
+        "  + group testers: create\n"
+        "  + user alice: create\n"
+        "  + user bob: create\n"
+        "  + service account ci-bot: create\n"
+        "  + provider web: create\n"
+        "  + provider api: create\n"
+        "6 create\n"
+    )
+    assert env.writes() == []
+    assert not (env.dir / ".authlab" / "test-users.json").exists()
+
+
+def test_malformed_file_is_reported_with_location_and_no_request_is_made(env: Env) -> None:
+    env.write(
+        """
+        providers:
+          - name: web
+            redirect_uris:
+              - http://localhost:3000/cb
+              - 42
+            colour: blue
+        """
+    )
+    env.server.clear_requests()
+    result = invoke("apply")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: authlab.yaml:5:9: providers[0].redirect_uris[1]: expected a string, got a number (42) (and 1 more problem)\n"
+        "  │ authlab.yaml:6:5: providers[0].colour: unknown key; allowed: name, preset, app_url, redirect_uris, regex, "
+        "offline_access, client_type, consent, sub_mode, client_id, slug\n"
+        "hint: fix the lab file; nothing was changed on the server\n"
+    )
+    assert env.server.requests() == []
+
+
+def test_malformed_file_json_error_lists_every_problem(env: Env) -> None:
+    env.write("users:\n  - username: a\n    password: hunter2\n")
+    code, doc = invoke_json("apply")
+    assert code == 2
+    assert doc["ok"] is False
+    assert doc["error"]["problems"] == [
+        {"location": "authlab.yaml:3:15", "path": "users[0].password",
+         "message": "only 'generate' is allowed here; put a fixed password in an environment variable and use password_env"}
+    ]
+
+
+def test_unset_password_variable_stops_before_any_request(env: Env, monkeypatch) -> None:
+    monkeypatch.delenv("BOB_PASSWORD")
+    env.write(LAB_FILE)
+    env.server.clear_requests()
+    result = invoke("apply")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: authlab.yaml: users[1] (bob): BOB_PASSWORD is not set or empty\n"
+        "hint: export the variable (in CI: from a secret) or use `password: generate`; nothing was changed on the server\n"
+    )
+    assert env.server.requests() == []
+
+
+def test_unmanaged_user_and_unknown_group_are_refused_before_any_write(env: Env) -> None:
+    env.write(
+        """
+        users:
+          - username: akadmin
+            password: generate
+          - username: carol
+            groups: [typo-group]
+        """
+    )
+    env.server.clear_requests()
+    code, doc = invoke_json("apply")
+    assert code == 4
+    assert doc["error"]["type"] == "ApplyError"
+    assert doc["error"]["message"] == (
+        "authlab.yaml: user akadmin: a user named 'akadmin' already exists and authlab does not manage it (no `authlab.managed: true` "
+        "attribute); rename it in the lab file, delete it, or add the attribute to let authlab manage it (and 1 more)"
+    )
+    assert env.writes() == []
+
+
+def test_changes_are_updates_and_prune_deletes_only_what_authlab_manages(env: Env, monkeypatch) -> None:
+    env.write(LAB_FILE)
+    assert invoke("apply").exit_code == 0
+    # something made by hand must survive --prune
+    env.api("POST", "/api/v3/core/groups/", {"name": "handmade"})
+
+    monkeypatch.setenv("BOB_PASSWORD", "bob-New-456")
+    env.write(
+        """
+        providers:
+          - name: web
+            preset: nextauth
+            app_url: http://localhost:3000
+        users:
+          - username: alice
+            email: alice@new.example.com
+            name: Alice Example
+          - username: bob
+            password_env: BOB_PASSWORD
+        """
+    )
+    code, doc = invoke_json("apply")
+    assert code == 0, doc
+    items = {(i["kind"], i["name"]): i for i in doc["data"]["items"]}
+    assert items[("user", "alice")]["changes"] == [
+        {"field": "email", "old": "alice@example.com", "new": "alice@new.example.com"},
+        {"field": "groups", "old": ["testers"], "new": []},
+    ]
+    assert items[("user", "bob")]["changes"] == [{"field": "password", "old": "(hidden)", "new": "(hidden, changed)"}]
+    assert doc["data"]["not_in_file"] == ["group testers", "user ci-bot", "provider api"]
+    assert "bob-New-456" not in json.dumps(doc)
+
+    env.server.clear_requests()
+    code, doc = invoke_json("apply", "--prune")
+    assert code == 0, doc
+    assert [(i["kind"], i["name"], i["action"]) for i in doc["data"]["items"] if i["action"] != "unchanged"] == [
+        ("group", "testers", "delete"),
+        ("service_account", "ci-bot", "delete"),
+        ("provider", "api", "delete"),
+    ]
+    assert sorted(env.writes()) == sorted([
+        ("DELETE", "/api/v3/core/applications/api/"),
+        ("DELETE", f"/api/v3/providers/oauth2/{doc['data']['items'][-1]['name'] and _provider_pk_gone(env)}/"),
+        ("DELETE", f"/api/v3/core/users/{_deleted_pk(env, 'ci-bot')}/"),
+        ("DELETE", f"/api/v3/core/groups/{_deleted_pk(env, 'testers')}/"),
+    ])
+    groups = [g["name"] for g in env.api("GET", "/api/v3/core/groups/")["results"]]
+    assert "handmade" in groups and "testers" not in groups
+    assert "akadmin" in [u["username"] for u in env.api("GET", "/api/v3/core/users/")["results"]]
+    env.server.clear_requests()
+    code, doc = invoke_json("apply", "--prune")
+    assert (code, doc["data"]["writes"], env.writes()) == (0, 0, [])
+
+
+def _deleted_pk(env: Env, name: str) -> str:
+    """The pk a DELETE was sent for, read from the recorded request paths."""
+    for method, path in env.writes():
+        if method == "DELETE" and ("/core/users/" in path or "/core/groups/" in path):
+            pk = path.rstrip("/").rsplit("/", 1)[1]
+            kind = "users" if "/core/users/" in path else "groups"
+            if (kind == "users") == (name == "ci-bot"):
+                return pk
+    raise AssertionError(f"no DELETE for {name}")
+
+
+def _provider_pk_gone(env: Env) -> str:
+    for method, path in env.writes():
+        if method == "DELETE" and "/providers/oauth2/" in path:
+            return path.rstrip("/").rsplit("/", 1)[1]
+    raise AssertionError("no provider DELETE")

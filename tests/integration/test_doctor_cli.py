@@ -1,0 +1,446 @@
+"""`authlab doctor` through the CLI: files built in tmp_path, and a real stand-in Authentik put into each faulty state.
+
+Every check id has a test that makes it pass and one that makes it fail (or warn); the Docker runtime checks
+live in tests/integration/docker/test_doctor_docker.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from authentik_lab.cli.main import cli
+from tests.conftest import SHARED_AUTHENTIK, write_tree
+from tests.standin.harness import Standin, start_standin
+
+CALLBACK = "http://localhost:3000/api/auth/callback/authentik"
+SELF_SIGNED = "authentik Self-signed Certificate"
+ALL_SCOPES = ("openid", "email", "profile", "offline_access")
+GOOD_ENV = "PG_PASS=pw\nAUTHENTIK_SECRET_KEY=" + "k" * 60 + "\nAUTHENTIK_BOOTSTRAP_TOKEN=t\nAUTHENTIK_BOOTSTRAP_PASSWORD=p\n"
+COMPOSE = """
+services:
+  server:
+    image: ghcr.io/goauthentik/server:${AUTHENTIK_TAG:-2026.5.6}
+    command: server
+    ports:
+    - 127.0.0.1:9000:9000
+  worker:
+    image: ghcr.io/goauthentik/server:${AUTHENTIK_TAG:-2026.5.6}
+    command: worker
+    volumes:
+    - media:/media
+volumes:
+  media: {}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the default app env scan looks here
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["doctor", *args])
+    return result.exit_code, result.stdout
+
+
+def checks(*args: str) -> dict[str, dict]:
+    code, out = invoke(*args, "--json")
+    doc = json.loads(out)
+    assert doc["command"] == "doctor" and doc["ok"] == (code == 0)
+    return {c["id"]: c for c in doc["data"]["checks"]}
+
+
+def status(*args: str) -> dict[str, str]:
+    return {k: v["status"] for k, v in checks(*args).items()}
+
+
+def lab(tmp_path: Path, compose: str = COMPOSE, env: str = GOOD_ENV, env_mode: int = 0o600) -> Path:
+    write_tree(tmp_path / "lab", {"compose.yml": compose, ".env": env})
+    os.chmod(tmp_path / "lab" / ".env", env_mode)
+    return tmp_path / "lab" / "compose.yml"
+
+
+# --- listing and selecting ----------------------------------------------------------------------
+
+
+def test_list_names_every_check_id() -> None:
+    code, out = invoke("--list", "provider")
+    assert code == 0
+    assert out.splitlines() == [
+        "provider.redirect-uris     Redirect URIs well-formed and matching the app",
+        "provider.scopes            openid, email, profile, offline_access mappings attached",
+        "provider.signing-key       Providers sign tokens with a key pair",
+        "provider.application       Each provider has its application",
+        "provider.discovery         Discovery and JWKS answer, consistent with the issuer",
+    ]
+    code, out = invoke("--list")
+    assert len(out.splitlines()) == 31
+
+
+def test_an_unknown_id_is_a_usage_error_listing_the_valid_ones() -> None:
+    result = CliRunner().invoke(cli, ["doctor", "provider.nope"])
+    assert result.exit_code == 2
+    assert "error: unknown check 'provider.nope'" in result.stderr
+    assert "valid groups: app, compose, engine, env, http, provider, runtime" in result.stderr
+
+
+def test_without_any_input_everything_is_skipped_with_a_reason_and_exit_is_zero() -> None:
+    code, out = invoke("app", "env")
+    assert code == 0
+    assert out.splitlines()[-1] == "0 passed, 9 skipped"
+    assert "[-] .env has PG_PASS and AUTHENTIK_SECRET_KEY: no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE) (env.required)" in out
+
+
+def test_human_output_shows_evidence_and_fix_under_a_problem_and_a_tally(tmp_path: Path) -> None:
+    compose = lab(tmp_path, COMPOSE.replace("    - media:/media\n", "    - media:/media\n    - /etc/localtime:/etc/localtime:ro\n"))
+    code, out = invoke("--compose", str(compose), "compose.localtime", "compose.image-pinned")
+    assert code == 1
+    assert out.splitlines() == [
+        "[✓] Authentik image pinned, server and worker on one tag: pinned to 2026.5.6",
+        f"[✗] /etc/localtime and /etc/timezone not mounted: /etc/localtime mounted into worker (compose.localtime)",
+        f"    • {compose}: services.worker.volumes /etc/localtime:/etc/localtime",
+        "      fix: remove the mount: Authentik assumes UTC and a host time zone shifts token times, breaking OAuth and SAML",
+        "",
+        "1 passed, 1 failed",
+    ]
+    code, out = invoke("--compose", str(compose), "compose.image-pinned", "-v")
+    assert out.splitlines()[:2] == [
+        "[✓] Authentik image pinned, server and worker on one tag: pinned to 2026.5.6 (compose.image-pinned)",
+        "    • server: image ghcr.io/goauthentik/server:2026.5.6",
+    ]
+
+
+def test_json_document_is_complete_and_stable(tmp_path: Path) -> None:
+    compose = lab(tmp_path, env=GOOD_ENV, env_mode=0o644)
+    code, out = invoke("--compose", str(compose), "env.file-mode", "--json")
+    env_file = str(tmp_path / "lab" / ".env")
+    assert code == 0
+    assert json.loads(out) == {
+        "authlab": 1,
+        "command": "doctor",
+        "ok": True,
+        "data": {
+            "checks": [{
+                "id": "env.file-mode",
+                "title": ".env not readable by other users",
+                "status": "warn",
+                "summary": f"{env_file} holds secrets and is readable by every user of this machine (mode 644)",
+                "evidence": [],
+                "messages": [{"level": "warn", "text": f"{env_file} holds secrets and is readable by every user of this machine (mode 644)",
+                              "fix": f"chmod 600 {env_file}"}],
+                "fixable": {"kind": "chmod", "target": env_file, "description": f"chmod 600 {env_file}",
+                            "changes": [f"{env_file}: mode 644 -> 600"]},
+            }],
+            "summary": {"passed": 0, "warnings": 1, "failed": 0, "errors": 0, "skipped": 0, "ok": True},
+            "fixes": [],
+        },
+    }
+
+
+# --- compose and .env checks ---------------------------------------------------------------------
+
+
+def test_a_clean_compose_file_passes_every_file_check(tmp_path: Path) -> None:
+    compose = lab(tmp_path)
+    assert status("--compose", str(compose), "compose.image-pinned", "compose.worker-root", "compose.docker-socket",
+                  "compose.public-ports", "compose.bind-mount-owner", "compose.localtime", "env") == {
+        "compose.image-pinned": "ok", "compose.worker-root": "ok", "compose.docker-socket": "ok", "compose.public-ports": "ok",
+        "compose.bind-mount-owner": "ok", "compose.localtime": "ok",
+        "env.required": "ok", "env.secret-key-length": "ok", "env.bootstrap": "ok", "env.file-mode": "ok",
+    }
+
+
+def test_the_official_compose_file_shows_its_known_traps(tmp_path: Path, shared_authentik: Path) -> None:
+    compose = lab(tmp_path, (shared_authentik / "docker-compose-2026.5.6.yml").read_text())
+    found = checks("--compose", str(compose), "compose.worker-root", "compose.docker-socket", "compose.public-ports")
+    assert {k: v["status"] for k, v in found.items()} == {"compose.worker-root": "warn", "compose.docker-socket": "warn", "compose.public-ports": "warn"}
+    assert found["compose.public-ports"]["evidence"] == [f"{compose}: services.server.ports 9000:9000", f"{compose}: services.server.ports 9443:9443"]
+
+
+def test_image_tag_mismatch_fails(tmp_path: Path) -> None:
+    compose = lab(tmp_path, COMPOSE.replace("${AUTHENTIK_TAG:-2026.5.6}\n    command: worker", "2026.2.2\n    command: worker"))
+    found = checks("--compose", str(compose), "compose.image-pinned")["compose.image-pinned"]
+    assert (found["status"], found["summary"]) == ("fail", "server and worker run different Authentik releases: server=2026.5.6, worker=2026.2.2")
+
+
+def test_bind_mounted_storage_must_be_writable_by_uid_1000(tmp_path: Path) -> None:
+    compose = lab(tmp_path, COMPOSE.replace("    - media:/media\n", "    - ./media:/media\n"))
+    media = tmp_path / "lab" / "media"
+    assert checks("--compose", str(compose), "compose.bind-mount-owner")["compose.bind-mount-owner"]["summary"] == \
+        f"{media} does not exist: Docker creates it owned by root, and uid 1000 cannot write it"
+    media.mkdir()
+    os.chmod(media, 0o755)
+    if os.stat(media).st_uid == 1000:
+        pytest.skip("the test runs as uid 1000, which owns everything it creates")
+    assert status("--compose", str(compose), "compose.bind-mount-owner") == {"compose.bind-mount-owner": "fail"}
+    os.chmod(media, 0o777)
+    assert status("--compose", str(compose), "compose.bind-mount-owner") == {"compose.bind-mount-owner": "ok"}
+
+
+def test_env_problems(tmp_path: Path) -> None:
+    compose = lab(tmp_path, env="PG_PASS=\nAUTHENTIK_SECRET_KEY=short\n", env_mode=0o644)
+    assert status("--compose", str(compose), "env") == {
+        "env.required": "fail", "env.secret-key-length": "warn", "env.bootstrap": "fail", "env.file-mode": "warn"}
+    # with an explicit token authlab does not need the bootstrap values
+    assert status("--compose", str(compose), "--token", "x", "env.bootstrap") == {"env.bootstrap": "ok"}
+
+
+def test_a_broken_compose_file_gives_error_results_not_a_traceback(tmp_path: Path) -> None:
+    compose = lab(tmp_path, "services:\n  server: [\n")
+    code, out = invoke("--compose", str(compose), "compose.worker-root", "env.required")
+    assert code == 1
+    assert out.splitlines()[0].startswith(f"[?] Authentik services not running as root: the check crashed: ConfigError: {compose}:3:1: invalid YAML")
+    assert "[✓] .env has PG_PASS and AUTHENTIK_SECRET_KEY" in out
+
+
+def test_engine_and_compose_unavailable_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from authentik_lab.adapters.compose import detect_binary
+
+    compose = lab(tmp_path)
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    detect_binary.cache_clear()
+    try:
+        found = checks("--compose", str(compose), "engine", "compose.available")
+    finally:
+        detect_binary.cache_clear()
+    assert found["engine.reachable"]["status"] == "fail"
+    assert found["engine.reachable"]["summary"].startswith("the Docker engine cannot be reached")
+    assert (found["compose.available"]["status"], found["compose.available"]["summary"]) == (
+        "fail", "Docker Compose is not installed (neither `docker compose` nor `docker-compose` works)")
+
+
+def test_engine_and_compose_available_pass(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if not shutil.which("docker") or subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
+        pytest.skip("no Docker engine answers here")
+    assert status("--compose", str(lab(tmp_path)), "engine", "compose.available") == {"engine.reachable": "ok", "compose.available": "ok"}
+
+
+# --- against the stand-in Authentik ---------------------------------------------------------------
+
+
+@pytest.fixture
+def standin() -> Iterator[Standin]:
+    s = start_standin(worker_delay=0)
+    try:
+        s.wait_worker()
+        yield s
+    finally:
+        s.stop()
+
+
+def _results(s: Standin, path: str) -> list[dict]:
+    status_, body = s.api("GET", path)
+    assert status_ == 200, body
+    return body["results"]  # type: ignore[index]
+
+
+def make_provider(s: Standin, name: str = "web", scopes: tuple[str, ...] = ALL_SCOPES, signing: bool = True,
+                  redirect: str = CALLBACK, app: bool = True) -> dict:
+    flows = {f["slug"]: f["pk"] for f in _results(s, "/api/v3/flows/instances/?page_size=100")}
+    maps = {m["managed"]: m["pk"] for m in _results(s, "/api/v3/propertymappings/provider/scope/?page_size=100")}
+    cert = next(c["pk"] for c in _results(s, "/api/v3/crypto/certificatekeypairs/") if c["name"] == SELF_SIGNED)
+    body = {
+        "name": name,
+        "authorization_flow": flows["default-provider-authorization-implicit-consent"],
+        "invalidation_flow": flows["default-provider-invalidation-flow"],
+        "client_type": "confidential",
+        "redirect_uris": [{"matching_mode": "strict", "url": redirect}],
+        "property_mappings": [maps[f"goauthentik.io/providers/oauth2/scope-{sc}"] for sc in scopes],
+        "signing_key": cert if signing else None,
+    }
+    code, provider = s.api("POST", "/api/v3/providers/oauth2/", body)
+    assert code == 201, provider
+    if app:
+        code, created = s.api("POST", "/api/v3/core/applications/", {"name": name, "slug": name, "provider": provider["pk"]})  # type: ignore[index]
+        assert code == 201, created
+    return provider  # type: ignore[return-value]
+
+
+def at(s: Standin, *args: str, token: str | None = None) -> dict[str, dict]:
+    return checks("--url", s.url, "--token", token or s.bootstrap_token, *args)
+
+
+def test_a_healthy_standin_with_a_good_provider_passes_http_and_provider_checks(standin: Standin) -> None:
+    make_provider(standin)
+    found = at(standin, "http", "provider")
+    assert {k: v["status"] for k, v in found.items()} == {
+        "http.live": "ok", "http.ready": "ok", "http.token": "ok", "http.worker-objects": "ok", "http.clock-skew": "ok",
+        "provider.redirect-uris": "ok", "provider.scopes": "ok", "provider.signing-key": "ok", "provider.application": "ok",
+        "provider.discovery": "ok"}
+    assert found["http.token"]["summary"] == "the token (--token) belongs to akadmin (superuser)"
+    assert found["provider.discovery"]["evidence"] == [f"web: issuer {standin.url}/application/o/web/", "web: JWKS 1 key(s)"]
+
+
+def test_nothing_listens_fails_live_and_ready_and_skips_the_rest(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    found = checks("--url", f"http://127.0.0.1:{port}", "--token", "x", "http", "provider.scopes")
+    assert {k: v["status"] for k, v in found.items()} == {
+        "http.live": "fail", "http.ready": "fail", "http.token": "skip", "http.worker-objects": "skip", "http.clock-skew": "skip",
+        "provider.scopes": "skip"}
+    assert found["provider.scopes"]["summary"] == "Authentik cannot be reached (see http.live)"
+
+
+def test_a_bad_token_fails_http_token(standin: Standin) -> None:
+    found = at(standin, "http.token", "provider.scopes", token="wrong-token")
+    assert found["http.token"]["status"] == "fail"
+    assert found["http.token"]["summary"] == "the token (--token) is rejected: 403 Token invalid/expired"
+    assert found["provider.scopes"]["summary"] == "the API token is not accepted (see http.token)"
+
+
+def test_missing_flow_fails_worker_objects(standin: Standin) -> None:
+    standin.fault(delete_flow="default-provider-invalidation-flow")
+    found = at(standin, "http.worker-objects")["http.worker-objects"]
+    assert (found["status"], found["summary"], found["evidence"]) == (
+        "fail", "missing: flows default-provider-invalidation-flow", ["flow default-provider-invalidation-flow"])
+
+
+@pytest.mark.parametrize(("offset", "expected"), [(300, "fail"), (60, "warn")])
+def test_clock_skew(standin: Standin, offset: int, expected: str) -> None:
+    standin.fault(clock_offset=offset)
+    found = at(standin, "http.clock-skew")["http.clock-skew"]
+    assert found["status"] == expected
+    assert found["summary"].startswith(f"the server clock is {offset - 1}s ahead") or found["summary"].startswith(f"the server clock is {offset}s ahead")
+
+
+def test_provider_faults(standin: Standin) -> None:
+    make_provider(standin, "noscope", scopes=("openid", "email", "profile"))
+    make_provider(standin, "hs256", signing=False)
+    make_provider(standin, "orphan", app=False)
+    found = at(standin, "provider")
+    assert {k: v["status"] for k, v in found.items()} == {
+        "provider.redirect-uris": "ok", "provider.scopes": "warn", "provider.signing-key": "warn",
+        "provider.application": "fail", "provider.discovery": "ok"}
+    assert found["provider.scopes"]["summary"].startswith("noscope: the offline_access scope mapping is not attached (no refresh tokens")
+    assert found["provider.signing-key"]["summary"].startswith("hs256: no signing key, so tokens are HS256")
+    assert found["provider.application"]["summary"] == "orphan: no application uses this provider, so it has no issuer and discovery answers 404"
+    only = at(standin, "provider", "--provider", "noscope")
+    assert {k: v["status"] for k, v in only.items()}["provider.signing-key"] == "ok"
+
+
+def test_deleted_signing_certificate_fails_signing_key_and_discovery(standin: Standin) -> None:
+    make_provider(standin)
+    standin.fault(delete_certificate=True)
+    found = at(standin, "provider.signing-key", "provider.discovery")
+    assert found["provider.signing-key"]["status"] == "fail"
+    assert found["provider.discovery"]["status"] == "fail", found["provider.discovery"]
+
+
+def test_an_unknown_provider_name_is_an_error_result(standin: Standin) -> None:
+    make_provider(standin)
+    code, out = invoke("--url", standin.url, "--token", standin.bootstrap_token, "provider.scopes", "--provider", "nope")
+    assert code == 1
+    assert out.splitlines()[0] == ("[?] openid, email, profile, offline_access mappings attached: the check crashed: "
+                                   "LookupError: no OAuth2 provider named 'nope' (existing: web) (provider.scopes)")
+
+
+def test_redirect_uri_mismatch_against_the_app_env(standin: Standin, tmp_path: Path) -> None:
+    make_provider(standin, redirect=CALLBACK + "/")
+    provider = make_provider(standin, "other", redirect="http://localhost:4000/cb")
+    write_tree(tmp_path, {".env.local": f"NEXTAUTH_URL=http://localhost:3000\nAUTHENTIK_ID={provider['client_id']}\n"})
+    found = at(standin, "provider.redirect-uris")["provider.redirect-uris"]
+    assert found["status"] == "fail"
+    assert found["summary"] == f"other: the app's callback {CALLBACK} is not allowed"
+
+
+# --- app env files -----------------------------------------------------------------------------
+
+
+def _app_env(s: Standin, provider: dict, issuer_host: str | None = None, **extra: str) -> dict[str, str]:
+    host = issuer_host or s.url
+    values = {
+        "AUTH_AUTHENTIK_ID": provider["client_id"],
+        "AUTH_AUTHENTIK_SECRET": provider["client_secret"],
+        "AUTH_AUTHENTIK_ISSUER": f"{host}/application/o/web/",
+        "OIDC_JWKS_URL": f"{host}/application/o/web/jwks/",
+        "OIDC_TOKEN_URL": f"{host}/application/o/token/",
+    }
+    values.update(extra)
+    return values
+
+
+def _write_env(path: Path, values: dict[str, str]) -> Path:
+    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    return path
+
+
+def test_a_well_wired_app_env_passes(standin: Standin, tmp_path: Path) -> None:
+    provider = make_provider(standin)
+    _write_env(tmp_path / ".env", _app_env(standin, provider))
+    assert {k: v["status"] for k, v in at(standin, "app").items()} == {
+        "app.issuer-form": "ok", "app.issuer-host": "ok", "app.jwks-url": "ok", "app.token-url": "ok", "app.client-credentials": "ok"}
+
+
+def test_a_miswired_app_env_fails_every_app_check(standin: Standin, tmp_path: Path) -> None:
+    provider = make_provider(standin)
+    port = standin.url.rsplit(":", 1)[1]
+    env = _write_env(tmp_path / "app.env", _app_env(
+        standin, provider, issuer_host=f"http://server:{port}", AUTH_AUTHENTIK_SECRET="not-the-secret",
+        AUTH_AUTHENTIK_ISSUER=f"http://server:{port}/application/o/web",
+        OIDC_JWKS_URL=f"{standin.url}/.well-known/jwks.json", OIDC_TOKEN_URL=f"{standin.url}/application/o/web/token/"))
+    found = at(standin, "app", "--app-env", str(env))
+    assert {k: v["status"] for k, v in found.items()} == {
+        "app.issuer-form": "fail", "app.issuer-host": "fail", "app.jwks-url": "fail", "app.token-url": "fail",
+        "app.client-credentials": "fail"}
+    assert found["app.client-credentials"]["summary"] == "app.env:2: AUTH_AUTHENTIK_SECRET: does not match the client secret of provider web"
+    assert "not-the-secret" not in json.dumps(found) and provider["client_secret"] not in json.dumps(found)
+
+
+# --- --fix ---------------------------------------------------------------------------------------
+
+
+def test_nothing_changes_without_fix_and_fix_needs_yes_when_not_interactive(standin: Standin, tmp_path: Path) -> None:
+    provider = make_provider(standin, scopes=("openid", "email", "profile"))
+    compose = lab(tmp_path, COMPOSE.replace("    command: worker\n", "    command: worker\n    user: root\n"))
+    before = compose.read_bytes()
+    assert invoke("--url", standin.url, "--token", standin.bootstrap_token, "--compose", str(compose), "compose", "provider")[0] == 0
+    result = CliRunner().invoke(cli, ["doctor", "--url", standin.url, "--token", standin.bootstrap_token, "--compose", str(compose),
+                                      "compose.worker-root", "provider.scopes", "--fix"])
+    assert result.exit_code == 2 and "pass --yes to confirm" in result.stderr
+    assert compose.read_bytes() == before
+    assert standin.api("GET", f"/api/v3/providers/oauth2/{provider['pk']}/")[1]["property_mappings"] == provider["property_mappings"]  # type: ignore[index]
+
+
+def test_fix_end_to_end_then_doctor_passes(standin: Standin, tmp_path: Path) -> None:
+    provider = make_provider(standin, scopes=("openid", "email", "profile"), signing=False)
+    compose = lab(tmp_path, COMPOSE.replace("    command: worker\n", "    command: worker\n    user: root\n")
+                  .replace("    - media:/media\n", "    - media:/media\n    - /var/run/docker.sock:/var/run/docker.sock\n")
+                  .replace("127.0.0.1:9000:9000", "9000:9000"), env_mode=0o644)
+    app_env = _write_env(tmp_path / ".env", {"NEXTAUTH_URL": "http://localhost:3000", "AUTHENTIK_ID": provider["client_id"],
+                                             "AUTHENTIK_ISSUER": f"{standin.url}/application/o/web/"})
+    args = ("--url", standin.url, "--token", standin.bootstrap_token, "--compose", str(compose), "compose.worker-root",
+            "compose.docker-socket", "compose.public-ports", "env.file-mode", "provider", "app.issuer-form")
+    before = status(*args)
+    assert before == {"compose.worker-root": "warn", "compose.docker-socket": "warn", "compose.public-ports": "warn", "env.file-mode": "warn",
+                      "provider.redirect-uris": "ok", "provider.scopes": "warn", "provider.signing-key": "warn", "provider.application": "ok",
+                      "provider.discovery": "ok", "app.issuer-form": "fail"}
+    code, out = invoke(*args, "--fix", "--yes")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "Planned fixes:"
+    assert f"      {compose}:10: user: root  (removed)" in lines
+    assert f"      .env: AUTHENTIK_ISSUER={standin.url}/application/o/web" in lines
+    assert "fixed: attach offline_access to provider web" in lines
+    assert lines[-1] == "10 passed"
+    assert status(*args) == {k: "ok" for k in before}
+    assert "user: root" not in compose.read_text() and (tmp_path / "lab" / "compose.yml.bak").read_text().count("user: root") == 1
+    assert app_env.read_text().splitlines()[2] == f"AUTHENTIK_ISSUER={standin.url}/application/o/web"
+    assert stat.S_IMODE(os.stat(tmp_path / "lab" / ".env").st_mode) == 0o600
+
+
+def test_the_reference_data_is_where_the_tests_expect_it() -> None:
+    assert SHARED_AUTHENTIK.name == "authentik"

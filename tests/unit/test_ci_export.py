@@ -1,0 +1,110 @@
+"""The KEY=value export of `authlab ci`: names, both issuer forms, GITHUB_ENV heredocs, dotenv quoting."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from authentik_lab.core import dotenv
+from authentik_lab.core.ci_export import (
+    ExportNameClash,
+    ProviderExport,
+    ServiceAccountExport,
+    UserExport,
+    env_key,
+    export_values,
+    github_masks,
+    redacted,
+    render_env_file,
+    render_github_env,
+)
+
+BASE = "http://localhost:9000"
+
+
+def _provider(name: str = "web-app", secret: str = "s" * 8) -> ProviderExport:
+    issuer = f"{BASE}/application/o/{name}/"
+    return ProviderExport(
+        name=name,
+        client_id="cid",
+        client_secret=secret,
+        issuer=issuer,
+        authorize=f"{BASE}/application/o/authorize/",
+        token=f"{BASE}/application/o/token/",
+        userinfo=f"{BASE}/application/o/userinfo/",
+        end_session=f"{issuer}end-session/",
+        jwks=f"{issuer}jwks/",
+        redirect_uri="http://localhost:3000/api/auth/callback/authentik",
+    )
+
+
+def test_env_key() -> None:
+    assert env_key("web-app") == "WEB_APP"
+    assert env_key("alice.smith@x") == "ALICE_SMITH_X"
+
+
+def test_export_values_full_document() -> None:
+    values = export_values(
+        BASE + "/",
+        [_provider()],
+        [UserExport("alice", "pw", "alice@example.com")],
+        [ServiceAccountExport("ci-bot", "tok")],
+    )
+    assert values == {
+        "AUTHENTIK_URL": BASE,
+        "AUTHLAB_WEB_APP_CLIENT_ID": "cid",
+        "AUTHLAB_WEB_APP_CLIENT_SECRET": "ssssssss",
+        "AUTHLAB_WEB_APP_ISSUER": f"{BASE}/application/o/web-app/",
+        "AUTHLAB_WEB_APP_ISSUER_NO_SLASH": f"{BASE}/application/o/web-app",
+        "AUTHLAB_WEB_APP_DISCOVERY_URL": f"{BASE}/application/o/web-app/.well-known/openid-configuration",
+        "AUTHLAB_WEB_APP_AUTHORIZE_URL": f"{BASE}/application/o/authorize/",
+        "AUTHLAB_WEB_APP_TOKEN_URL": f"{BASE}/application/o/token/",
+        "AUTHLAB_WEB_APP_USERINFO_URL": f"{BASE}/application/o/userinfo/",
+        "AUTHLAB_WEB_APP_END_SESSION_URL": f"{BASE}/application/o/web-app/end-session/",
+        "AUTHLAB_WEB_APP_JWKS_URL": f"{BASE}/application/o/web-app/jwks/",
+        "AUTHLAB_WEB_APP_REDIRECT_URI": "http://localhost:3000/api/auth/callback/authentik",
+        "AUTHLAB_USER_ALICE_USERNAME": "alice",
+        "AUTHLAB_USER_ALICE_PASSWORD": "pw",
+        "AUTHLAB_USER_ALICE_EMAIL": "alice@example.com",
+        "AUTHLAB_SA_CI_BOT_USERNAME": "ci-bot",
+        "AUTHLAB_SA_CI_BOT_TOKEN": "tok",
+    }
+    assert redacted(values)["AUTHLAB_WEB_APP_CLIENT_SECRET"] == "***"
+    assert redacted(values)["AUTHLAB_USER_ALICE_PASSWORD"] == "***"
+    assert redacted(values)["AUTHLAB_SA_CI_BOT_TOKEN"] == "***"
+    assert redacted(values)["AUTHLAB_WEB_APP_CLIENT_ID"] == "cid"
+
+
+def test_names_that_collapse_to_one_key_are_an_error() -> None:
+    with pytest.raises(ExportNameClash) as info:
+        export_values(BASE, [_provider("web-app"), _provider("web_app")])
+    assert str(info.value) == "provider 'web_app' and provider 'web-app' both export AUTHLAB_WEB_APP_CLIENT_ID; rename one of them"
+
+
+def test_github_env_is_literal_and_uses_heredoc_for_multiline() -> None:
+    counter = itertools.count()
+    text = render_github_env(
+        {"A": 'has "quotes" and spaces', "B": "line1\nline2", "C": "x ghadelimiter_1 y\nz"},
+        delimiter=lambda: f"ghadelimiter_{next(counter)}",
+    )
+    assert text == (
+        'A=has "quotes" and spaces\n'
+        "B<<ghadelimiter_0\nline1\nline2\nghadelimiter_0\n"
+        # the first candidate delimiter occurs in the value, so another one is drawn
+        "C<<ghadelimiter_2\nx ghadelimiter_1 y\nz\nghadelimiter_2\n"
+    )
+
+
+def test_env_file_round_trips_through_the_dotenv_parser() -> None:
+    values = {"A": 'has "quotes" and spaces', "B": "plain", "C": "a#b"}
+    text = render_env_file(values, header="written by authlab ci")
+    assert text.startswith("# written by authlab ci\n")
+    assert dotenv.parse(text) == values
+
+
+def test_github_masks_cover_secrets_only() -> None:
+    values = export_values(BASE, [_provider(secret="topsecret")], [UserExport("alice", "pw")])
+    assert github_masks(values) == ["::add-mask::topsecret", "::add-mask::pw"]
+    # a public client has no secret: nothing to mask
+    assert github_masks(export_values(BASE, [_provider(secret="")])) == []

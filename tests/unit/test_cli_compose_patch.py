@@ -1,0 +1,190 @@
+"""`authlab compose patch FILE` through the CLI: diff, --check, --dry-run, backups, errors, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from authentik_lab.cli.main import cli
+from tests.conftest import write_tree
+
+runner = CliRunner()
+
+ORIGINAL = """\
+services:
+  server:
+    image: ghcr.io/goauthentik/server:2026.5.6
+    command: server
+    ports:
+    - ${COMPOSE_PORT_HTTP:-9000}:9000
+  worker:
+    image: ghcr.io/goauthentik/server:2026.5.6
+    command: worker
+    user: root
+    volumes:
+    - /var/run/docker.sock:/var/run/docker.sock
+    - ./data:/data
+"""
+
+DIFF = """\
+--- {f}
++++ {f} (patched)
+@@ -7,7 +7,5 @@
+   worker:
+     image: ghcr.io/goauthentik/server:2026.5.6
+     command: worker
+-    user: root
+     volumes:
+-    - /var/run/docker.sock:/var/run/docker.sock
+     - ./data:/data
+"""
+
+
+@pytest.fixture
+def compose(tmp_path: Path) -> Path:
+    write_tree(tmp_path, {"docker-compose.yml": ORIGINAL})
+    return tmp_path / "docker-compose.yml"
+
+
+def _patch(*args: str):
+    return runner.invoke(cli, ["compose", "patch", *args], catch_exceptions=False)
+
+
+def test_patch_prints_the_diff_writes_and_keeps_a_backup(compose: Path) -> None:
+    result = _patch(str(compose))
+    assert result.exit_code == 0
+    assert result.stdout == DIFF.format(f=compose) + (
+        f"patched {compose}: removed `user: root` from worker; removed the docker socket mount from worker "
+        f"(previous version: {compose}.bak)\n"
+    )
+    assert compose.read_text() == ORIGINAL.replace("    user: root\n", "").replace("    - /var/run/docker.sock:/var/run/docker.sock\n", "")
+    assert Path(f"{compose}.bak").read_text() == ORIGINAL
+
+
+def test_second_run_says_already_patched_and_changes_nothing(compose: Path) -> None:
+    _patch(str(compose))
+    patched = compose.read_bytes()
+    Path(f"{compose}.bak").unlink()
+    result = _patch(str(compose))
+    assert result.exit_code == 0
+    assert result.stdout == f"{compose}: already patched, nothing to change\n"
+    assert compose.read_bytes() == patched
+    assert not Path(f"{compose}.bak").exists()
+
+
+def test_check_exits_1_when_a_patch_is_needed_and_0_when_clean(compose: Path) -> None:
+    result = _patch("--check", str(compose))
+    assert result.exit_code == 1
+    assert result.stdout == DIFF.format(f=compose) + (
+        f"{compose} needs patching: removed `user: root` from worker; removed the docker socket mount from worker; "
+        f"run `authlab compose patch {compose}`\n"
+    )
+    assert compose.read_text() == ORIGINAL
+    assert not Path(f"{compose}.bak").exists()
+    _patch(str(compose))
+    assert _patch("--check", str(compose)).exit_code == 0
+
+
+def test_dry_run_leaves_the_bytes(compose: Path) -> None:
+    before = compose.read_bytes()
+    mtime = compose.stat().st_mtime_ns
+    result = _patch("--dry-run", "--bind-localhost", str(compose))
+    assert result.exit_code == 0
+    assert "-    - ${COMPOSE_PORT_HTTP:-9000}:9000\n+    - 127.0.0.1:${COMPOSE_PORT_HTTP:-9000}:9000\n" in result.stdout
+    assert result.stdout.endswith(
+        f"dry run, {compose} unchanged; would have: bound 1 published port of server to 127.0.0.1; "
+        "removed `user: root` from worker; removed the docker socket mount from worker\n"
+    )
+    assert compose.read_bytes() == before and compose.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in compose.parent.iterdir()) == ["docker-compose.yml"]
+
+
+def test_no_backup_and_keep_docker_socket(compose: Path) -> None:
+    result = _patch("--no-backup", "--keep-docker-socket", str(compose))
+    assert result.exit_code == 0
+    assert compose.read_text() == ORIGINAL.replace("    user: root\n", "")
+    assert not Path(f"{compose}.bak").exists()
+
+
+def test_crlf_file_keeps_its_line_endings_and_mode(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yml"
+    path.write_bytes(ORIGINAL.replace("\n", "\r\n").encode())
+    path.chmod(0o640)
+    assert _patch(str(path)).exit_code == 0
+    expected = ORIGINAL.replace("    user: root\n", "").replace("    - /var/run/docker.sock:/var/run/docker.sock\n", "")
+    assert path.read_bytes() == expected.replace("\n", "\r\n").encode()
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_json_document(compose: Path) -> None:
+    result = _patch("--json", "--check", str(compose))
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "authlab": 1,
+        "command": "compose patch",
+        "ok": False,
+        "data": {
+            "file": str(compose),
+            "status": "needs_patch",
+            "changes": [
+                {"kind": "user", "service": "worker", "line": 10, "before": "user: root", "after": ""},
+                {"kind": "docker_socket", "service": "worker", "line": 12, "before": "- /var/run/docker.sock:/var/run/docker.sock", "after": ""},
+            ],
+            "diff": DIFF.format(f=compose),
+            "written": False,
+            "backup": None,
+            "services": ["server", "worker"],
+            "notes": [],
+        },
+    }
+
+
+def test_invalid_yaml_names_line_and_column_and_leaves_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yml"
+    text = "services:\n  worker:\n    image: ghcr.io/goauthentik/server\n   user: root\n"
+    path.write_text(text)
+    result = _patch(str(path))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.split() == (
+        f"error: {path}:4:4: invalid YAML: while parsing a block mapping expected <block end>, but found '<block mapping start>'\n"
+        "hint: fix the YAML first; the file was not changed\n"
+    ).split()
+    assert path.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.yml"]
+
+
+def test_invalid_yaml_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yml"
+    path.write_text("services: [\n")
+    result = _patch("--json", str(path))
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and doc["error"]["type"] == "ConfigError"
+    assert doc["error"]["message"].startswith(f"{path}:2:1: invalid YAML: ")
+
+
+@pytest.mark.parametrize(
+    ("name", "files", "message", "hint"),
+    [
+        ("missing.yml", {}, "{p}: no such file", "pass the path of your compose file, e.g. docker-compose.yml"),
+        ("proj", {"proj/compose.yaml": "services: {}\n"}, "{p} is a directory", "pass the file inside it, e.g. {p}/compose.yaml"),
+        ("other.yml", {"other.yml": "name: x\nitems: [1]\n"}, "{p}: the file is not a compose file: it has no `services` mapping", "pass a docker compose file (the one with `services:`)"),
+    ],
+)
+def test_clear_errors_for_things_that_are_not_compose_files(tmp_path: Path, name: str, files: dict, message: str, hint: str) -> None:
+    write_tree(tmp_path, files)
+    path = tmp_path / name
+    result = _patch(str(path))
+    assert result.exit_code == 2
+    assert result.stderr.split() == f"error: {message.format(p=path)}\nhint: {hint.format(p=path)}\n".split()
+
+
+def test_help_lists_the_options() -> None:
+    result = runner.invoke(cli, ["compose", "patch", "--help"])
+    assert result.exit_code == 0
+    for option in ("--dry-run", "--check", "--keep-docker-socket", "--bind-localhost", "--no-backup", "--json"):
+        assert option in result.stdout

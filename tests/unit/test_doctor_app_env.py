@@ -1,0 +1,62 @@
+"""core.doctor_app_env: issuer form per framework, issuer host, JWKS/token URLs, client credentials."""
+
+from __future__ import annotations
+
+import pytest
+
+from authentik_lab.core import doctor_app_env as ae
+from authentik_lab.core.checks import FAIL, OK, WARN, Skip
+from authentik_lab.core.dotenv import parse_with_lines
+
+BROWSER = "http://localhost:9000"
+SERVER = ae.ServerView(BROWSER, frozenset({"web"}), (ae.ProviderRef("web", "cid", "csecret", "web"),))
+
+
+def f(text: str, path: str = ".env") -> ae.AppEnvFile:
+    return ae.AppEnvFile(path, parse_with_lines(text))
+
+
+def test_nextauth_v4_wants_no_slash_and_authjs_v5_wants_it() -> None:
+    v4_ok = f("NEXTAUTH_URL=http://localhost:3000\nAUTHENTIK_ISSUER=http://localhost:9000/application/o/web\n")
+    assert ae.check_issuer_form([v4_ok], SERVER).status == OK
+    v4_bad = f("NEXTAUTH_URL=http://localhost:3000\nAUTHENTIK_ISSUER=http://localhost:9000/application/o/web/\n")
+    o = ae.check_issuer_form([v4_bad], SERVER)
+    assert o.status == FAIL and "remove the trailing slash" in o.summary
+    assert o.fixable is not None and o.fixable.params == {"updates": {".env": {"AUTHENTIK_ISSUER": "http://localhost:9000/application/o/web"}}}
+    v5_bad = f("AUTH_AUTHENTIK_ISSUER=http://localhost:9000/application/o/web\n")
+    o5 = ae.check_issuer_form([v5_bad], SERVER)
+    assert o5.fixable is not None and o5.fixable.params["updates"][".env"] == {"AUTH_AUTHENTIK_ISSUER": "http://localhost:9000/application/o/web/"}
+
+
+def test_unknown_slug_and_non_issuer_paths_fail() -> None:
+    o = ae.check_issuer_form([f("OIDC_ISSUER=http://localhost:9000/application/o/nope/\n")], SERVER)
+    assert o.summary == ".env:1: OIDC_ISSUER: no application with slug 'nope' (known: web); discovery answers 404"
+    assert ae.check_issuer_form([f("OIDC_ISSUER=http://localhost:9000/\n")], SERVER).status == FAIL
+    with pytest.raises(Skip):
+        ae.check_issuer_form([f("FOO=1\n")], SERVER)
+
+
+def test_issuer_host_docker_name_fails_other_host_warns() -> None:
+    assert ae.check_issuer_host([f("OIDC_ISSUER=http://localhost:9000/application/o/web/\n")], SERVER).status == OK
+    assert ae.check_issuer_host([f("OIDC_ISSUER=http://server:9000/application/o/web/\n")], SERVER).status == FAIL
+    assert ae.check_issuer_host([f("OIDC_ISSUER=http://127.0.0.1:9000/application/o/web/\n")], SERVER).status == WARN
+
+
+def test_jwks_and_token_urls() -> None:
+    good = f("OIDC_JWKS_URL=http://localhost:9000/application/o/web/jwks/\nOIDC_TOKEN_URL=http://localhost:9000/application/o/token/\n")
+    assert ae.check_jwks_url([good]).status == OK and ae.check_token_url([good]).status == OK
+    bad = f("OIDC_JWKS_URL=http://localhost:9000/.well-known/jwks.json\nOIDC_TOKEN_URL=http://localhost:9000/application/o/web/token/\n")
+    assert "Authentik has no /.well-known/jwks.json" in ae.check_jwks_url([bad]).summary
+    assert ae.check_token_url([bad]).status == FAIL
+
+
+def test_client_credentials_match_without_printing_secrets() -> None:
+    assert ae.check_client_credentials([f("AUTH_AUTHENTIK_ID=cid\nAUTH_AUTHENTIK_SECRET=csecret\nAUTH_SECRET=x\n")], SERVER).status == OK
+    wrong = ae.check_client_credentials([f("AUTH_AUTHENTIK_ID=cid\nAUTH_AUTHENTIK_SECRET=typo\n")], SERVER)
+    assert wrong.status == FAIL and "typo" not in repr(wrong) and "csecret" not in repr(wrong)
+    assert ae.check_client_credentials([f("OIDC_CLIENT_ID=other\n")], SERVER).status == FAIL
+
+
+def test_expected_callbacks_from_app_url_or_redirect_variable() -> None:
+    assert ae.expected_callbacks(f("NEXTAUTH_URL=http://localhost:3000\n")) == ("http://localhost:3000/api/auth/callback/authentik",)
+    assert ae.expected_callbacks(f("OIDC_REDIRECT_URI=http://localhost:8787/callback\n")) == ("http://localhost:8787/callback",)

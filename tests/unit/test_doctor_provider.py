@@ -1,0 +1,86 @@
+"""core.doctor_provider: redirect URIs, scope mappings, signing key, application link, discovery/JWKS."""
+
+from __future__ import annotations
+
+from authentik_lab.core import doctor_provider as dp
+from authentik_lab.core.checks import FAIL, OK, WARN
+
+K = "goauthentik.io/providers/oauth2/scope-"
+SERVER = dp.ServerFacts({"m1": K + "openid", "m2": K + "email", "m3": K + "profile", "m4": K + "offline_access"},
+                        {"c1": "authentik Self-signed Certificate"})
+CALLBACK = "http://localhost:3000/api/auth/callback/authentik"
+
+
+def provider(**kw) -> dict:
+    base = {"pk": 7, "name": "web", "redirect_uris": [{"matching_mode": "strict", "url": CALLBACK}],
+            "property_mappings": ["m1", "m2", "m3", "m4"], "signing_key": "c1", "assigned_application_slug": "web"}
+    return {**base, **kw}
+
+
+def facts(p: dict | None = None, **kw) -> dp.ProviderFacts:
+    return dp.ProviderFacts(p or provider(), **kw)
+
+
+def test_redirect_uris_pass_when_the_app_callback_is_registered() -> None:
+    o = dp.check_redirect_uris([facts(expected_redirects=(CALLBACK,))])
+    assert (o.status, o.summary) == (OK, "1 redirect URI(s) well-formed and matching the app")
+
+
+def test_trailing_slash_and_port_near_misses_are_named() -> None:
+    slash = dp.check_redirect_uris([facts(provider(redirect_uris=[{"matching_mode": "strict", "url": CALLBACK + "/"}]), expected_redirects=(CALLBACK,))])
+    assert slash.status == FAIL
+    assert slash.summary == f"web: the app's callback {CALLBACK} is not allowed: the registered URI differs only by a trailing slash"
+    port = dp.check_redirect_uris([facts(provider(redirect_uris=[{"matching_mode": "strict", "url": CALLBACK.replace("3000", "3001")}]),
+                                         expected_redirects=(CALLBACK,))])
+    assert "differs only by port (3001 vs 3000)" in port.summary
+
+
+def test_regex_entries_match_the_whole_uri() -> None:
+    p = provider(redirect_uris=[{"matching_mode": "regex", "url": r"http://localhost:\d+/api/auth/callback/authentik"}])
+    assert dp.check_redirect_uris([facts(p, expected_redirects=(CALLBACK,))]).status == OK
+    assert dp.check_redirect_uris([facts(p, expected_redirects=(CALLBACK + "/x",))]).status == FAIL
+
+
+def test_malformed_empty_and_regexy_strict_uris() -> None:
+    assert dp.check_redirect_uris([facts(provider(redirect_uris=[]))]).status == FAIL
+    bad = dp.check_redirect_uris([facts(provider(redirect_uris=[{"matching_mode": "strict", "url": "not a url"}]))])
+    assert (bad.status, bad.summary) == (FAIL, "web: redirect URI 'not a url' contains spaces or is empty")
+    regexy = dp.check_redirect_uris([facts(provider(redirect_uris=[{"matching_mode": "strict", "url": "http://localhost:3000/.*"}]))])
+    assert regexy.status == WARN
+    legacy = dp.check_redirect_uris([facts(provider(redirect_uris="http://a.test/cb\nhttp://b.test/cb"))])
+    assert legacy.evidence == ("web: strict http://a.test/cb", "web: strict http://b.test/cb")
+
+
+def test_scopes_missing_offline_access_warns_and_offers_the_fix() -> None:
+    assert dp.check_scopes([facts()], SERVER).status == OK
+    o = dp.check_scopes([facts(provider(property_mappings=["m1", "m2", "m3"]))], SERVER)
+    assert o.status == WARN
+    assert o.fixable is not None and o.fixable.params == {"provider_pk": 7, "property_mappings": ["m1", "m2", "m3", "m4"]}
+    assert dp.check_scopes([facts(provider(property_mappings=["m1"]))], SERVER).status == FAIL
+
+
+def test_signing_key_absent_warns_unknown_fails() -> None:
+    assert dp.check_signing_key([facts()], SERVER).status == OK
+    none = dp.check_signing_key([facts(provider(signing_key=None))], SERVER)
+    assert none.status == WARN and "HS256" in none.summary
+    assert none.fixable is not None and none.fixable.params == {"provider_pk": 7, "signing_key": "c1"}
+    assert dp.check_signing_key([facts(provider(signing_key="gone"))], SERVER).status == FAIL
+
+
+def test_application_link() -> None:
+    assert dp.check_application([facts(application={"slug": "web", "provider": 7})]).status == OK
+    assert dp.check_application([facts(provider(assigned_application_slug=None))]).status == FAIL
+    assert dp.check_application([facts(application={"slug": "web", "provider": 8})]).status == FAIL
+
+
+def test_discovery_consistency() -> None:
+    issuer = "http://localhost:9000/application/o/web/"
+    disc = dp.Fetched(issuer + ".well-known/openid-configuration", 200, {"issuer": issuer})
+    jwks = dp.Fetched(issuer + "jwks/", 200, {"keys": [{"kid": "k"}]})
+    assert dp.check_discovery([facts(expected_issuer=issuer, discovery=disc, jwks=jwks)]).status == OK
+    other = dp.check_discovery([facts(expected_issuer=issuer.replace("localhost", "127.0.0.1"), discovery=disc, jwks=jwks)])
+    assert other.status == WARN
+    empty = dp.check_discovery([facts(expected_issuer=issuer, discovery=disc, jwks=dp.Fetched(issuer + "jwks/", 200, {}))])
+    assert (empty.status, empty.summary) == (FAIL, "web: the JWKS has no keys although a signing key is set")
+    gone = dp.check_discovery([facts(discovery=dp.Fetched(disc.url, 404, None), jwks=jwks)])
+    assert gone.status == FAIL

@@ -1,0 +1,96 @@
+"""core/dotenv: read values as compose reads them, merge without disturbing the user's lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from authentik_lab.core import dotenv
+
+
+def test_parse_plain_quoted_exported_and_commented_lines() -> None:
+    text = (
+        "# a comment\n"
+        "\n"
+        "PLAIN=value\n"
+        "SPACED = padded  \n"
+        'DOUBLE="two words"\n'
+        "SINGLE='$literal \\n'\n"
+        "export EXPORTED=yes\n"
+        "TRAILING=abc # note\n"
+        "HASH=abc#def\n"
+        "EMPTY=\n"
+        "not a line\n"
+    )
+    assert dotenv.parse(text) == {
+        "PLAIN": "value",
+        "SPACED": "padded",
+        "DOUBLE": "two words",
+        "SINGLE": "$literal \\n",
+        "EXPORTED": "yes",
+        "TRAILING": "abc",
+        "HASH": "abc#def",
+        "EMPTY": "",
+    }
+
+
+def test_quoted_value_followed_by_a_comment_loses_its_quotes() -> None:
+    # this used to return the quotes as part of the value
+    assert dotenv.parse('A="x y" # why\nB=\'p q\'   # and why\n') == {"A": "x y", "B": "p q"}
+
+
+def test_double_quotes_unescape_left_to_right() -> None:
+    assert dotenv.parse(r'A="a\\\"b\nc"') == {"A": 'a\\"b\nc'}
+
+
+def test_last_occurrence_wins() -> None:
+    assert dotenv.parse("A=1\nA=2\n") == {"A": "2"}
+
+
+def test_parse_with_lines_points_at_the_line() -> None:
+    assert dotenv.parse_with_lines("# x\nA=1\r\n\r\nB='2'\r\n") == {"A": (2, "1"), "B": (4, "2")}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["simple", "with space", "dollar$VAR", "${X}", "back\\slash", 'quote"d', "it's", "it's $5", "hash#tag", "", "multi\nline", "tab\there"],
+)
+def test_render_then_parse_round_trips(value: str) -> None:
+    text = dotenv.render({"KEY": value})
+    assert dotenv.parse(text) == {"KEY": value}
+
+
+def test_quote_leaves_safe_values_bare_and_keeps_dollar_literal() -> None:
+    assert dotenv.quote("Abc-123_x/y+z=") == "Abc-123_x/y+z="
+    # in double quotes compose would interpolate $VAR; single quotes are literal
+    assert dotenv.quote("p$ss") == "'p$ss'"
+    assert dotenv.quote("a b") == '"a b"'
+
+
+def test_render_with_header() -> None:
+    assert dotenv.render({"A": "1", "B": "x y"}, header="first\n\nthird") == '# first\n#\n# third\nA=1\nB="x y"\n'
+
+
+def test_merge_rewrites_in_place_and_appends_new_keys() -> None:
+    text = "# keep me\nA=1\n\nexport B=2 # old comment\nC=3\n"
+    assert dotenv.merge(text, {"B": "20", "D": "4 4"}) == '# keep me\nA=1\n\nexport B=20\nC=3\nD="4 4"\n'
+
+
+def test_merge_keeps_crlf_line_endings() -> None:
+    assert dotenv.merge("A=1\r\nB=2\r\n", {"A": "9", "C": "3"}) == "A=9\r\nB=2\r\nC=3\r\n"
+
+
+def test_merge_rewrites_every_occurrence_of_a_duplicated_key() -> None:
+    # the last occurrence wins when read, so rewriting only the first one would change nothing
+    merged = dotenv.merge("A=1\nB=2\nA=3\n", {"A": "new"})
+    assert merged == "A=new\nB=2\nA=new\n"
+    assert dotenv.parse(merged)["A"] == "new"
+
+
+def test_merge_does_not_touch_commented_out_keys() -> None:
+    assert dotenv.merge("#A=1\n", {"A": "2"}) == "#A=1\nA=2\n"
+
+
+def test_merge_of_text_without_final_newline_and_of_empty_text() -> None:
+    assert dotenv.merge("A=1", {"B": "2"}) == "A=1\nB=2\n"
+    assert dotenv.merge("", {"B": "2"}) == "B=2\n"
+    assert dotenv.merge("", {}) == ""

@@ -1,0 +1,83 @@
+"""adapters/files.atomic_write: all or nothing, modes, backups, exact bytes, symlinks."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from authentik_lab.adapters import files
+from authentik_lab.adapters.files import atomic_write
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_creates_parents_and_writes_exact_bytes(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "f.yml"
+    assert atomic_write(target, "x: 1\r\ny: 2\n") is None
+    assert target.read_bytes() == b"x: 1\r\ny: 2\n"
+    assert _mode(target) == 0o644
+
+
+def test_bytes_and_explicit_mode(tmp_path: Path) -> None:
+    target = tmp_path / ".env"
+    atomic_write(target, b"S=1\n", mode=0o600)
+    assert target.read_bytes() == b"S=1\n"
+    assert _mode(target) == 0o600
+
+
+def test_keeps_existing_mode_when_none_given(tmp_path: Path) -> None:
+    target = tmp_path / "f"
+    target.write_text("old")
+    target.chmod(0o640)
+    atomic_write(target, "new")
+    assert target.read_text() == "new"
+    assert _mode(target) == 0o640
+
+
+def test_backup_keeps_previous_content(tmp_path: Path) -> None:
+    target = tmp_path / "compose.yml"
+    target.write_text("old\n")
+    backup = atomic_write(target, "new\n", backup=True)
+    assert backup == tmp_path / "compose.yml.bak"
+    assert backup.read_text() == "old\n"
+    assert target.read_text() == "new\n"
+
+
+def test_backup_of_a_new_file_is_none(tmp_path: Path) -> None:
+    assert atomic_write(tmp_path / "new", "x", backup=True) is None
+    assert not (tmp_path / "new.bak").exists()
+
+
+def test_failure_leaves_target_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "f"
+    target.write_text("original")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(files.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write(target, "new")
+    assert target.read_text() == "original"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+def test_writes_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.yml"
+    real.write_text("old")
+    link = tmp_path / "link.yml"
+    link.symlink_to(real)
+    atomic_write(link, "new")
+    assert link.is_symlink()
+    assert real.read_text() == "new"
+
+
+def test_no_temp_files_left_after_success(tmp_path: Path) -> None:
+    atomic_write(tmp_path / "f", "x")
+    atomic_write(tmp_path / "f", "y")
+    assert os.listdir(tmp_path) == ["f"]

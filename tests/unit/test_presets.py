@@ -1,0 +1,82 @@
+"""core.presets: callback paths, issuer forms and env names, as the frameworks' docs state them."""
+
+from __future__ import annotations
+
+import pytest
+
+from authentik_lab.core.presets import PRESETS, Source, get_preset
+from authentik_lab.core.urls import IssuerForm
+from authentik_lab.errors import UsageError
+
+# (preset, default app URL, callback URL the framework really uses)
+CALLBACKS = [
+    ("nextauth", "http://localhost:3000", "http://localhost:3000/api/auth/callback/authentik"),
+    ("authjs", "http://localhost:3000", "http://localhost:3000/api/auth/callback/authentik"),
+    ("sveltekit", "http://localhost:5173", "http://localhost:5173/auth/callback/authentik"),
+    ("oauth2-proxy", "http://localhost:4180", "http://localhost:4180/oauth2/callback"),
+    ("grafana", "http://localhost:3000", "http://localhost:3000/login/generic_oauth"),
+    ("spring", "http://localhost:8080", "http://localhost:8080/login/oauth2/code/authentik"),
+    ("django-allauth", "http://localhost:8000", "http://localhost:8000/accounts/oidc/authentik/login/callback/"),
+    ("hono", "http://localhost:8787", "http://localhost:8787/callback"),
+    ("generic", "http://localhost:3000", "http://localhost:3000/callback"),
+]
+
+
+def test_every_preset_is_covered() -> None:
+    assert sorted(PRESETS) == sorted(name for name, _, _ in CALLBACKS)
+
+
+@pytest.mark.parametrize(("name", "app_url", "callback"), CALLBACKS)
+def test_callback_urls(name: str, app_url: str, callback: str) -> None:
+    preset = get_preset(name)
+    assert preset.default_app_url == app_url
+    assert preset.callback_url(app_url) == callback
+    assert preset.callback_url(app_url + "/") == callback
+
+
+def test_provider_id_goes_into_the_path() -> None:
+    assert get_preset("nextauth").callback_url("http://localhost:3000", "my-idp") == "http://localhost:3000/api/auth/callback/my-idp"
+    assert get_preset("spring").callback_url("http://localhost:8080", "corp") == "http://localhost:8080/login/oauth2/code/corp"
+    assert not get_preset("grafana").uses_provider_id
+
+
+def test_issuer_forms() -> None:
+    forms = {name: p.issuer_form for name, p in PRESETS.items()}
+    assert forms["nextauth"] is IssuerForm.WITHOUT_SLASH  # v4 appends "/.well-known/..." itself
+    assert forms["authjs"] is IssuerForm.WITH_SLASH  # oauth4webapi compares iss exactly
+    assert forms["django-allauth"] is IssuerForm.DISCOVERY
+    assert {forms[n] for n in ("sveltekit", "oauth2-proxy", "spring", "hono", "generic")} == {IssuerForm.WITH_SLASH}
+
+
+def test_env_names() -> None:
+    assert get_preset("nextauth").env_names() == [
+        "AUTHENTIK_ID", "AUTHENTIK_SECRET", "AUTHENTIK_ISSUER", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "AUTHENTIK_TOKEN_URL",
+    ]
+    assert get_preset("authjs").env_names() == ["AUTH_AUTHENTIK_ID", "AUTH_AUTHENTIK_SECRET", "AUTH_AUTHENTIK_ISSUER", "AUTH_SECRET"]
+    # Spring's relaxed binding: registration id upper-cased, dashes dropped
+    assert get_preset("spring").env_names("my-idp") == [
+        "SPRING_SECURITY_OAUTH2_CLIENT_REGISTRATION_MYIDP_CLIENT_ID",
+        "SPRING_SECURITY_OAUTH2_CLIENT_REGISTRATION_MYIDP_CLIENT_SECRET",
+        "SPRING_SECURITY_OAUTH2_CLIENT_REGISTRATION_MYIDP_SCOPE",
+        "SPRING_SECURITY_OAUTH2_CLIENT_PROVIDER_MYIDP_ISSUER_URI",
+    ]
+    assert "OIDC_AUTH_SECRET" in get_preset("hono").env_names()
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_exports_credentials_and_a_way_to_find_the_issuer(name: str) -> None:
+    preset = PRESETS[name]
+    sources = {v.source for v in preset.env}
+    assert {Source.CLIENT_ID, Source.CLIENT_SECRET} <= sources
+    assert sources & {Source.ISSUER, Source.AUTHORIZE}
+    assert preset.scopes[0] == "openid"
+    assert all(v.secret for v in preset.env if v.source in (Source.CLIENT_SECRET, Source.RANDOM_SECRET))
+    assert len(preset.env_names()) == len(set(preset.env_names()))
+
+
+def test_unknown_preset() -> None:
+    with pytest.raises(UsageError) as err:
+        get_preset("next-auth")
+    assert err.value.message == "unknown preset 'next-auth'"
+    assert "nextauth" in (err.value.hint or "")
+    assert get_preset(" NextAuth ") is PRESETS["nextauth"]

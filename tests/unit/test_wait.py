@@ -1,0 +1,233 @@
+"""The readiness strategy with a fake clock: the real API adapter talks to an in-process fake server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from authentik_lab.adapters.authentik_api import AuthentikApi
+from authentik_lab.core.readiness import ContainerState, Stage
+from authentik_lab.errors import NotReadyError, WaitTimeout
+from authentik_lab.services.wait import Backoff, StageEvent, wait_ready
+
+TOKEN = "good-token"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@dataclass
+class FakeAuthentik:
+    """Answers like Authentik while it boots, on the fake clock: times are seconds after start."""
+
+    clock: FakeClock
+    live_at: float = 1.0
+    ready_at: float = 2.0
+    objects_at: float | None = 5.0
+    token: str = TOKEN
+    version: str = "2026.5.6"
+    missing_mapping: str | None = None
+    seen: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.t0 = self.clock.now
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        t = self.clock.now - self.t0
+        path = request.url.path
+        self.seen.append(path)
+        if t < self.live_at:
+            raise httpx.ConnectError("connection refused", request=request)
+        if path == "/-/health/live/":
+            return httpx.Response(200)
+        if path == "/-/health/ready/":
+            return httpx.Response(200 if t >= self.ready_at else 503)
+        worker_done = self.objects_at is not None and t >= self.objects_at
+        if path.startswith("/if/flow/"):
+            return httpx.Response(200 if worker_done else 404, text="<html></html>")
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return httpx.Response(403, json={"detail": "Token invalid/expired"})
+        if path == "/api/v3/admin/version/":
+            return httpx.Response(200, json={"version_current": self.version, "version_latest": "0.0.0"})
+        managed = request.url.params.get("managed")
+        exists = worker_done and not (managed and managed == self.missing_mapping)
+        results = [{"pk": "x"}] if exists else []
+        return httpx.Response(200, json={"pagination": {"count": len(results), "next": 0}, "results": results})
+
+
+@dataclass
+class FakeEngine:
+    states: list[ContainerState]
+    log_lines: list[str] = field(default_factory=list)
+    log_requests: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def containers(self, project: str) -> list[ContainerState]:
+        return list(self.states)
+
+    def logs(self, project: str, service: str, tail: int) -> list[str]:
+        self.log_requests.append((project, service, tail))
+        return list(self.log_lines)
+
+
+def _api(server: FakeAuthentik, token: str = TOKEN) -> AuthentikApi:
+    return AuthentikApi("http://authentik.test", token, retries=0, transport=httpx.MockTransport(server.handler))
+
+
+def _running(*services: str) -> list[ContainerState]:
+    return [ContainerState(s, f"lab-{s}-1", "running") for s in services]
+
+
+def test_waits_through_every_stage_and_not_before_the_worker_objects_exist() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=5.0)
+    events: list[StageEvent] = []
+    engine = FakeEngine(_running("postgresql", "server", "worker"))
+    result = wait_ready(_api(server), project="lab", engine=engine, timeout=60, clock=clock, sleep=clock.sleep,
+                        rng=lambda: 0.0, on_event=events.append)
+    assert 5.0 <= result.elapsed <= 5.5  # noticed within one capped backoff step
+    assert result.version == "2026.5.6"
+    assert [(t.stage, t.state) for t in result.stages] == [
+        (Stage.CONTAINERS, "done"), (Stage.LIVE, "done"), (Stage.READY, "done"), (Stage.TOKEN, "done"), (Stage.WORKER_OBJECTS, "done"),
+    ]
+    assert result.stages[-1].detail == "8 objects present"
+    assert max(clock.sleeps) <= 0.5
+    done = [e.stage for e in events if e.state == "done"]
+    assert done == list(Stage)
+    waiting = [e.detail for e in events if e.stage is Stage.WORKER_OBJECTS and e.state == "active"]
+    assert waiting == [
+        "missing flows default-provider-authorization-implicit-consent, default-provider-invalidation-flow, "
+        "default-authentication-flow; scope mappings scope-openid, scope-email, scope-profile, scope-offline_access; "
+        "certificate authentik Self-signed Certificate"
+    ]
+    assert engine.log_requests == []
+
+
+def test_an_already_ready_server_takes_one_round_without_sleeping() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, live_at=0, ready_at=0, objects_at=0)
+    result = wait_ready(_api(server), timeout=60, clock=clock, sleep=clock.sleep)
+    assert (result.polls, clock.sleeps, result.elapsed) == (1, [], 0.0)
+    assert result.stages[0].state == "skipped"  # no compose project: no containers to watch
+
+
+def test_backoff_is_capped_and_jittered_downwards() -> None:
+    b = Backoff(initial=0.05, factor=2, cap=0.5, jitter=0.3)
+    assert [round(b.delay(n, lambda: 0.0), 3) for n in range(6)] == [0.05, 0.1, 0.2, 0.4, 0.5, 0.5]
+    assert b.delay(10, lambda: 1.0) == pytest.approx(0.35)
+
+
+def test_timeout_names_the_missing_objects_and_what_to_do() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=None)
+    with pytest.raises(WaitTimeout) as info:
+        wait_ready(_api(server), timeout=30, clock=clock, sleep=clock.sleep, rng=lambda: 0.5)
+    err = info.value
+    assert err.target == "the worker to create the default flows, scope mappings and certificate"
+    assert err.last_seen.startswith("missing flows default-provider-authorization-implicit-consent, ")
+    assert "scope-offline_access" in err.last_seen and "authentik Self-signed Certificate" in err.last_seen
+    assert err.message.startswith("timed out after 30s waiting for the worker to create")
+    assert "authlab logs worker" in (err.hint or "")
+    assert 30.0 <= err.waited <= 30.01
+
+
+def test_timeout_while_the_server_never_answers() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, live_at=1e9)
+    with pytest.raises(WaitTimeout) as info:
+        wait_ready(_api(server), timeout=10, clock=clock, sleep=clock.sleep)
+    assert info.value.target == "the server to answer /-/health/live/"
+    assert info.value.last_seen == "GET /-/health/live/ -> no answer (connection refused or reset)"
+
+
+def test_an_exited_worker_fails_fast_with_the_matching_log_lines() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=None)
+    engine = FakeEngine(
+        [*_running("postgresql", "server"), ContainerState("worker", "lab-worker-1", "exited", exit_code=1)],
+        log_lines=[
+            '{"event": "Fixing permissions of /data /certs", "level": "info", "logger": "bootstrap"}',
+            "chown: changing ownership of '/data': Operation not permitted",
+            "chown: changing ownership of '/certs': Operation not permitted",
+        ],
+    )
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(_api(server), project="lab", engine=engine, timeout=300, clock=clock, sleep=clock.sleep)
+    err = info.value
+    assert err.message.startswith("the worker container exited (exited, exit code 1): the worker runs as root")
+    assert err.evidence == [
+        "chown: changing ownership of '/data': Operation not permitted",
+        "chown: changing ownership of '/certs': Operation not permitted",
+    ]
+    assert "authlab compose patch" in (err.hint or "")
+    assert engine.log_requests == [("lab", "worker", 80)]
+    assert clock.now == 1000.0  # first round, no waiting
+
+
+def test_a_crash_loop_seen_as_running_fails_once_the_restart_count_grows() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=None)
+    engine = FakeEngine(_running("server", "worker"), log_lines=["Traceback (most recent call last):", "boom"])
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if clock.now - 1000.0 > 3:
+            engine.states = [engine.states[0], ContainerState("worker", "lab-worker-1", "running", restart_count=1)]
+
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(_api(server), project="lab", engine=engine, timeout=300, clock=clock, sleep=sleep)
+    assert info.value.message == "the worker container keeps restarting (running, restarted 1x)"
+    assert info.value.evidence == ["Traceback (most recent call last):", "boom"]  # nothing known: the last lines
+    assert "authlab logs worker" in (info.value.hint or "")
+    assert clock.now - 1000.0 < 4
+
+
+def test_a_rejected_token_fails_once_the_first_start_is_over() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=3.0)
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(_api(server, token="another-token"), timeout=300, token_grace=60, clock=clock, sleep=clock.sleep)
+    err = info.value
+    assert err.message == "Authentik rejects the bootstrap token from .env (403 'Token invalid/expired')"
+    assert err.evidence == ["GET /api/v3/admin/version/ -> HTTP 403 'Token invalid/expired'"]
+    assert "initialised with another AUTHENTIK_BOOTSTRAP_TOKEN" in (err.hint or "")
+    assert "authlab down --volumes" in (err.hint or "")
+    assert 3.0 <= clock.now - 1000.0 <= 3.6
+
+
+def test_a_rejected_token_is_final_after_the_grace_period_even_without_flows() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=None)
+    with pytest.raises(NotReadyError):
+        wait_ready(_api(server, token="another-token"), timeout=300, token_grace=10, clock=clock, sleep=clock.sleep)
+    assert 12.0 <= clock.now - 1000.0 <= 12.6  # ready at 2 s + 10 s grace
+
+
+def test_old_release_uses_its_own_paths_from_admin_version() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, live_at=0, ready_at=0, objects_at=0, version="2024.2.1")
+    result = wait_ready(_api(server), timeout=5, clock=clock, sleep=clock.sleep, fallback_version="2026.5.6")
+    assert result.version == "2024.2.1"
+    assert "/api/v3/propertymappings/scope/" in server.seen
+    assert "/api/v3/propertymappings/provider/scope/" not in server.seen
+    assert result.stages[-1].detail == "7 objects present"  # no invalidation flow before 2024.10
+
+
+def test_without_a_token_the_flows_are_checked_through_their_pages() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=4.0)
+    result = wait_ready(_api(server, token=""), has_token=False, timeout=60, clock=clock, sleep=clock.sleep, rng=lambda: 0)
+    assert [(t.stage, t.state) for t in result.stages][3:] == [(Stage.TOKEN, "skipped"), (Stage.WORKER_OBJECTS, "done")]
+    assert result.stages[-1].detail == "3 objects present"
+    assert 4.0 <= result.elapsed <= 4.5
