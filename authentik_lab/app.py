@@ -88,4 +88,4 @@ def _console(stderr: bool) -> "Console":
     from rich.console import Console
 
     no_color = bool(os.environ.get(envnames.NO_COLOR))
-    return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=not stderr)
+    return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True)

@@ -47,17 +47,33 @@ def _tree() -> list[tuple[str, list[str], list[tuple[str, list[str]]]]]:
     return out
 
 
-def _bare_app_source(tree: list) -> str:
-    """A typer app with the same commands and options, but no imports beyond typer: the floor."""
-    lines = ["import typer", "from typing import Optional", "cli = typer.Typer(no_args_is_help=True, rich_markup_mode=None)",
-             "@cli.callback()", "def root(dir: Optional[str] = typer.Option(None, '--dir', envvar='X_DIR', help='dir'),"
-             " debug: bool = typer.Option(False, '--debug'), version: bool = typer.Option(False, '--version')) -> None:",
-             "    '''A bare typer app shaped like authlab.'''"]
+def _bare_app_source(tree: list, annotated: bool) -> str:
+    """A typer app with the same commands and options, but no imports beyond typer: the floor.
+
+    `annotated` writes options the way typer documents them (`Annotated[..., typer.Option()]`), as authlab
+    does; otherwise as plain defaults (`= typer.Option(...)`), which typer builds a little faster.
+    """
+
+    def opt(i: int, name: str) -> str:
+        if annotated:
+            return f"o{i}: Annotated[Optional[str], typer.Option({name!r}, help='h')] = None"
+        return f"o{i}: Optional[str] = typer.Option(None, {name!r}, help='h')"
+
+    root_opts = ", ".join(opt(i, o) for i, o in enumerate(("--dir", "--debug", "--version")))
+    lines = [
+        "import typer",
+        "from typing import Annotated, Optional",
+        "cli = typer.Typer(no_args_is_help=True, rich_markup_mode=None)",
+        "@cli.callback()",
+        f"def root({root_opts}) -> None:",
+        '    """A bare typer app shaped like authlab."""',
+    ]
 
     def command(owner: str, name: str, opts: list[str], idx: str) -> None:
-        params = ", ".join(f"o{i}: Optional[str] = typer.Option(None, {o!r}, help='h')" for i, o in enumerate(opts))
+        params = ", ".join(opt(i, o) for i, o in enumerate(opts))
         lines.append(f"@{owner}.command({name!r})")
-        lines.append(f"def c{idx}({params}) -> None:\n    '''The {name} command.'''")
+        lines.append(f"def c{idx}({params}) -> None:")
+        lines.append(f'    """The {name} command."""')
 
     for i, (name, opts, subs) in enumerate(tree):
         if subs:
@@ -79,42 +95,54 @@ def _time(argv: list[str]) -> float:
 
 def bench_help(runs: int) -> None:
     tree = _tree()
-    with tempfile.TemporaryDirectory() as tmp:
-        bare = Path(tmp) / "bare_cli.py"
-        bare.write_text(_bare_app_source(tree))
-        authlab = [sys.executable, "-c", "from authentik_lab.cli.main import run; run()", "--help"]
-        baseline = [sys.executable, str(bare), "--help"]
-        for argv in (authlab, baseline):  # warm the OS file cache and the .pyc files once
-            _time(argv)
-        a, b = [], []
-        for _ in range(runs):
-            a.append(_time(authlab))
-            b.append(_time(baseline))
-    ma, mb = statistics.median(a), statistics.median(b)
     n_cmds = sum(1 + len(s) for _, _, s in tree)
-    print(f"[help] authlab --help   median {ma * 1000:7.1f} ms  (min {min(a) * 1000:.1f}, {runs} runs)")
-    print(f"[help] bare typer app   median {mb * 1000:7.1f} ms  (min {min(b) * 1000:.1f}, same tree: {n_cmds} commands/groups)")
-    print(f"[help] ratio            {ma / mb:.2f}  (target <= 1.25)")
+    with tempfile.TemporaryDirectory() as tmp:
+        sides = {"authlab --help": [sys.executable, "-c", "from authentik_lab.cli.main import run; run()", "--help"]}
+        for label, annotated in (("bare typer, Annotated", True), ("bare typer, plain", False)):
+            path = Path(tmp) / f"bare_{int(annotated)}.py"
+            path.write_text(_bare_app_source(tree, annotated))
+            sides[label] = [sys.executable, str(path), "--help"]
+        for argv in sides.values():  # warm the OS file cache and write the .pyc files once
+            _time(argv)
+        times: dict[str, list[float]] = {k: [] for k in sides}
+        for _ in range(runs):  # interleaved, so load from other processes hits every side alike
+            for label, argv in sides.items():
+                times[label].append(_time(argv))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    low = {k: min(v) for k, v in times.items()}
+    print(f"[help] {runs} interleaved runs each; the bare apps have authlab's tree: {n_cmds} commands/groups")
+    for label in sides:
+        print(f"[help] {label:22s} median {med[label] * 1000:7.1f} ms   min {low[label] * 1000:7.1f} ms")
+    main = "authlab --help"
+    for label in list(sides)[1:]:
+        print(f"[help] ratio vs {label:22s} {med[main] / med[label]:.2f} (medians)  {low[main] / low[label]:.2f} (mins)  target <= 1.25")
     _slowest_imports()
 
 
-def _slowest_imports(top: int = 8) -> None:
-    """authlab's own imports and what they pull in beyond typer, by cumulative time (one run of -X importtime)."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import authentik_lab.cli.main"],
-                          capture_output=True, text=True, check=True)
-    typer_proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import typer"], capture_output=True, text=True, check=True)
-    in_typer = {line.split("|")[-1].strip() for line in typer_proc.stderr.splitlines() if "|" in line}
-    rows = []
-    for line in proc.stderr.splitlines():
-        parts = line.split("|")
-        if len(parts) == 3 and parts[1].strip().isdigit():
-            name = parts[2].strip()
-            if name not in in_typer:
-                rows.append((int(parts[1]), name))
-    rows.sort(reverse=True)
-    print("[help] imports beyond typer, cumulative:")
-    for us, name in rows[:top]:
-        print(f"[help]   {us / 1000:6.1f} ms  {name}")
+_PROBE = """
+import importlib, sys, time
+import typer, authentik_lab.cli.common
+before = set(sys.modules)
+for name in ("init", "lifecycle", "compose", "provider", "doctor", "labfile", "ci"):
+    t = time.perf_counter()
+    try:
+        importlib.import_module("authentik_lab.cli." + name)
+    except ImportError:
+        continue
+    new = sorted(m for m in set(sys.modules) - before if not m.startswith("authentik_lab"))
+    before = set(sys.modules)
+    print(f"{(time.perf_counter() - t) * 1000:.1f}\\tauthentik_lab.cli.{name}\\t{' '.join(new[:6])}")
+"""
+
+
+def _slowest_imports() -> None:
+    """What each command module costs at start-up, and which non-authlab modules it drags in."""
+    proc = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True)
+    print("[help] import time per command module (after typer), and the new third-party/stdlib modules it loads:")
+    for line in proc.stdout.splitlines():
+        ms, name, extra = (line.split("\t") + [""])[:3]
+        print(f"[help]   {float(ms):6.1f} ms  {name:28s} {extra}")
+
 
 
 # --- 2. readiness detection --------------------------------------------------------------------------

@@ -46,13 +46,13 @@ class Engine:
             self.client.ping()
 
     def containers(self, project: str) -> list[ContainerState]:
-        with _mapped("list the containers of"):
+        with _mapped("list containers on"):
             found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         return sorted((state_of(c.attrs) for c in found), key=lambda s: (s.service, s.name))
 
     def logs(self, project: str, service: str, tail: int = 60) -> list[str]:
         """The last lines (stdout and stderr) of the service's newest container; [] when it has none."""
-        with _mapped("read the logs of"):
+        with _mapped("read container logs from"):
             found = self.client.containers.list(
                 all=True, filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}={service}"]}
             )

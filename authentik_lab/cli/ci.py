@@ -71,7 +71,7 @@ def token_cmd(
     app = get_app(ctx)
     result = get_token(app, user, provider=provider, file=file, password_env=password_env, url=url, token=token)
     if result.warning:
-        app.err.print(f"warning: {result.warning}", markup=False)
+        app.err.print(f"warning: {result.warning}", markup=False, soft_wrap=True)
     emit(app, "token", result, lambda r: print(r.access_token))
 
 

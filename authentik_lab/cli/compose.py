@@ -41,7 +41,11 @@ def patch(
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep the previous file as FILE.bak.")] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Drop `user: root` and the docker socket from Authentik's services; every other byte stays."""
+    """Drop `user: root` and the docker socket from Authentik's services.
+
+    Every other byte of FILE stays as it was (comments, quoting, order, anchors, CRLF). Prints a unified
+    diff, writes atomically and keeps FILE.bak. Exit code with --check: 1 when a patch is needed, else 0.
+    """
     from authentik_lab.core.compose_patch import PatchOptions
     from authentik_lab.render import emit
     from authentik_lab.services.compose_patch import patch_compose_file

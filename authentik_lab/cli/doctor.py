@@ -20,7 +20,11 @@ def register(cli: typer.Typer) -> None:
 @boundary("doctor")
 def doctor(
     ctx: typer.Context,
-    ids: Annotated[Optional[List[str]], typer.Argument(metavar="[ID]...", help="Checks to run: ids or groups (engine, compose, env, runtime, http, provider, app).", show_default=False)] = None,
+    ids: Annotated[
+        Optional[List[str]],
+        typer.Argument(metavar="ID", help="Checks to run: ids or groups (engine, compose, env, runtime, http, provider, app).",
+                       show_default=False),
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the check ids and titles, run nothing.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the details of passing checks too.")] = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe automatic fixes (shown first; asks unless --yes).")] = False,
@@ -53,6 +57,8 @@ def doctor(
                 _show_plan(app, planned)
             if confirm(app, f"Apply {len(planned)} fix(es)?", yes):
                 report = svc.apply_fixes(facts, report, planned)
+        elif not app.json:
+            app.err.print("--fix: nothing doctor can fix automatically")
     emit(app, "doctor", report, lambda r: _human(app, r, verbose), ok=report.tally.ok)
     if not report.tally.ok:
         raise typer.Exit(1)
@@ -87,7 +93,7 @@ def _human(app: Any, report: Any, verbose: bool) -> None:
                 out.print(f"    {'✗' if m.level == 'fail' else '!' if m.level == 'warn' else 'i'} {escape(m.text)}")
             if m.fix:
                 out.print(f"      fix: {escape(m.fix)}")
-        if r.fixable is not None and r.status in ("warn", "fail"):
+        if r.fixable is not None and r.status in ("warn", "fail") and not any("--fix" in (m.fix or "") for m in r.messages):
             out.print("      [dim](authlab doctor --fix can do this)[/]")
     out.print("")
     out.print(report.tally.text())

@@ -21,7 +21,11 @@ def init(
     lab_dir: Annotated[Optional[Path], typer.Option("--dir", help=f"The lab directory; same as `authlab --dir` [env: {envnames.LAB_DIR}].", show_default=".authlab")] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Create the lab (compose file and .env with new secrets); on an existing lab, keep the secrets and apply changes."""
+    """Create the lab folder: compose file and .env with fresh secrets.
+
+    On an existing lab it keeps every secret, fills in missing values and applies a changed
+    --port/--https-port/--bind/--version (re-rendering the compose file). HTTPS defaults to --port + 443.
+    """
     from authentik_lab.render import emit
     from authentik_lab.services.lab import init_lab
 

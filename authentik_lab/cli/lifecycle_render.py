@@ -70,6 +70,8 @@ class Progress:
 
 def render_up(app: "App", r: "UpResult") -> None:
     out = app.out
+    if r.initialised == "created":
+        app.err.print(f"created the lab in {r.lab_dir} (settings and new secrets in {r.env_file.name})")
     version = f"Authentik {r.version}" if r.version else "Authentik"
     out.print(f"[bold green]{version} is ready[/] at {r.url} (took {r.elapsed:.1f}s)")
     out.print(f"  admin user  {r.admin_user}")

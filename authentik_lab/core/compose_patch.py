@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from authentik_lab.core.compose_yaml import (
-    ComposeSyntaxError,  # noqa: F401 - re-exported: callers catch it from here
-    NotACompose,  # noqa: F401
+    ComposeSyntaxError,
+    NotACompose,
     find,
     get,
     is_authentik,
@@ -31,7 +31,10 @@ from authentik_lab.core.compose_yaml import (
 )
 
 if TYPE_CHECKING:
-    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+    from yaml.nodes import MappingNode, Node
+
+# callers catch the parse errors from here, next to the function that raises them
+__all__ = ["Change", "ComposeSyntaxError", "NotACompose", "PatchOptions", "PatchResult", "patch_compose_text", "split_port"]
 
 ROOT_USERS = frozenset({"root", "0", "0:0", "root:root", "root:0", "0:root"})
 LOCALHOST = "127.0.0.1"

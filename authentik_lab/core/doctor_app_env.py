@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from authentik_lab.core.urls import IssuerForm
-
 from authentik_lab.core.checks import FixAction, Message, Outcome, Skip, from_messages
+from authentik_lab.core.urls import IssuerForm
 
 ISSUER_PATH = re.compile(r"^/application/o/(?P<slug>[-a-zA-Z0-9_]+)(?P<slash>/?)$")
 WITH_SLASH, WITHOUT_SLASH = IssuerForm.WITH_SLASH.value, IssuerForm.WITHOUT_SLASH.value
@@ -92,7 +91,30 @@ def expected_form(f: AppEnvFile, key: str, preset_form: str | None) -> tuple[str
         return WITHOUT_SLASH, "NextAuth v4 appends /.well-known/openid-configuration itself"
     if preset_form:
         return preset_form, "the preset's issuer form"
+    known = _preset_forms().get(key)
+    if known:
+        return known
     return None, "framework unknown"
+
+
+def _preset_forms() -> dict[str, tuple[str, str]]:
+    """Issuer variable names that only one framework uses -> (form, why). AUTHENTIK_ISSUER is left out:
+    apps other than NextAuth v4 use that name too, so only the NEXTAUTH_* rule above decides it."""
+    from authentik_lab.core.presets import PRESETS, Source, expand_env_name
+
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for p in PRESETS.values():
+        for v in p.env:
+            if v.source is Source.ISSUER and p.issuer_form.value in (WITH_SLASH, WITHOUT_SLASH):
+                name = expand_env_name(v.name, p.default_provider_id or "authentik")
+                seen.setdefault(name, set()).add((p.issuer_form.value, f"{p.title} expects it"))
+    out = {}
+    for name, found in seen.items():
+        forms = {form for form, _ in found}
+        if len(forms) == 1 and name != "AUTHENTIK_ISSUER":
+            why = next(iter(found))[1] if len(found) == 1 else "every preset that uses this name expects it"
+            out[name] = (forms.pop(), why)
+    return out
 
 
 def check_issuer_form(files: Sequence[AppEnvFile], server: ServerView) -> Outcome:

@@ -52,7 +52,7 @@ def check_bootstrap(file: str, lines: Mapping[str, tuple[int, str]], token_neede
         return ok(f"{', '.join(missing)} not set; not needed because a token was given")
     return problem(FAIL, f"{', '.join(missing)} missing in {file}: authlab has no API token for this lab",
                    "add them before the first start (`authlab init` does); on an existing database they are ignored, "
-                   "so pass --token or `authlab reset`", [_at(file, lines, k) for k in missing])
+                   "so pass --token, or start over with `authlab down --volumes` and `authlab up`", [_at(file, lines, k) for k in missing])
 
 
 def check_file_mode(file: str, mode: int | None) -> Outcome:

@@ -54,7 +54,7 @@ class ServerFacts:
 
 def _need(providers: Sequence[ProviderFacts]) -> None:
     if not providers:
-        raise Skip("no OAuth2 provider on the server (create one with `authlab provider add`)")
+        raise Skip("no OAuth2 provider on the server (create one with `authlab provider create`)")
 
 
 def redirect_entries(value: Any) -> list[tuple[str, str]]:
@@ -113,7 +113,7 @@ def check_redirect_uris(providers: Sequence[ProviderFacts]) -> Outcome:
         evidence += [f"{pf.name}: {mode} {url}" for mode, url in entries]
         if not entries:
             messages.append(Message("fail", f"{pf.name}: no redirect URI: every login ends in 'Redirect URI Error'",
-                                    "add the app's callback URL, e.g. `authlab provider add --preset ...`"))
+                                    "add the app's callback URL, e.g. `authlab provider create NAME --preset P`"))
         for mode, url in entries:
             bad = _well_formed(url) if mode == "strict" else None
             if bad:
@@ -192,7 +192,7 @@ def check_application(providers: Sequence[ProviderFacts]) -> Outcome:
         slug = pf.provider.get("assigned_application_slug")
         if not slug:
             messages.append(Message("fail", f"{pf.name}: no application uses this provider, so it has no issuer and discovery answers 404",
-                                    "create an application for it (`authlab provider add` creates both)"))
+                                    "create an application for it (`authlab provider create` creates both)"))
         elif pf.application is None:
             messages.append(Message("fail", f"{pf.name}: application {slug!r} is assigned but cannot be read"))
         elif pf.application.get("provider") != pf.provider.get("pk"):

@@ -103,6 +103,18 @@ def same_origin(a: str, b: str) -> bool:
     return (pa.scheme.lower(), (pa.hostname or "").lower(), _port(pa)) == (pb.scheme.lower(), (pb.hostname or "").lower(), _port(pb))
 
 
+def same_server(a: str, b: str) -> bool:
+    """Same origin, or the same port on this machine under two loopback names (localhost vs 127.0.0.1)."""
+    if same_origin(a, b):
+        return True
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (
+        (pa.hostname or "").lower() in LOOPBACK_HOSTS
+        and (pb.hostname or "").lower() in LOOPBACK_HOSTS
+        and (pa.scheme.lower(), _port(pa)) == (pb.scheme.lower(), _port(pb))
+    )
+
+
 def _port(parts) -> int | None:
     try:
         return parts.port or DEFAULT_PORTS.get(parts.scheme.lower())

@@ -66,12 +66,16 @@ def _exact(results: list[dict], field: str, value: Any) -> list[dict]:
 # --- lookups -------------------------------------------------------------------------------------
 
 
-def flow_pks(api: "AuthentikApi", slugs: list[str]) -> dict[str, str]:
-    """slug -> flow pk for each slug, with one request when there are several; MissingObjectError otherwise."""
-    if len(slugs) == 1:
-        found = _exact(api.get("flows/instances/", slug=slugs[0]).get("results", []), "slug", slugs[0])
+def flow_pks(api: "AuthentikApi", slugs: list[str], optional: tuple[str, ...] = ()) -> dict[str, str]:
+    """slug -> flow pk for each slug (one request: a slug filter for one, the whole list for several).
+
+    MissingObjectError for a missing required slug; `optional` ones are returned when they exist.
+    """
+    wanted = [*slugs, *optional]
+    if len(wanted) == 1:
+        found = _exact(list(api.paginate("flows/instances/", slug=wanted[0])), "slug", wanted[0])
     else:
-        found = [f for f in api.paginate("flows/instances/", page_size=100) if f.get("slug") in slugs]
+        found = [f for f in api.paginate("flows/instances/", page_size=100) if f.get("slug") in wanted]
     by_slug = {f["slug"]: str(f["pk"]) for f in found}
     for slug in slugs:
         if slug not in by_slug:
@@ -98,7 +102,7 @@ def scope_mapping_pks(api: "AuthentikApi", dialect: "Dialect", scopes: list[str]
 
 
 def certificate_pk(api: "AuthentikApi", name: str = SELF_SIGNED_CERT) -> str:
-    found = _exact(api.get("crypto/certificatekeypairs/", name=name).get("results", []), "name", name)
+    found = _exact(list(api.paginate("crypto/certificatekeypairs/", name=name)), "name", name)
     if not found:
         raise MissingObjectError("certificate key pair", name)
     return str(found[0]["pk"])
@@ -106,7 +110,8 @@ def certificate_pk(api: "AuthentikApi", name: str = SELF_SIGNED_CERT) -> str:
 
 def provider_by_name(api: "AuthentikApi", name: str) -> dict | None:
     """The OAuth2 provider whose name is exactly `name` (names are unique in Authentik)."""
-    found = _exact(api.get("providers/oauth2/", name=name).get("results", []), "name", name)
+    # paginate: should the server ignore the filter, the exact match may be on a later page
+    found = _exact(list(api.paginate("providers/oauth2/", name=name)), "name", name)
     return found[0] if found else None
 
 
@@ -139,6 +144,7 @@ class Prerequisites:
     invalidation_flow: str | None
     mappings: dict[str, str]  # scope name -> pk
     signing_key: str
+    flows: dict[str, str] | None = None  # every flow looked up: slug -> pk
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -166,9 +172,11 @@ def lookup_prerequisites(
 ) -> Prerequisites:
     """Flows, scope mappings and the self-signed certificate, three requests run side by side."""
     flows = [authorization_flow] + ([invalidation_flow] if invalidation_flow and dialect.requires_invalidation_flow else [])
+    # the other consent flow too (same request), so a diff can name the flow being replaced
+    others = tuple(f for f in (IMPLICIT_CONSENT_FLOW, EXPLICIT_CONSENT_FLOW) if f not in flows)
     got = concurrently(
         {
-            "flows": lambda: flow_pks(api, flows),
+            "flows": lambda: flow_pks(api, flows, optional=others),
             "mappings": lambda: scope_mapping_pks(api, dialect, scopes, optional=tuple(s for s in DEFAULT_SCOPES if s not in scopes)),
             "cert": lambda: certificate_pk(api),
         }
@@ -178,4 +186,5 @@ def lookup_prerequisites(
         invalidation_flow=got["flows"].get(invalidation_flow) if invalidation_flow else None,
         mappings=got["mappings"],
         signing_key=got["cert"],
+        flows=dict(got["flows"]),
     )

@@ -63,10 +63,12 @@ def ci(
     from authentik_lab.services.apply import apply
 
     lab = test_users.load_labfile(file)  # exit 2 with file:line:col before anything starts
-    passwords, _ = test_users.resolve_passwords(lab, app.lab_dir)
+    test_users.resolve_passwords(lab, app.lab_dir)  # a missing password variable fails before anything starts
     up_result = _up(app, lab.version, lab.port, timeout, on_event)
     try:
         applied = apply(app, lab=lab, show_secrets=True)
+        # read again: apply has just stored the generated passwords it set (a first read would invent others)
+        passwords, _ = test_users.resolve_passwords(lab, app.lab_dir)
         values = _values(app, up_result.url, applied, lab, passwords)
     except ApplyError:
         raise

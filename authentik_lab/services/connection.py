@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from authentik_lab.core.dialect import MIN_SUPPORTED, Dialect, parse_version
-from authentik_lab.core.urls import loopback_mismatch, normalize_base_url, same_origin
-from authentik_lab.errors import AuthlabError, ConfigError, UsageError
+from authentik_lab.core.urls import loopback_mismatch, normalize_base_url, same_server
+from authentik_lab.errors import AuthlabError, ConfigError, NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from authentik_lab.adapters.authentik_api import AuthentikApi
@@ -55,7 +55,7 @@ def resolve_connection(app: "App", url: str | None = None, token: str | None = N
             if warning:
                 notes.append(warning)
         if not token:
-            if lab is not None and same_origin(base.url, lab.url):
+            if lab is not None and same_server(base.url, lab.url):
                 token = lab.token
             else:
                 raise UsageError(
@@ -74,7 +74,13 @@ def resolve_connection(app: "App", url: str | None = None, token: str | None = N
 
 def detect_dialect(api: "AuthentikApi") -> Dialect:
     """`GET admin/version/` -> Dialect; releases older than 2024.2 are refused with a clear message."""
-    body = api.get("admin/version/") or {}
+    try:
+        body = api.get("admin/version/") or {}
+    except NotFoundError:
+        raise AuthlabError(
+            f"{api.base_url} has no Authentik API (GET /api/v3/admin/version/ answered 404)",
+            hint="check --url: it must be Authentik's base URL, e.g. http://localhost:9000",
+        ) from None
     version = str(body.get("version_current") or "")
     try:
         parse_version(version)

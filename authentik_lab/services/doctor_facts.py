@@ -89,15 +89,17 @@ class Facts:
     # --- the lab and its files -------------------------------------------------------------------
 
     def lab(self) -> "Lab | None":
+        """The authlab lab in --dir, when it loads; a lab too broken to load is still checked through its files."""
+
         def load() -> "Lab | None":
-            if self.opts.compose is not None:
+            if self.opts.compose is not None or not (Path(self.app.lab_dir) / "compose.yml").is_file():
                 return None  # an explicit compose file is its own world
             from authentik_lab.services.lab import load_lab
 
-            lab_dir = Path(self.app.lab_dir)
-            if not (lab_dir / "compose.yml").is_file():
-                return None
-            return load_lab(lab_dir)
+            try:
+                return load_lab(Path(self.app.lab_dir))
+            except ConfigError:
+                return None  # e.g. a secret missing from .env: env.required says so
 
         return self.once("lab", load)
 
@@ -105,7 +107,10 @@ class Facts:
         if self.opts.compose is not None:
             return Path(self.opts.compose).absolute()
         lab = self.lab()
-        return lab.compose_file if lab else None
+        if lab:
+            return lab.compose_file
+        fallback = Path(self.app.lab_dir).absolute() / "compose.yml"
+        return fallback if fallback.is_file() else None
 
     def compose_text(self) -> str:
         path = self.compose_path()
@@ -160,13 +165,13 @@ class Facts:
         return {**values, **os.environ}
 
     def project(self) -> str:
+        """The compose project name, with compose's own precedence: COMPOSE_PROJECT_NAME, `name:`, the folder."""
         lab = self.lab()
         if lab:
             return lab.project_name
-        doc = self.compose_doc()
-        if doc.get("name"):
-            return str(doc["name"])
-        # compose's default project name: the folder name, lower-cased, other characters dropped
+        named = self.interp_env().get("COMPOSE_PROJECT_NAME") or self.compose_doc().get("name")
+        if named:
+            return str(named)
         return re.sub(r"[^a-z0-9_-]", "", self.compose_path().parent.name.lower())  # type: ignore[union-attr]
 
     # --- where Authentik is ----------------------------------------------------------------------
@@ -214,20 +219,28 @@ class Facts:
         return out
 
     def token_source(self) -> tuple[str | None, str | None]:
-        """(token, where it came from); the bootstrap token is the lab's own."""
+        """(token, where it came from). The lab's bootstrap token goes only to the lab's own URL: never send
+        a secret to another server just because --url pointed there."""
         if self.opts.token:
             return self.opts.token, "--token"
         lab = self.lab()
-        if lab and lab.bootstrap_token:
+        if lab and lab.bootstrap_token and self._own_url(lab.url):
             return lab.bootstrap_token, "bootstrap token"
-        if self.compose_path():
+        if self.compose_path() and not lab:
             try:
                 value = self.env_lines().get("AUTHENTIK_BOOTSTRAP_TOKEN", (0, ""))[1]
             except Skip:
                 value = ""
-            if value:
+            port = self.compose_http_port()
+            if value and (not self.opts.url or (port and self._own_url(f"http://localhost:{port}"))):
                 return value, "bootstrap token"
         return None, None
+
+    def _own_url(self, url: str) -> bool:
+        from authentik_lab.core.urls import same_origin
+
+        base = self.base_url()
+        return not self.opts.url or bool(base and (same_origin(base, url) or same_origin(base, url.replace("localhost", "127.0.0.1"))))
 
     def api(self) -> Any:
         url = self.base_url()

@@ -241,8 +241,9 @@ def provider_facts(f: Facts) -> list[ProviderFacts]:
 
 def _expected_redirects(f: Facts) -> dict[Any, tuple[str, ...]]:
     """provider pk -> callbacks the app env files say the app uses (matched by client id, else issuer slug)."""
-    from authentik_lab.core.doctor_app_env import ISSUER_PATH, issuer_keys
     from urllib.parse import urlsplit
+
+    from authentik_lab.core.doctor_app_env import ISSUER_PATH, issuer_keys
 
     if not f.app_env_paths():
         return {}

@@ -70,7 +70,8 @@ def build_view(
 ) -> ProviderView:
     endpoints = OidcEndpoints.from_setup_urls(setup)
     scopes = tuple(scope_by_pk.get(str(pk), str(pk)) for pk in provider.get("property_mappings") or [])
-    secret = provider.get("client_secret") or ""
+    # public clients authenticate without a secret; Authentik still stores one, which must not be used
+    secret = provider.get("client_secret") or "" if provider.get("client_type") != "public" else ""
     return ProviderView(
         name=provider["name"],
         slug=provider.get("assigned_application_slug"),

@@ -64,9 +64,7 @@ def _refs_from(entry: dict | None, desired: Desired, dialect: "Dialect") -> Refs
 
 def _lookup_refs(api: "AuthentikApi", conn: Connection, dialect: "Dialect", desired: Desired) -> Refs:
     pre = ak.lookup_prerequisites(api, dialect, desired.authorization_flow_slug, list(desired.mapping_scopes))
-    flows = {desired.authorization_flow_slug: pre.authorization_flow}
-    if pre.invalidation_flow:
-        flows[ak.INVALIDATION_FLOW] = pre.invalidation_flow
+    flows = dict(pre.flows or {})
     provider_cache.save(conn.url, dialect.label, flows, pre.mappings, pre.signing_key)
     return Refs(pre.authorization_flow, pre.invalidation_flow, pre.mappings, pre.signing_key)
 
@@ -99,10 +97,14 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
     if the_plan.action != "unchanged" and "refs" not in got:
         refs = _lookup_refs(api, conn, dialect, desired)  # never write from remembered ids
         the_plan = plan(desired, provider, observed_app, dialect, refs)
+    # flow slugs by pk, to name flows in the diff (what the last lookup remembered, best effort)
+    entry = provider_cache.load(conn.url, dialect.label) or {}
+    flow_names = {**entry.get("flows", {}), desired.authorization_flow_slug: refs.authorization_flow}
+    notes = conn.notes + (("--env-out: not written in a dry run",) if dry_run and env_out else ())
     base = dict(
-        url=conn.url, server_version=dialect.label, name=desired.name, slug=desired.slug, notes=conn.notes,
+        url=conn.url, server_version=dialect.label, name=desired.name, slug=desired.slug, notes=notes,
         provider_action=the_plan.provider_action, application_action=the_plan.application_action,
-        changes=_describe(the_plan.changes, refs, desired),
+        changes=_describe(the_plan.changes, refs, flow_names),
     )
     done = {"create": "created", "update": "updated", "unchanged": "unchanged"}[the_plan.action]
     if dry_run:
@@ -122,12 +124,10 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
     return CreateResult(action=done, dry_run=False, provider=view, env=env, requests=api.requests_made, **base)
 
 
-def _describe(changes: tuple[FieldChange, ...], refs: Refs, desired: Desired) -> tuple[FieldChange, ...]:
+def _describe(changes: tuple[FieldChange, ...], refs: Refs, flows: dict[str, str]) -> tuple[FieldChange, ...]:
     """Show scope names and flow slugs instead of bare pks where authlab knows them."""
     names = {pk: scope for scope, pk in refs.mappings.items()}
-    names[refs.authorization_flow] = desired.authorization_flow_slug
-    if refs.invalidation_flow:
-        names[refs.invalidation_flow] = ak.INVALIDATION_FLOW
+    names.update({pk: slug for slug, pk in flows.items()})
     names[refs.signing_key] = ak.SELF_SIGNED_CERT
 
     def name(value: Any) -> Any:

@@ -104,7 +104,7 @@ def test_human_output_shows_evidence_and_fix_under_a_problem_and_a_tally(tmp_pat
     assert code == 1
     assert out.splitlines() == [
         "[✓] Authentik image pinned, server and worker on one tag: pinned to 2026.5.6",
-        f"[✗] /etc/localtime and /etc/timezone not mounted: /etc/localtime mounted into worker (compose.localtime)",
+        "[✗] /etc/localtime and /etc/timezone not mounted: /etc/localtime mounted into worker (compose.localtime)",
         f"    • {compose}: services.worker.volumes /etc/localtime:/etc/localtime",
         "      fix: remove the mount: Authentik assumes UTC and a host time zone shifts token times, breaking OAuth and SAML",
         "",
@@ -444,3 +444,54 @@ def test_fix_end_to_end_then_doctor_passes(standin: Standin, tmp_path: Path) -> 
 
 def test_the_reference_data_is_where_the_tests_expect_it() -> None:
     assert SHARED_AUTHENTIK.name == "authentik"
+
+
+def test_a_lab_made_by_init_needs_no_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from authentik_lab.core import dotenv
+    from authentik_lab.services.lab import init_lab
+
+    lab_path = tmp_path / "mylab"
+    init_lab(lab_path)
+    token = dotenv.parse((lab_path / ".env").read_text())["AUTHENTIK_BOOTSTRAP_TOKEN"]
+    s = start_standin(worker_delay=0, env={"AUTHENTIK_BOOTSTRAP_TOKEN": token})
+    try:
+        s.wait_worker()
+        init_lab(lab_path, http_port=s.port)  # same secrets, the stand-in's port
+        provider = make_provider(s)
+        (tmp_path / ".env.local").write_text(f"AUTH_AUTHENTIK_ID={provider['client_id']}\n"
+                                             f"AUTH_AUTHENTIK_ISSUER=http://localhost:{s.port}/application/o/web\n")
+        monkeypatch.setenv("AUTHLAB_DIR", str(lab_path))
+        found = checks("compose.worker-root", "compose.public-ports", "env", "http.token", "provider.scopes", "app.issuer-form",
+                       "app.client-credentials")
+    finally:
+        s.stop()
+    assert {k: v["status"] for k, v in found.items()} == {
+        "compose.worker-root": "ok", "compose.public-ports": "ok", "env.required": "ok", "env.secret-key-length": "ok",
+        "env.bootstrap": "ok", "env.file-mode": "ok", "http.token": "ok", "provider.scopes": "ok", "app.issuer-form": "fail",
+        "app.client-credentials": "ok"}
+    assert found["http.token"]["summary"] == "the token (bootstrap token) belongs to akadmin (superuser)"
+    assert found["app.issuer-form"]["summary"] == ".env.local:2: AUTH_AUTHENTIK_ISSUER: add the trailing slash (Auth.js v5 (AUTH_* variables) compares `iss` exactly)"
+
+
+def test_a_lab_with_a_missing_secret_is_still_checked_through_its_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from authentik_lab.services.lab import init_lab
+
+    lab_path = tmp_path / "broken"
+    init_lab(lab_path)
+    env = lab_path / ".env"
+    env.write_text("".join(line + "\n" for line in env.read_text().splitlines() if not line.startswith("PG_PASS=")))
+    monkeypatch.setenv("AUTHLAB_DIR", str(lab_path))
+    found = checks("env.required", "compose.worker-root")
+    assert {k: v["status"] for k, v in found.items()} == {"env.required": "fail", "compose.worker-root": "ok"}
+    assert found["env.required"]["summary"] == f"PG_PASS is missing in {env}: compose refuses to start"
+
+
+def test_fix_with_json_reports_what_was_applied(tmp_path: Path) -> None:
+    compose = lab(tmp_path, env_mode=0o644)
+    env_file = str(tmp_path / "lab" / ".env")
+    code, out = invoke("--compose", str(compose), "env.file-mode", "--fix", "--yes", "--json")
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["data"]["fixes"] == [{"kind": "chmod", "target": env_file, "description": f"chmod 600 {env_file}",
+                                     "changes": [f"{env_file}: mode 644 -> 600"], "ok": True, "error": None}]
+    assert [(c["id"], c["status"]) for c in doc["data"]["checks"]] == [("env.file-mode", "ok")]

@@ -97,3 +97,143 @@ def test_a_token_the_database_does_not_know_gets_the_token_diagnosis() -> None:
     assert err.evidence == ["GET /api/v3/admin/version/ -> HTTP 403 'Token invalid/expired'"]
     assert "initialised with another AUTHENTIK_BOOTSTRAP_TOKEN" in (err.hint or "")
     assert took < 5  # decided once the first start was over, not after the 30 s grace
+
+
+
+def test_without_a_token_the_public_flow_pages_decide() -> None:
+    """A user's own compose file may have no AUTHENTIK_BOOTSTRAP_TOKEN: the flows' pages still show the worker's work."""
+    with run_standin(version="2026.5.6", worker_delay=1.5) as s, AuthentikApi(s.url, None, retries=0) as api:
+        result = wait_ready(api, has_token=False, timeout=30)
+        assert s.info()["worker_done"] is True
+    assert [(t.stage.value, t.state) for t in result.stages][3:] == [("token", "skipped"), ("worker_objects", "done")]
+    assert result.stages[-1].detail == "3 objects present"
+
+# --- the `up` command end to end, with compose and the engine replaced by fakes around a real stand-in ------
+
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from typer.testing import CliRunner  # noqa: E402
+
+from authentik_lab.app import App  # noqa: E402
+from authentik_lab.cli.main import cli  # noqa: E402
+from authentik_lab.core import dotenv  # noqa: E402
+from authentik_lab.core.readiness import ContainerState  # noqa: E402
+
+
+class FakeRunner:
+    """Stands in for `docker compose`: records the commands; the stand-in process is "the containers"."""
+
+    calls: list[tuple[str, ...]] = []
+
+    def __init__(self, **kw: object) -> None:
+        self.kw = kw
+
+    def up(self, timeout: float | None = None) -> None:
+        FakeRunner.calls.append(("up", str(self.kw["project_name"])))
+
+
+class FakeEngine:
+    def require(self) -> None:
+        pass
+
+    def containers(self, project: str) -> list[ContainerState]:
+        return [ContainerState(s, f"{project}-{s}-1", "running") for s in ("postgresql", "server", "worker")]
+
+    def logs(self, project: str, service: str, tail: int) -> list[str]:
+        return []
+
+
+def _lab_on(tmp_path: Path, worker_delay: float, token: str | None = None):  # noqa: ANN202
+    lab = tmp_path / "lab"
+    assert CliRunner().invoke(cli, ["--dir", str(lab), "init"]).exit_code == 0
+    env = dotenv.parse((lab / ".env").read_text())
+    s = run_standin(worker_delay=worker_delay, env={"AUTHENTIK_BOOTSTRAP_TOKEN": token or env["AUTHENTIK_BOOTSTRAP_TOKEN"]})
+    return lab, env, s
+
+
+def _invoke(*args: str):  # noqa: ANN202
+    FakeRunner.calls = []
+    return CliRunner().invoke(cli, list(args), obj=App(compose_factory=FakeRunner, engine_factory=FakeEngine))
+
+
+def test_up_command_prints_where_the_secrets_live_not_their_values(tmp_path: Path) -> None:
+    lab, env, ctx = _lab_on(tmp_path, worker_delay=1.0)
+    with ctx as s:
+        assert CliRunner().invoke(cli, ["--dir", str(lab), "init", "--port", str(s.port)]).exit_code == 0
+        result = _invoke("--dir", str(lab), "up", "--timeout", "30")
+    assert result.exit_code == 0, result.stderr
+    assert FakeRunner.calls == [("up", env["COMPOSE_PROJECT_NAME"])]
+    stdout = re.sub(r"took \d+\.\ds", "took N.Ns", result.stdout)
+    assert stdout == (
+        f"Authentik 2026.5.6 is ready at http://localhost:{s.port} (took N.Ns)\n"
+        "  admin user  akadmin\n"
+        f"  password    AUTHENTIK_BOOTSTRAP_PASSWORD in {lab}/.env\n"
+        f"  API token   AUTHENTIK_BOOTSTRAP_TOKEN in {lab}/.env\n"
+        "  values hidden; `authlab up --show-secrets` prints them\n"
+        "  stop it with `authlab down` (keeps data); logs: `authlab logs`\n"
+    )
+    assert env["AUTHENTIK_BOOTSTRAP_TOKEN"] not in result.output
+    assert env["AUTHENTIK_BOOTSTRAP_PASSWORD"] not in result.output
+    progress = [line.split(" after ")[0] for line in result.stderr.splitlines() if line.startswith("done: ")]
+    assert progress == [
+        "done: containers running",
+        "done: server alive (/-/health/live/)",
+        "done: server ready (/-/health/ready/)",
+        "done: bootstrap token accepted",
+        "done: worker created flows, scope mappings, certificate",
+    ]
+    assert "waiting: worker created flows, scope mappings, certificate (missing flows " in result.stderr
+
+
+def test_up_json_is_one_document_and_secrets_only_on_request(tmp_path: Path) -> None:
+    lab, env, ctx = _lab_on(tmp_path, worker_delay=0.0)
+    with ctx as s:
+        CliRunner().invoke(cli, ["--dir", str(lab), "init", "--port", str(s.port)])
+        result = _invoke("--dir", str(lab), "up", "--json", "--show-secrets")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    data = doc["data"]
+    for volatile in ("elapsed", "waited", "stages"):
+        data.pop(volatile)
+    assert doc == {
+        "authlab": 1,
+        "command": "up",
+        "ok": True,
+        "data": {
+            "url": f"http://localhost:{s.port}",
+            "admin_user": "akadmin",
+            "version": "2026.5.6",
+            "project_name": env["COMPOSE_PROJECT_NAME"],
+            "lab_dir": str(lab),
+            "compose_file": str(lab / "compose.yml"),
+            "env_file": str(lab / ".env"),
+            "password_key": "AUTHENTIK_BOOTSTRAP_PASSWORD",
+            "token_key": "AUTHENTIK_BOOTSTRAP_TOKEN",
+            "initialised": "unchanged",
+            "secrets": {
+                "AUTHENTIK_BOOTSTRAP_PASSWORD": env["AUTHENTIK_BOOTSTRAP_PASSWORD"],
+                "AUTHENTIK_BOOTSTRAP_TOKEN": env["AUTHENTIK_BOOTSTRAP_TOKEN"],
+            },
+        },
+    }
+
+
+def test_up_with_a_token_the_server_does_not_know_exits_not_ready_with_the_fix(tmp_path: Path) -> None:
+    lab, env, ctx = _lab_on(tmp_path, worker_delay=0.5, token="the-token-of-an-older-lab")
+    with ctx as s:
+        CliRunner().invoke(cli, ["--dir", str(lab), "init", "--port", str(s.port)])
+        result = _invoke("--dir", str(lab), "up", "--timeout", "30")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    report = result.stderr[result.stderr.index("error: "):]
+    assert report.splitlines()[:2] == [
+        "error: Authentik rejects the bootstrap token from .env (403 'Token invalid/expired')",
+        "  │ GET /api/v3/admin/version/ -> HTTP 403 'Token invalid/expired'",
+    ]
+    hint = " ".join(report.split("hint: ", 1)[1].split())  # the console wraps long hints
+    assert hint == (
+        "the database was initialised with another AUTHENTIK_BOOTSTRAP_TOKEN (bootstrap values are read only on the "
+        "very first start): put the old token back into .env, or start over with `authlab down --volumes` "
+        "(deletes all lab data) and `authlab up`"
+    )

@@ -900,7 +900,19 @@ def groups_list(ctx, req, user):
         return json_resp(201, serial.group_obj(state, g), LIST)
     items = sorted(state["groups"].values(), key=lambda g: g["name"])
     items = filt(items, req, {"name": lambda g: g["name"], "is_superuser": ("bool", lambda g: g["is_superuser"])})
-    return json_resp(200, paginate(req, items, lambda g: serial.group_obj(state, g)), LIST)
+    members = req.query.get("members_by_username")
+    if members:
+        pks = {u["pk"] for u in state["users"].values() if u["username"] in members}
+        items = [g for g in items if pks & set(g["users"])]
+    with_users = truthy(req.q("include_users")) is not False
+
+    def ser(g: dict) -> dict:
+        out = serial.group_obj(state, g)
+        if not with_users:
+            out["users_obj"] = None
+        return out
+
+    return json_resp(200, paginate(req, items, ser), LIST)
 
 
 def group_detail(ctx, req, user, pk):
@@ -950,7 +962,7 @@ def tokens_list(ctx, req, user):
             errors["expiring"] = ["Must be a valid boolean."]
         if errors:
             raise ApiError(400, errors)
-        t = new_token(state, ctx.clock, ident, int(owner), gen_id(60) if intent == "app_password" else gen_id(60), intent=intent, expiring=expiring, expires_in=1800.0, description=str(data.get("description") or ""))
+        t = new_token(state, ctx.clock, ident, int(owner), gen_id(60), intent=intent, expiring=expiring, expires_in=1800.0, description=str(data.get("description") or ""))
         return json_resp(201, serial.token_obj(state, t), LIST)
     items = sorted(state["tokens"].values(), key=lambda t: t["identifier"])
 

@@ -6,9 +6,9 @@ import re
 import urllib.parse
 
 from . import crypto, pages, serial
-from .oidc import new_sid_hash
+from .oidc import code_redirect, new_sid_hash
 from .util import gen_id
-from .web import HTML, Request, Resp, json_resp, redirect, session_cookie
+from .web import HTML, Request, Resp, json_resp, session_cookie
 
 ALLOW = "GET, POST, HEAD, OPTIONS"
 BG = "/static/dist/assets/images/flow_background.jpg"
@@ -61,6 +61,27 @@ def _password_challenge(ctx, flow, nxt, plan, errors=None) -> dict:
     return out
 
 
+def _consent_challenge(ctx, flow, plan, sess) -> dict:
+    app = ctx.state["applications"].get(plan.get("app", ""), {"name": ""})
+    u = ctx.state["users"].get(str(sess.get("user"))) or {"username": "", "name": ""}
+    p = ctx.state["providers"].get(str(app.get("provider"))) if app.get("provider") is not None else None
+    scopes = (plan["params"].get("scope") or "").split()
+    perms = []
+    for m in sorted((ctx.state["mappings"][pk] for pk in (p or {}).get("property_mappings", []) if pk in ctx.state["mappings"]), key=lambda m: m.get("order", 99)):
+        if m["scope_name"] in scopes and m["description"]:
+            perms.append({"id": m["scope_name"], "name": m["description"]})
+    return {
+        "flow_info": _flow_info(flow, None) | {"title": flow["title"].replace("%(app)s", app["name"])},
+        "component": "ak-stage-consent",
+        "pending_user": u["username"],
+        "pending_user_avatar": serial.avatar(u),
+        "header_text": "",
+        "permissions": perms,
+        "additional_permissions": [],
+        "token": plan["token"],
+    }
+
+
 def executor(ctx, req: Request, slug: str) -> Resp:
     state = ctx.state
     flow = state["flows"].get(slug)
@@ -104,6 +125,11 @@ def executor(ctx, req: Request, slug: str) -> Resp:
                 data = {"password": data["password"]}
             else:
                 return hop()
+        if plan["stage"] == "consent":
+            if data.get("component") == "ak-stage-consent" and data.get("token") == plan.get("token"):
+                plan["stage"] = "issue"
+                return hop()
+            return reply(_consent_challenge(ctx, flow, plan, sess))
         if plan["stage"] == "password":
             pw = data.get("password") or ""
             u = state["users"].get(str(plan.get("pending_user")))
@@ -117,6 +143,16 @@ def executor(ctx, req: Request, slug: str) -> Resp:
         return reply(_ident_challenge(ctx, flow, nxt))
     if plan["stage"] == "password":
         return reply(_password_challenge(ctx, flow, nxt, plan))
+    if plan["stage"] == "consent":
+        return reply(_consent_challenge(ctx, flow, plan, sess))
+    if plan["stage"] == "issue":
+        app = state["applications"].get(plan.get("app", ""))
+        p = state["providers"].get(str(app["provider"])) if app and app.get("provider") is not None else None
+        u = state["users"].get(str(sess.get("user")))
+        del plans[slug]
+        if not p or not u:
+            return json_resp(200, {"component": "ak-stage-access-denied", "flow_info": _flow_info(flow, None), "error_message": "Application or user gone"}, ALLOW, headers=[cookie])
+        return reply({"component": "xak-flow-redirect", "to": code_redirect(ctx, p, u, sess, plan["params"])})
     if plan["stage"] == "login":
         u = state["users"].get(str(plan.get("pending_user")))
         if u:

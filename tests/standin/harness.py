@@ -140,7 +140,8 @@ def start_standin(
         else:
             full[k] = str(v)
     module, cwd = _module_and_cwd()
-    cmd = [sys.executable, "-m", module, "server", "--host", host, "--port", "0", "--version", version, "--worker-delay", str(worker_delay)]
+    python = os.environ.get("STANDIN_PYTHON") or sys.executable  # e.g. an interpreter with Debian's older cryptography
+    cmd = [python, "-m", module, "server", "--host", host, "--port", "0", "--version", version, "--worker-delay", str(worker_delay)]
     if no_worker:
         cmd.append("--no-worker")
     if state_file:

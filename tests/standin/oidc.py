@@ -246,6 +246,19 @@ def authorize(ctx, req: Request) -> Resp:
         nxt = urllib.parse.quote("/application/o/authorize/?" + raw, safe="")
         loc = f"/if/flow/{flow_slug}/?" + (raw + "&" if raw else "") + "next=" + nxt
         return redirect(loc).add(*cookie)
+    flow = next((f for f in ctx.state["flows"].values() if f["pk"] == p.get("authorization_flow")), None)
+    if flow is not None and flow["stages"] and flow["designation"] == "authorization":
+        # explicit consent: the flow executor shows ak-stage-consent, then redirects back with the code
+        sess.setdefault("plans", {})[flow["slug"]] = {"stage": "consent", "params": params, "token": gen_id(32), "app": app["slug"]}
+        return redirect(f"/if/flow/{flow['slug']}/?{raw}").add(*cookie)
+    return redirect(code_redirect(ctx, p, user, sess, params)).add(*cookie)
+
+
+def code_redirect(ctx, p: dict, user: dict, sess: dict, params: dict) -> str:
+    """Create an authorization code and return redirect_uri?code=...&state=..."""
+    redirect_uri = params["redirect_uri"]
+    challenge = params.get("code_challenge")
+    method = params.get("code_challenge_method") or ("plain" if challenge else None)
     requested = (params.get("scope") or "").split()
     code = gen_id(32)
     ctx.state["oauth"]["codes"][code] = {
@@ -260,7 +273,8 @@ def authorize(ctx, req: Request) -> Resp:
         "sid": sess.get("sid_hash"),
         "exp": ctx.clock.now() + parse_validity(p.get("access_code_validity", "minutes=1"), 60),
     }
-    return redirect(_append(redirect_uri, [("code", code)] + extra)).add(*cookie)
+    state_param = params.get("state")
+    return _append(redirect_uri, [("code", code)] + ([("state", state_param)] if state_param is not None else []))
 
 
 # ---------------------------------------------------------------- token

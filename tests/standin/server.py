@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -181,6 +182,13 @@ def make_handler(ctx: Ctx):
         protocol_version = "HTTP/1.1"
         def version_string(self):
             return "authentik-standin"
+
+        def setup(self) -> None:
+            super().setup()
+            try:  # headers and body are separate writes: avoid Nagle/delayed-ACK stalls on keep-alive
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
 
         def _run(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -9,7 +9,7 @@ import sys
 import time
 
 from .db import DbBackend
-from .util import log, log_raw, set_logger
+from .util import log, log_raw, set_logger, vtuple
 
 HEARTBEAT = "/tmp/authentik-worker-heartbeat"
 
@@ -23,15 +23,18 @@ def _touch() -> None:
 
 def run(env: dict) -> int:
     set_logger("authentik.standin.worker")
-    if os.path.isdir("/data"):
+    # Like the real worker: create the media folder first, so an unwritable mount fails for real.
+    # 2025.12+ keeps files under /data (/data/media); older releases under /media (/media/public).
+    media = "/data/media" if vtuple(env.get("AUTHENTIK_TAG") or "2026.5.6") >= (2025, 12, 0) or not os.path.isdir("/media") else "/media/public"
+    if os.path.isdir(os.path.dirname(media)):
         try:
-            os.makedirs("/data/media", exist_ok=True)
+            os.makedirs(media, exist_ok=True)
         except PermissionError as exc:
-            log_raw("Traceback (most recent call last):")
             log_raw(f"{exc.__class__.__name__}: {exc}")
             log("Failed to create media directory", level="error", error=f"{exc.__class__.__name__}: {exc}")
             return 1
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
+    # under the image's `ak` script the permission message was already logged (STANDIN_UNDER_AK=1)
+    if hasattr(os, "geteuid") and os.geteuid() != 0 and not env.get("STANDIN_UNDER_AK"):
         log("Not running as root, disabling permission fixes")
     if not env.get("AUTHENTIK_SECRET_KEY"):
         log("Secret key missing, set AUTHENTIK_SECRET_KEY (https://goauthentik.io/docs/installation/)", level="error")

@@ -114,6 +114,13 @@ def test_prefers_the_plugin_and_falls_back_to_standalone(tmp_path: Path, monkeyp
     compose_mod.detect_binary.cache_clear()
     try:
         assert compose_mod.detect_binary() == ("docker-compose",)
+        # v1 cannot print `ps --format json`: status asks the engine instead
+        _fake_bin(bin_dir, "docker-compose", 'echo "1.29.2"\n')
+        compose_mod._standalone_major.cache_clear()
+        assert ComposeRunner(tmp_path / "c.yml", "p").is_v1 is True
+        _fake_bin(bin_dir, "docker-compose", 'echo "v2.40.3"\n')
+        compose_mod._standalone_major.cache_clear()
+        assert ComposeRunner(tmp_path / "c.yml", "p").is_v1 is False
         compose_mod.detect_binary.cache_clear()
         _fake_bin(bin_dir, "docker", 'echo "Docker Compose version v2.40.3"\n')
         assert compose_mod.detect_binary() == ("docker", "compose")
@@ -126,3 +133,4 @@ def test_prefers_the_plugin_and_falls_back_to_standalone(tmp_path: Path, monkeyp
         assert "docker compose" in (info.value.hint or "")
     finally:
         compose_mod.detect_binary.cache_clear()
+        compose_mod._standalone_major.cache_clear()

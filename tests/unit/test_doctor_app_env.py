@@ -60,3 +60,12 @@ def test_client_credentials_match_without_printing_secrets() -> None:
 def test_expected_callbacks_from_app_url_or_redirect_variable() -> None:
     assert ae.expected_callbacks(f("NEXTAUTH_URL=http://localhost:3000\n")) == ("http://localhost:3000/api/auth/callback/authentik",)
     assert ae.expected_callbacks(f("OIDC_REDIRECT_URI=http://localhost:8787/callback\n")) == ("http://localhost:8787/callback",)
+
+
+def test_preset_variable_names_decide_the_form_when_only_one_framework_uses_them() -> None:
+    o = ae.check_issuer_form([f("OAUTH2_PROXY_OIDC_ISSUER_URL=http://localhost:9000/application/o/web\n")], SERVER)
+    assert o.summary == ".env:1: OAUTH2_PROXY_OIDC_ISSUER_URL: add the trailing slash (oauth2-proxy (provider=oidc) expects it)"
+    # AUTHENTIK_ISSUER alone is ambiguous (NextAuth v4 wants no slash, others want it): no verdict on the form
+    assert ae.check_issuer_form([f("AUTHENTIK_ISSUER=http://localhost:9000/application/o/web\n")], SERVER).status == OK
+    with_preset = ae.ServerView(BROWSER, frozenset({"web"}), (), ae.WITHOUT_SLASH)
+    assert ae.check_issuer_form([f("AUTHENTIK_ISSUER=http://localhost:9000/application/o/web/\n")], with_preset).status == FAIL

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from authentik_lab.core.checks import (
-    ERROR, FAIL, OK, SKIP, WARN, Check, CheckResult, Message, Skip, Tally, from_messages, ok, run_check, select,
+    ERROR,
+    FAIL,
+    OK,
+    SKIP,
+    WARN,
+    Check,
+    CheckResult,
+    Message,
+    Skip,
+    Tally,
+    from_messages,
+    ok,
+    run_check,
+    select,
 )
 
 

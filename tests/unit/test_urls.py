@@ -14,6 +14,7 @@ from authentik_lab.core.urls import (
     loopback_mismatch,
     normalize_base_url,
     same_origin,
+    same_server,
 )
 from authentik_lab.errors import UsageError
 
@@ -76,6 +77,12 @@ def test_same_origin_uses_default_ports() -> None:
     assert same_origin("https://a.example", "https://A.example:443/x")
     assert not same_origin("http://localhost:9000", "http://localhost:9001")
     assert not same_origin("http://localhost:9000", "https://localhost:9000")
+
+
+def test_same_server_treats_loopback_names_alike() -> None:
+    assert same_server("http://127.0.0.1:9000", "http://localhost:9000")
+    assert not same_server("http://127.0.0.1:9000", "http://localhost:9001")
+    assert not same_server("http://10.0.0.5:9000", "http://localhost:9000")
 
 
 def test_issuer_forms() -> None:

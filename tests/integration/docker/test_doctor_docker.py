@@ -7,7 +7,6 @@ the worker's chown crash loop, PG_PASS changed after the database volume was cre
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,6 +104,9 @@ def test_a_healthy_project_passes_the_runtime_and_http_checks(lab_dir) -> None: 
     assert {k: v["status"] for k, v in found.items()} == {
         "runtime.containers": "ok", "runtime.logs": "ok", "runtime.worker": "ok", "runtime.ports": "ok",
         "http.live": "ok", "http.token": "ok"}, found
+    lab.compose("stop", "worker")
+    worker = doctor(compose, "runtime.worker")["runtime.worker"]
+    assert worker["status"] == "fail" and worker["summary"].startswith("the worker is exited (exit code "), worker
 
 
 def test_the_chown_crash_loop_is_named(lab_dir) -> None:  # noqa: ANN001
@@ -176,8 +178,3 @@ def test_a_busy_port_is_named(lab_dir, busy_port: int) -> None:  # noqa: ANN001
     assert found["runtime.logs"]["status"] == "fail", found["runtime.logs"]
     assert "another process already uses the port" in found["runtime.logs"]["summary"]
 
-
-def test_free_port_helper_sanity() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        assert sock.getsockname()[1] > 0

@@ -66,11 +66,13 @@ class Replayer:
         self.refresh_tokens: list[str] = []
         self.last_code: str | None = None
         self.jar = httpx.Client(base_url=standin.url, follow_redirects=False, timeout=15)
+        self.anon = httpx.Client(base_url=standin.url, follow_redirects=False, timeout=15)
         self.errors: list[str] = []
         self.num = 0
 
     def close(self) -> None:
         self.jar.close()
+        self.anon.close()
 
     # ---------------------------------------------------------------- request translation
     def tr_str(self, s: str) -> str:
@@ -337,8 +339,8 @@ class Replayer:
             if use_jar:
                 resp = self.jar.request(method, path, headers=headers, content=content)
             else:
-                with httpx.Client(base_url=self.s.url, follow_redirects=False, timeout=15) as c:
-                    resp = c.request(method, path, headers=headers, content=content)
+                self.anon.cookies.clear()
+                resp = self.anon.request(method, path, headers=headers, content=content)
                 if not any(c.name == "authentik_session" for c in self.jar.cookies.jar):
                     for k, v in resp.cookies.items():
                         self.jar.cookies.set(k, v, domain="127.0.0.1")

@@ -153,3 +153,25 @@ def test_old_release_string_redirects_learn_first_uri(standin) -> None:
         assert api.get(f"/api/v3/providers/oauth2/{prov['pk']}/").json()["redirect_uris"] == "http://app.local/cb"
         r = browser.get("/application/o/authorize/", params={"client_id": prov["client_id"], "redirect_uri": "http://other/cb", "response_type": "code"})
         assert r.status_code == 400
+
+
+def test_explicit_consent_flow(standin) -> None:
+    s = standin()
+    s.wait_worker()
+    with client(s) as api, client(s, token=False) as browser, client(s, token=False) as rp:
+        implicit = make_app(api, "first")
+        flows = {f["slug"]: f["pk"] for f in api.get("/api/v3/flows/instances/").json()["results"]}
+        explicit = make_app(api, "consenting", authorization_flow=flows["default-provider-authorization-explicit-consent"])
+        _user(api)
+        login(s, browser, "alice", "alice-pw", {"client_id": implicit["client_id"], "redirect_uri": CALLBACK, "response_type": "code", "scope": "openid"})
+        r = browser.get("/application/o/authorize/", params={"client_id": explicit["client_id"], "redirect_uri": CALLBACK, "response_type": "code", "scope": "openid email", "state": "xs"})
+        assert r.status_code == 302 and r.headers["Location"].startswith("/if/flow/default-provider-authorization-explicit-consent/?")
+        ex = "/api/v3/flows/executor/default-provider-authorization-explicit-consent/?query=" + httpx.URL(r.headers["Location"]).query.decode()
+        ch = browser.get(ex).json()
+        assert ch["component"] == "ak-stage-consent" and {"id": "email", "name": "Email address"} in ch["permissions"]
+        assert browser.post(ex, json={"component": "ak-stage-consent", "token": ch["token"]}).status_code == 302
+        done = browser.get(ex).json()
+        assert done["component"] == "xak-flow-redirect" and done["to"].startswith(CALLBACK + "?code=") and done["to"].endswith("&state=xs")
+        code = httpx.URL(done["to"]).params["code"]
+        tok = rp.post("/application/o/token/", data={"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}, auth=(explicit["client_id"], explicit["client_secret"]))
+        assert tok.status_code == 200 and tok.json()["scope"] == "email openid"

@@ -1,0 +1,140 @@
+"""`authlab login-test` against the stand-in: a browser-like login passes for a good provider and fails at
+the right step, with the likely cause, for each way a provider is commonly broken."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.labfile_support import LAB_FILE, Env, env, invoke, invoke_json  # noqa: F401
+from tests.standin.pytest_plugin import standin  # noqa: F401
+
+
+@pytest.fixture
+def applied(env: Env) -> Env:
+    env.write(LAB_FILE)
+    result = invoke("apply")
+    assert result.exit_code == 0, result.stderr
+    return env
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def _provider_pk(env: Env, name: str) -> int:
+    return [p["pk"] for p in env.api("GET", "/api/v3/providers/oauth2/")["results"] if p["name"] == name][0]
+
+
+def test_good_provider_passes_every_step(applied: Env) -> None:
+    result = invoke("login-test", "--provider", "web")
+    assert result.exit_code == 0, result.stderr
+    lines = _lines(result.stdout)
+    issuer = f"{applied.server.url}/application/o/web/"
+    assert lines[:5] == [
+        f"✓ discovery: issuer {issuer}",
+        "✓ authorize: redirected to the default-authentication-flow flow",
+        "✓ login: logged in as alice through the flow executor",
+        "✓ callback: code received at http://localhost:3000/api/auth/callback/authentik (not followed to the app)",
+        "✓ token: code exchanged: access_token, id_token, refresh_token (scope 'email openid profile offline_access')",
+    ]
+    assert lines[5].startswith("✓ id_token: RS256 signature verified with kid ") and lines[5].endswith("; iss and aud match")
+    assert lines[6:] == [
+        "✓ refresh: refresh grant returned a new access token and a rotated refresh token",
+        f"login-test passed: alice logged in with provider web ({issuer})",
+    ]
+    assert result.stderr == ""
+    # the browser-like client really went through the flow executor with its session cookie
+    paths = [r["path"] for r in applied.server.requests()]
+    assert paths.count("/api/v3/flows/executor/default-authentication-flow/") >= 4
+    assert "/application/o/authorize/" in paths and "/application/o/token/" in paths
+
+
+def test_json_document_lists_the_steps(applied: Env) -> None:
+    code, doc = invoke_json("login-test", "--provider", "web", "--user", "bob")
+    assert code == 0
+    data = doc["data"]
+    assert (doc["ok"], data["ok"], data["user"], data["failed_step"]) == (True, True, "bob", None)
+    assert [(s["name"], s["status"]) for s in data["steps"]] == [
+        ("discovery", "passed"), ("authorize", "passed"), ("login", "passed"), ("callback", "passed"),
+        ("token", "passed"), ("id_token", "passed"), ("refresh", "passed"),
+    ]
+
+
+def test_provider_configured_without_offline_access_skips_refresh(applied: Env) -> None:
+    # the lab file says offline_access: false for `api`, so no refresh token is expected
+    code, doc = invoke_json("login-test", "--provider", "api")
+    assert code == 0
+    assert doc["data"]["steps"][-1] == {
+        "name": "refresh", "status": "skipped", "detail": "offline_access is not configured for this provider", "cause": "", "hint": "",
+    }
+
+
+def test_provider_without_offline_access_fails_at_the_refresh_step(applied: Env) -> None:
+    # made outside the lab file without the offline_access mapping: an app expecting refresh tokens breaks
+    made = invoke("provider", "create", "legacy", "--preset", "generic", "--redirect-uri", "http://localhost:5000/cb", "--no-offline-access")
+    assert made.exit_code == 0, made.stderr
+    result = invoke("login-test", "--provider", "legacy")
+    assert result.exit_code == 1
+    assert [line[:1] for line in _lines(result.stdout)] == ["✓"] * 6
+    assert _lines(result.stderr) == [
+        "✗ refresh: no refresh_token in the token response",
+        "  cause: no refresh token: the provider lacks the offline_access scope mapping (Authentik then silently drops "
+        "offline_access from the granted scope)",
+        "  hint: map offline_access (`offline_access: true` in authlab.yaml, the default)",
+        "login-test failed at step 'refresh' (provider legacy, user alice)",
+    ]
+
+
+def test_wrong_redirect_uri_fails_at_the_authorize_step(applied: Env) -> None:
+    result = invoke("login-test", "--provider", "web", "--redirect-uri", "http://localhost:3000/api/auth/callback/wrong")
+    assert result.exit_code == 1
+    assert _lines(result.stdout) == [f"✓ discovery: issuer {applied.server.url}/application/o/web/"]
+    assert _lines(result.stderr) == [
+        "✗ authorize: HTTP 400: Redirect URI Error page",
+        "  cause: redirect URI mismatch: the redirect_uri is not registered on the provider (strict matching compares "
+        "scheme, host, port, path and trailing slash)",
+        "  hint: register the exact URI your app sends (redirect_uris in authlab.yaml, or `authlab provider create --redirect-uri`)",
+        "login-test failed at step 'authorize' (provider web, user alice)",
+    ]
+
+
+def test_provider_without_signing_key_fails_at_the_id_token_step(applied: Env) -> None:
+    # what API/Terraform-made providers get when signing_key is omitted: HS256 with the client secret, JWKS {}
+    applied.api("PATCH", f"/api/v3/providers/oauth2/{_provider_pk(applied, 'web')}/", {"signing_key": None})
+    code, doc = invoke_json("login-test", "--provider", "web")
+    assert code == 1
+    assert doc["ok"] is False
+    data = doc["data"]
+    assert data["failed_step"] == "id_token"
+    assert data["steps"][-1] == {
+        "name": "id_token",
+        "status": "failed",
+        "detail": "ID token signed with HS256 and the JWKS has no keys",
+        "cause": "no signing key: the provider has no signing_key, so Authentik signs with HS256 using the client secret; "
+        "backends that verify through JWKS (jose, jwks-rsa, go-oidc, Spring) reject these tokens",
+        "hint": "set the provider's signing key to 'authentik Self-signed Certificate' (`authlab apply` and `authlab provider create` do)",
+    }
+    # and `apply` puts the signing key back
+    assert invoke("apply").exit_code == 0
+    assert invoke("login-test", "--provider", "web").exit_code == 0
+
+
+def test_wrong_password_fails_at_the_login_step(applied: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOB_PASSWORD", "not-what-apply-set")
+    result = invoke("login-test", "--provider", "web", "--user", "bob")
+    assert result.exit_code == 1
+    assert _lines(result.stderr) == [
+        "✗ login: ak-stage-password: password: Invalid password",
+        "  cause: wrong password for bob",
+        "  hint: check the test user's password (authlab apply sets it)",
+        "login-test failed at step 'login' (provider web, user bob)",
+    ]
+
+
+def test_unknown_provider_is_a_usage_error(applied: Env) -> None:
+    result = invoke("login-test", "--provider", "nope")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: no OAuth2 provider named 'nope' at {applied.server.url}\n"
+        "hint: `authlab provider list` shows them; `authlab apply` creates the lab file's\n"
+    )

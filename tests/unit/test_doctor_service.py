@@ -1,0 +1,69 @@
+"""services.doctor: checks run side by side over one Facts, results keep catalogue order, a crash stays local."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from authentik_lab.app import App
+from authentik_lab.core.checks import Check, ok
+from authentik_lab.services.doctor import run_checks
+from authentik_lab.services.doctor_facts import DoctorOptions, Facts
+
+
+def test_checks_run_concurrently_share_facts_once_and_keep_their_order(tmp_path: Path) -> None:
+    facts = Facts(App(lab_dir=tmp_path), DoctorOptions(cwd=tmp_path))
+    calls: list[int] = []
+
+    def slow_fact() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "value"
+
+    def use(i: int):
+        def run(f: Facts):
+            return ok(f"{i}: {f.once('shared', slow_fact)} on {threading.current_thread().name != 'MainThread'}")
+        return run
+
+    def crash(f: Facts):
+        raise RuntimeError("boom")
+
+    checks = [Check(f"g.c{i}", "t", "g", (), use(i)) for i in range(6)] + [Check("g.crash", "t", "g", (), crash)]
+    started = time.perf_counter()
+    results = run_checks(facts, checks)
+    elapsed = time.perf_counter() - started
+    assert [r.id for r in results] == [c.id for c in checks]
+    assert [r.summary for r in results[:6]] == [f"{i}: value on True" for i in range(6)]
+    assert (results[6].status, results[6].summary) == ("error", "the check crashed: RuntimeError: boom")
+    assert calls == [1]  # the fact was computed once although six checks asked at the same time
+    assert elapsed < 0.6
+
+
+def test_a_failed_fact_is_remembered_and_re_raised_to_every_asker(tmp_path: Path) -> None:
+    facts = Facts(App(lab_dir=tmp_path), DoctorOptions(cwd=tmp_path))
+    calls: list[int] = []
+
+    def broken() -> None:
+        calls.append(1)
+        raise ValueError("bad input")
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="bad input"):
+            facts.once("x", broken)
+    assert calls == [1]
+    facts.forget("x")
+    with pytest.raises(ValueError):
+        facts.once("x", broken)
+    assert calls == [1, 1]
+
+
+def test_without_a_lab_every_input_is_missing_with_a_reason(tmp_path: Path) -> None:
+    facts = Facts(App(lab_dir=tmp_path / "none"), DoctorOptions(cwd=tmp_path))
+    assert facts.missing("compose") == "no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)"
+    assert facts.missing("api") == "no Authentik URL (no lab here: pass --url and --token, or --compose FILE)"
+    assert facts.missing("app-env") is not None
+    (tmp_path / ".env.local").write_text("AUTH_AUTHENTIK_ID=x\n")
+    assert Facts(App(lab_dir=tmp_path / "none"), DoctorOptions(cwd=tmp_path)).missing("app-env") is None

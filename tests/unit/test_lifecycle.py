@@ -1,0 +1,115 @@
+"""Lifecycle use cases and their commands, with compose and the engine replaced by recording fakes."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from authentik_lab.adapters.compose import Publisher, ServiceStatus
+from authentik_lab.app import App
+from authentik_lab.cli.main import cli
+from authentik_lab.services.lifecycle import file_target
+from tests.conftest import write_tree
+
+
+class FakeRunner:
+    calls: list[tuple] = []
+    rows: list[ServiceStatus] = []
+
+    def __init__(self, **kw: object) -> None:
+        self.kw = kw
+        FakeRunner.calls.append(("new", kw["project_name"], tuple(Path(str(f)).name for f in kw.get("extra_files", ()))))  # type: ignore[union-attr]
+
+    is_v1 = False
+
+    def ps(self) -> list[ServiceStatus]:
+        return list(FakeRunner.rows)
+
+    def down(self, volumes: bool = False) -> None:
+        FakeRunner.calls.append(("down", volumes))
+
+    def services(self) -> list[str]:
+        return ["postgresql", "server", "worker"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _invoke(*args: str):  # noqa: ANN202
+    FakeRunner.calls = []
+    return CliRunner().invoke(cli, list(args), obj=App(compose_factory=FakeRunner))
+
+
+def test_file_target_reads_the_sibling_env_and_override(tmp_path: Path) -> None:
+    write_tree(tmp_path / "My Auth", {
+        "docker-compose.yml": "services:\n  server:\n    image: ${AUTHENTIK_IMAGE:-ghcr.io/goauthentik/server}:${AUTHENTIK_TAG:-2026.5.6}\n",
+        ".env": "COMPOSE_PORT_HTTP=9100\nAUTHENTIK_BOOTSTRAP_TOKEN=tok\n",
+        "compose.override.yml": "services: {}\n",
+    })
+    t = file_target(tmp_path / "My Auth" / "docker-compose.yml")
+    assert (t.project_name, t.url, t.token, t.version) == ("myauth", "http://localhost:9100", "tok", "2026.5.6")
+    assert [p.name for p in t.extra_files] == ["compose.override.yml"]
+    write_tree(tmp_path / "b", {"compose.yml": "services: {}\n", ".env": "COMPOSE_PROJECT_NAME=mine\nAUTHENTIK_TAG=2024.12.3\n"})
+    t = file_target(tmp_path / "b" / "compose.yml")
+    assert (t.project_name, t.url, t.token, t.version, t.extra_files) == ("mine", "http://localhost:9000", "", "2024.12.3", ())
+
+
+def test_status_without_an_answering_api_shows_containers_and_the_image_tag(tmp_path: Path) -> None:
+    port = _closed_port()
+    write_tree(tmp_path, {"compose.yml": "services: {}\n", ".env": f"COMPOSE_PORT_HTTP={port}\nCOMPOSE_PROJECT_NAME=p\nAUTHENTIK_TAG=2025.10.1\n"})
+    FakeRunner.rows = [
+        ServiceStatus("postgresql", "p-postgresql-1", "running", "healthy", 0),
+        ServiceStatus("server", "p-server-1", "running", "starting", 0, publishers=(Publisher("127.0.0.1", 9000, port),)),
+        ServiceStatus("worker", "p-worker-1", "exited", None, 1),
+    ]
+    result = _invoke("status", "--compose", str(tmp_path / "compose.yml"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"lab      {tmp_path} (p): not fully running\n"
+        f"url      http://localhost:{port}\n"
+        "version  2025.10.1 (from image tag)\n"
+        f"api      no answer (http://localhost:{port}: ConnectError)\n"
+        "  postgresql  running (healthy)\n"
+        f"  server      running (starting)  127.0.0.1:{port}->9000\n"
+        "  worker      exited, exit code 1\n"
+    )
+    doc = json.loads(_invoke("status", "--compose", str(tmp_path / "compose.yml"), "--json").stdout)
+    assert doc["data"]["services"][2] == {"service": "worker", "container": "p-worker-1", "state": "exited", "health": None, "exit_code": 1, "ports": []}
+    assert (doc["data"]["running"], doc["data"]["api"], doc["data"]["version_source"]) == (False, "no answer", "image tag")
+
+
+def test_down_volumes_needs_yes_when_nobody_can_be_asked(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"compose.yml": "services: {}\n", ".env": "COMPOSE_PROJECT_NAME=p\n"})
+    refused = _invoke("down", "--volumes", "--compose", str(tmp_path / "compose.yml"))
+    assert refused.exit_code == 2
+    assert "needs confirmation" in refused.stderr and "--yes" in refused.stderr
+    assert not [c for c in FakeRunner.calls if c[0] == "down"]
+    done = _invoke("down", "--volumes", "--yes", "--compose", str(tmp_path / "compose.yml"))
+    assert done.exit_code == 0
+    assert [c for c in FakeRunner.calls if c[0] == "down"] == [("down", True)]
+    assert done.stdout == "stopped p and deleted its data\n"
+    kept = _invoke("down", "--compose", str(tmp_path / "compose.yml"))
+    assert kept.stdout == "stopped p; data kept (`authlab up` starts it again, `--volumes` deletes it)\n"
+
+
+def test_logs_refuses_an_unknown_service_and_follow_with_json(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"compose.yml": "services: {}\n", ".env": ""})
+    unknown = _invoke("logs", "nginx", "--compose", str(tmp_path / "compose.yml"))
+    assert unknown.exit_code == 2
+    assert unknown.stderr == "error: no service 'nginx' in compose.yml\nhint: pick one of: postgresql, server, worker\n"
+    both = _invoke("logs", "--follow", "--json", "--compose", str(tmp_path / "compose.yml"))
+    assert both.exit_code == 2
+    assert json.loads(both.stdout)["error"]["message"] == "--follow cannot be combined with --json"
+
+
+def test_commands_on_a_missing_lab_say_how_to_create_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path / "nothing"), "status"])
+    assert result.exit_code == 2
+    assert f"no lab at {tmp_path / 'nothing'}" in result.stderr
+    assert "authlab init" in result.stderr
