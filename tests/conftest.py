@@ -1,4 +1,4 @@
-"""Shared test setup: every test runs with its paths in tmp_path, no colour, a fixed width, not in CI mode."""
+"""Shared test setup: every test runs with its paths in tmp_path, no colour and a fixed width."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setenv("AUTHLAB_DIR", str(tmp_path / ".authlab"))
+    # the object-id cache must never reach the real home directory from a test
+    monkeypatch.setenv("AUTHLAB_CACHE_DIR", str(tmp_path / ".cache"))
     for name in ("AUTHENTIK_URL", "AUTHENTIK_TOKEN", "AUTHLAB_FILE", "GITHUB_ENV", "AUTHENTIK_IMAGE", "AUTHENTIK_TAG"):
         monkeypatch.delenv(name, raising=False)
 

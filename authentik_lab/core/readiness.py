@@ -168,3 +168,21 @@ def token_rejected(status: int, body: object) -> bool:
         return False
     detail = body.get("detail", "") if isinstance(body, dict) else str(body or "")
     return "token" in str(detail).lower() or status == 401
+
+
+# --- what a timeout says per stage: what was awaited and what to do --------------------------------
+
+STAGE_TARGETS: dict[Stage, str] = {
+    Stage.CONTAINERS: "the containers to run",
+    Stage.LIVE: f"the server to answer {LIVE_PATH}",
+    Stage.READY: f"the server to answer {READY_PATH} (database reachable)",
+    Stage.TOKEN: "Authentik to accept the bootstrap token",
+    Stage.WORKER_OBJECTS: "the worker to create the default flows, scope mappings and certificate",
+}
+STAGE_TIMEOUT_HINTS: dict[Stage, str] = {
+    Stage.CONTAINERS: "`authlab status` shows each container; `authlab logs SERVICE` shows why one does not start",
+    Stage.LIVE: "the server is still starting or crashed: `authlab logs server`; a first start can take minutes, raise --timeout",
+    Stage.READY: "the server cannot reach PostgreSQL yet: `authlab logs postgresql`; a first start runs migrations, raise --timeout",
+    Stage.TOKEN: TOKEN_REJECTED_HINT,
+    Stage.WORKER_OBJECTS: "the worker applies these blueprints: is it running? `authlab status`, then `authlab logs worker`",
+}

@@ -23,7 +23,8 @@ from authentik_lab.core.readiness import (
     AUTHENTICATION_FLOW,
     LIVE_PATH,
     READY_PATH,
-    STAGE_TITLES,
+    STAGE_TARGETS,
+    STAGE_TIMEOUT_HINTS,
     STAGES,
     TOKEN_REJECTED_HINT,
     VERSION_PATH,
@@ -128,27 +129,11 @@ def wait_ready(
             waited = clock() - start
             if waited >= timeout:
                 stage = STAGES[waiter.state.stage_index]
-                raise WaitTimeout(_TARGETS[stage], waited, waiter.state.last_seen, hint=_TIMEOUT_HINTS[stage])
+                raise WaitTimeout(STAGE_TARGETS[stage], waited, waiter.state.last_seen, hint=STAGE_TIMEOUT_HINTS[stage])
             sleep(min(backoff.delay(attempt, rng), max(0.0, timeout - waited)))
             attempt += 1
     finally:
         waiter.close()
-
-
-_TARGETS = {
-    Stage.CONTAINERS: "the containers to run",
-    Stage.LIVE: f"the server to answer {LIVE_PATH}",
-    Stage.READY: f"the server to answer {READY_PATH} (database reachable)",
-    Stage.TOKEN: "Authentik to accept the bootstrap token",
-    Stage.WORKER_OBJECTS: "the worker to create the default flows, scope mappings and certificate",
-}
-_TIMEOUT_HINTS = {
-    Stage.CONTAINERS: "`authlab status` shows each container; `authlab logs SERVICE` shows why one does not start",
-    Stage.LIVE: "the server is still starting or crashed: `authlab logs server`; a first start can take minutes, raise --timeout",
-    Stage.READY: "the server cannot reach PostgreSQL yet: `authlab logs postgresql`; a first start runs migrations, raise --timeout",
-    Stage.TOKEN: TOKEN_REJECTED_HINT,
-    Stage.WORKER_OBJECTS: "the worker applies these blueprints: is it running? `authlab status`, then `authlab logs worker`",
-}
 
 
 class _Waiter:
@@ -328,4 +313,4 @@ def _usable_version(*candidates: str | None) -> str:
     return DEFAULT_VERSION
 
 
-__all__ = ["Backoff", "ReadyResult", "StageEvent", "StageTiming", "STAGE_TITLES", "wait_ready"]
+__all__ = ["Backoff", "ReadyResult", "StageEvent", "StageTiming", "wait_ready"]

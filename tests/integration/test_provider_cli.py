@@ -395,3 +395,16 @@ def test_consent_switch_names_both_flows(server: Standin) -> None:
     assert result.stdout.splitlines()[1] == (
         "  ~ provider.authorization_flow: default-provider-authorization-implicit-consent -> default-provider-authorization-explicit-consent"
     )
+
+
+def test_delete_never_trusts_the_cached_application_list(server: Standin) -> None:
+    assert cli_json(server, "create", "cache-a")[0] == 0
+    assert cli_json(server, "create", "cache-b")[0] == 0
+    # another client (same user) lists ?slug=cache-b: Authentik caches that page for the user, and
+    # then answers ?slug=cache-a with it (capture 044); a list-based lookup would delete cache-b
+    assert [a["slug"] for a in server.api("GET", "/api/v3/core/applications/?slug=cache-b")[1]["results"]] == ["cache-b"]
+    assert [a["slug"] for a in server.api("GET", "/api/v3/core/applications/?slug=cache-a")[1]["results"]] == ["cache-b"]
+    deleted = cli_run(server, "delete", "cache-a", "--yes")
+    assert deleted.exit_code == 0 and deleted.stdout.strip() == "deleted application 'cache-a' and provider 'cache-a'"
+    assert server.api("GET", "/api/v3/core/applications/cache-a/")[0] == 404
+    assert server.api("GET", "/api/v3/core/applications/cache-b/")[0] == 200

@@ -80,3 +80,27 @@ def test_unknown_preset() -> None:
     assert err.value.message == "unknown preset 'next-auth'"
     assert "nextauth" in (err.value.hint or "")
     assert get_preset(" NextAuth ") is PRESETS["nextauth"]
+
+
+def test_presets_command_lists_every_preset_as_json() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from authentik_lab.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["provider", "presets", "--json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["authlab"], doc["command"], doc["ok"]) == (1, "provider presets", True)
+    nextauth = doc["data"][0]
+    assert nextauth == {
+        "name": "nextauth",
+        "title": "NextAuth.js v4 (next-auth@4, built-in Authentik provider)",
+        "callback": "http://localhost:3000/api/auth/callback/authentik",
+        "issuer_form": "without-slash",
+        "env": ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "AUTHENTIK_ISSUER", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "AUTHENTIK_TOKEN_URL"],
+        "scopes": ["openid", "email", "profile"],
+        "note": "add offline_access to authorization.params.scope to get a refresh token",
+    }
+    assert [p["name"] for p in doc["data"]] == list(PRESETS)
