@@ -134,16 +134,28 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _down(compose_cmd: Sequence[str], project: str, cwd: Path) -> str | None:
+def _down(compose_cmd: Sequence[str], project: str, neutral_dir: Path, lab_path: Path) -> str | None:
     """Remove a project's containers, networks and volumes; returns an error text or None."""
-    # Run from an empty directory: with -p alone compose finds the project by its labels and
-    # does not need (or parse) a compose file, which a failed test may have left broken.
+    # v2 with -p alone finds the project by its labels and does not parse a compose file (a failed
+    # test may have left a broken one), so run it from an empty directory. v1 needs the file.
+    cwd = lab_path if compose_cmd == ("docker-compose",) else neutral_dir
     argv = [*compose_cmd, "-p", project, "down", "-v", "--remove-orphans", "--timeout", "3"]
     try:
         proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=120)
+        if proc.returncode == 0:
+            return None
+        error = f"{' '.join(argv)}: {proc.stderr.strip()}"
     except subprocess.TimeoutExpired:
-        return f"{' '.join(argv)}: timed out"
-    return None if proc.returncode == 0 else f"{' '.join(argv)}: {proc.stderr.strip()}"
+        error = f"{' '.join(argv)}: timed out"
+    # Fall back to the engine: whatever carries the project's label goes.
+    label = f"label=com.docker.compose.project={project}"
+    for kind, rm in (("container", ["rm", "-f", "-v"]), ("network", ["rm"]), ("volume", ["rm", "-f"])):
+        ids = _run(["docker", kind, "ls", "-q", "--filter", label] + (["-a"] if kind == "container" else [])).stdout.split()
+        if ids:
+            _run(["docker", kind, *rm, *ids], timeout=120)
+    left = _run(["docker", "container", "ls", "-aq", "--filter", label]).stdout.split()
+    print(f"\nteardown: {error}; removed the project through the engine instead", file=sys.stderr)
+    return f"{error}; containers left: {left}" if left else None
 
 
 @pytest.fixture
@@ -169,6 +181,8 @@ def lab_dir(
     yield make
 
     neutral = tmp_path_factory.mktemp("compose-down")
-    errors = [err for lab in labs for project in lab._projects if (err := _down(lab.compose_cmd, project, neutral))]
+    errors = [
+        err for lab in labs for project in lab._projects if (err := _down(lab.compose_cmd, project, neutral, lab.path))
+    ]
     if errors:
         pytest.fail("teardown: " + "\n".join(errors), pytrace=False)
