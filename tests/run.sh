@@ -39,6 +39,7 @@ step "system packages (docker.io, debootstrap)"
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v python3 >/dev/null || missing+=(python3 python3-venv)
 if ((${#missing[@]})); then
     apt_install "${missing[@]}"
     done_step "installed ${missing[*]}"
@@ -108,11 +109,16 @@ else
     # next run reuses it (and its image store).
     setsid nohup dockerd --host unix:///var/run/docker.sock \
         >>"$AUTHLAB_LOG_DIR/dockerd.log" 2>&1 </dev/null &
+    dockerd_pid=$!
     for _ in $(seq 60); do
         docker info >/dev/null 2>&1 && break
+        kill -0 "$dockerd_pid" 2>/dev/null || break
         sleep 1
     done
-    docker info >/dev/null 2>&1 || die "dockerd did not answer within 60 s, see $AUTHLAB_LOG_DIR/dockerd.log"
+    if ! docker info >/dev/null 2>&1; then
+        tail -n 3 "$AUTHLAB_LOG_DIR/dockerd.log" >&2
+        die "dockerd did not come up within 60 s (exited early or not answering), see $AUTHLAB_LOG_DIR/dockerd.log"
+    fi
     done_step "started dockerd (log $AUTHLAB_LOG_DIR/dockerd.log)"
 fi
 

@@ -50,8 +50,9 @@ class Engine:
             found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         return sorted((state_of(c.attrs) for c in found), key=lambda s: (s.service, s.name))
 
-    def logs(self, project: str, service: str, tail: int = 60) -> list[str]:
-        """The last lines (stdout and stderr) of the service's newest container; [] when it has none."""
+    def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
+        """The last lines (stdout and stderr) of the service's newest container, optionally only those written
+        after `since` (epoch seconds); [] when it has none."""
         with _mapped("read container logs from"):
             found = self.client.containers.list(
                 all=True, filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}={service}"]}
@@ -59,7 +60,8 @@ class Engine:
             if not found:
                 return []
             newest = max(found, key=lambda c: c.attrs.get("Created", ""))
-            raw = newest.logs(stdout=True, stderr=True, tail=tail)
+            extra = {"since": int(since)} if since else {}
+            raw = newest.logs(stdout=True, stderr=True, tail=tail, **extra)
         return raw.decode("utf-8", "replace").splitlines()
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ def ci_cmd(
     env_out: Annotated[Optional[Path], typer.Option("--env-out", help="Also write KEY=value lines here (default when $GITHUB_ENV is unset: <lab dir>/ci.env).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, help="Seconds to wait for Authentik to become ready (a first boot migrates the database).")] = 600.0,
     mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Print ::add-mask:: lines for the exported secrets (default: on under GitHub Actions).", show_default=False)] = None,
+    json: JsonOpt = False,  # accepted for symmetry: the summary is always JSON
 ) -> None:
     """Up (waiting for real readiness), apply authlab.yaml, export KEY=value for the next steps. JSON summary on stdout."""
     from authentik_lab.render import emit

@@ -60,6 +60,9 @@ def render_apply(app: "App", result: "ApplyResult") -> None:
     summary = ", ".join(f"{counts[k]} {k}" for k in ("create", "update", "unchanged", "delete") if counts[k]) or "nothing to do"
     tail = "" if result.dry_run else f" ({result.writes} write{'s' if result.writes != 1 else ''})"
     app.out.print(f"{summary}{tail}")
+    for p in result.providers:
+        if p.get("client_id"):
+            app.out.print(f"provider {escape(p['name'])}: client id {escape(p['client_id'])}, issuer {escape(p['issuer'] or '?')}", soft_wrap=True)
     for line in result.plan.not_in_file:
         app.err.print(f"[yellow]not in the file:[/] {escape(line)} (kept; `authlab apply --prune` deletes it)", soft_wrap=True)
     if result.passwords_file:

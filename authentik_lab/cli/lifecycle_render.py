@@ -109,3 +109,8 @@ def render_status(app: "App", r: "StatusResult") -> None:
         text = s.state + (f" ({s.health})" if s.health else "") + (f", exit code {s.exit_code}" if s.exit_code is not None else "")
         ports = f"  [dim]{', '.join(s.ports)}[/]" if s.ports else ""
         out.print(f"  {s.service.ljust(width)}  {text}{ports}")
+    for problem in r.problems:
+        out.print(f"[red]problem:[/] {escape(problem.service)}: {escape(problem.diagnosis)}")
+        for line in problem.evidence:
+            out.print(f"  [dim]│[/] {escape(line)}")
+        out.print(f"  [yellow]fix:[/] {escape(problem.fix)}")

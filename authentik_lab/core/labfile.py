@@ -8,13 +8,13 @@ All problems are collected and reported together, the first one as the message.
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Collection
-from urllib.parse import urlsplit
 
-from authentik_lab.errors import ConfigError
+from authentik_lab.core.yaml_nodes import INVALID, Checker, LabFileError, Problem, url_problem
+
+__all__ = ["LabFile", "LabFileError", "Problem", "ProviderSpec", "GroupSpec", "UserSpec", "ServiceAccountSpec", "parse", "url_problem"]
 
 DEFAULT_FILE = "authlab.yaml"
 CLIENT_TYPES = ("confidential", "public")
@@ -81,183 +81,6 @@ class LabFile:
         return next((u for u in self.users if u.username == username), None)
 
 
-@dataclass(frozen=True)
-class Problem:
-    location: str  # file:line:col (1-based)
-    path: str  # key path, e.g. providers[0].redirect_uris[1]
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.path}: {self.message}" if self.path else f"{self.location}: {self.message}"
-
-
-class LabFileError(ConfigError):
-    """Every problem in the file; the first is the message, the rest are shown as evidence lines."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-        message = f"{first.path}: {first.message}{more}" if first.path else f"{first.message}{more}"
-        super().__init__(message, hint="fix the lab file; nothing was changed on the server", location=first.location)
-        self.problems = problems
-        self.evidence = [str(p) for p in problems[1:]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "problems": [{"location": p.location, "path": p.path, "message": p.message} for p in self.problems]}
-
-
-# --- the walker -----------------------------------------------------------------------------------
-
-
-class _Checker:
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self.problems: list[Problem] = []
-
-    def at(self, node: Any) -> str:
-        mark = node.start_mark
-        return f"{self.filename}:{mark.line + 1}:{mark.column + 1}"
-
-    def fail(self, node: Any, path: str, message: str) -> None:
-        self.problems.append(Problem(self.at(node), path, message))
-
-    def mapping(self, node: Any, path: str, fields: dict[str, Callable[[Any, str], Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:
-        import yaml
-
-        if not isinstance(node, yaml.MappingNode):
-            self.fail(node, path, f"expected a mapping (key: value), got {_kind(node)}")
-            return {}
-        out: dict[str, Any] = {}
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            sub = f"{path}.{key}" if path else str(key)
-            if key is None:
-                self.fail(key_node, path, "keys must be plain words")
-                continue
-            if key in seen:
-                self.fail(key_node, sub, "duplicate key")
-                continue
-            seen.add(key)
-            if key not in fields:
-                close = difflib.get_close_matches(key, list(fields), n=1)
-                suggestion = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(fields)}"
-                self.fail(key_node, sub, f"unknown key{suggestion}")
-                continue
-            value = fields[key](value_node, sub)
-            if value is not _INVALID:
-                out[key] = value
-        for key in required:
-            if key not in seen:
-                self.fail(node, path, f"missing required key {key!r}")
-        return out
-
-    def seq(self, node: Any, path: str, item: Callable[[Any, str], Any]) -> Any:
-        import yaml
-
-        if _is_null(node):
-            return ()
-        if not isinstance(node, yaml.SequenceNode):
-            self.fail(node, path, f"expected a list, got {_kind(node)}")
-            return _INVALID
-        values = [item(child, f"{path}[{i}]") for i, child in enumerate(node.value)]
-        return tuple(v for v in values if v is not _INVALID)
-
-    def string(self, node: Any, path: str, allow_empty: bool = False, numbers: bool = False) -> Any:
-        import yaml
-
-        if not isinstance(node, yaml.ScalarNode) or (_is_null(node) and not allow_empty):
-            self.fail(node, path, f"expected a string, got {_kind(node)}")
-            return _INVALID
-        # `numbers`: the raw text of a number counts (e.g. `version: 2026.5` or `client_id: 12345` mean the text)
-        if not numbers and node.tag.endswith((":int", ":float")):
-            self.fail(node, path, f"expected a string, got {_kind(node)}")
-            return _INVALID
-        if node.tag.endswith(":bool"):
-            self.fail(node, path, "expected a string, got a boolean (quote it if you mean the word)")
-            return _INVALID
-        value = "" if _is_null(node) else str(node.value)
-        if not value.strip() and not allow_empty:
-            self.fail(node, path, "must not be empty")
-            return _INVALID
-        return value
-
-    def boolean(self, node: Any, path: str) -> Any:
-        import yaml
-
-        if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":bool"):
-            self.fail(node, path, f"expected true or false, got {_kind(node)}")
-            return _INVALID
-        return node.value.lower() in ("true", "yes", "on")
-
-    def integer(self, node: Any, path: str, low: int, high: int) -> Any:
-        import yaml
-
-        if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":int"):
-            self.fail(node, path, f"expected a whole number, got {_kind(node)}")
-            return _INVALID
-        value = int(node.value.replace("_", ""), 0)
-        if not low <= value <= high:
-            self.fail(node, path, f"must be between {low} and {high}, got {value}")
-            return _INVALID
-        return value
-
-    def choice(self, node: Any, path: str, choices: Collection[str]) -> Any:
-        value = self.string(node, path)
-        if value is not _INVALID and value not in choices:
-            self.fail(node, path, f"must be one of {', '.join(sorted(choices))}; got {value!r}")
-            return _INVALID
-        return value
-
-    def matching(self, node: Any, path: str, pattern: re.Pattern, what: str, numbers: bool = False) -> Any:
-        value = self.string(node, path, numbers=numbers)
-        if value is not _INVALID and not pattern.match(value):
-            self.fail(node, path, f"{what}; got {value!r}")
-            return _INVALID
-        return value
-
-    def url(self, node: Any, path: str) -> Any:
-        value = self.string(node, path)
-        if value is _INVALID:
-            return value
-        problem = url_problem(value)
-        if problem:
-            self.fail(node, path, problem)
-            return _INVALID
-        return value
-
-
-_INVALID = object()
-
-
-def _is_null(node: Any) -> bool:
-    return getattr(node, "tag", "").endswith(":null")
-
-
-def _kind(node: Any) -> str:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    tag = node.tag.rsplit(":", 1)[-1]
-    names = {"null": "nothing (null)", "bool": "a boolean", "int": "a number", "float": "a number", "str": "a string"}
-    if tag == "null":
-        return names["null"]
-    return f"{names.get(tag, tag)} ({node.value})" if tag in ("int", "float", "bool") else f"{names.get(tag, tag)} ({node.value!r})"
-
-
-def url_problem(value: str) -> str | None:
-    """Redirect and app URLs must be absolute http(s) without a fragment (OAuth forbids fragments)."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f"expected an absolute http(s) URL, got {value!r}"
-    if parts.fragment or value.endswith("#"):
-        return f"a redirect URL must not contain a fragment (#...): {value!r}"
-    return None
-
-
 # --- the schema -----------------------------------------------------------------------------------
 
 
@@ -265,7 +88,7 @@ def parse(text: str, filename: str = DEFAULT_FILE, presets: Collection[str] | No
     """Parse and fully validate `text`; raises LabFileError listing every problem (file:line:col: path: what)."""
     import yaml
 
-    check = _Checker(filename)
+    check = Checker(filename)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -292,7 +115,7 @@ def parse(text: str, filename: str = DEFAULT_FILE, presets: Collection[str] | No
         }
         values = check.mapping(node, path, fields, required=("name",))
         if "name" not in values:
-            return _INVALID
+            return INVALID
         _check_redirects(check, node, path, values)
         if "redirect_uris" in values:
             values["redirect_uris"] = tuple(values["redirect_uris"])
@@ -311,7 +134,7 @@ def parse(text: str, filename: str = DEFAULT_FILE, presets: Collection[str] | No
         if "password_env" in values and values.pop("password", None):
             check.fail(node, path, "give either password_env or password: generate, not both")
         values.pop("password", None)
-        return UserSpec(**values) if "username" in values else _INVALID
+        return UserSpec(**values) if "username" in values else INVALID
 
     fields: dict[str, Callable[[Any, str], Any]] = {
         "version": lambda n, p: check.matching(n, p, VERSION_RE, "expected an Authentik release like 2026.5.6", numbers=True),
@@ -334,29 +157,29 @@ def _position(problem: Problem) -> tuple[int, int]:
     return int(line), int(col)
 
 
-def _max_len(check: _Checker, node: Any, path: str, limit: int) -> Any:
+def _max_len(check: Checker, node: Any, path: str, limit: int) -> Any:
     value = check.string(node, path, numbers=True)
-    if value is not _INVALID and len(value) > limit:
+    if value is not INVALID and len(value) > limit:
         check.fail(node, path, f"at most {limit} characters, got {len(value)}")
-        return _INVALID
+        return INVALID
     return value
 
 
-def _password(check: _Checker, node: Any, path: str) -> Any:
+def _password(check: Checker, node: Any, path: str) -> Any:
     value = check.string(node, path)
-    if value is not _INVALID and value != PASSWORD_GENERATE:
+    if value is not INVALID and value != PASSWORD_GENERATE:
         # a literal password in a committed file leaks; CI secrets arrive as environment variables
         check.fail(node, path, "only 'generate' is allowed here; put a fixed password in an environment variable and use password_env")
-        return _INVALID
+        return INVALID
     return value
 
 
-def _named(check: _Checker, node: Any, path: str, cls: type) -> Any:
+def _named(check: Checker, node: Any, path: str, cls: type) -> Any:
     values = check.mapping(node, path, {"name": check.string}, required=("name",))
-    return cls(**values) if "name" in values else _INVALID
+    return cls(**values) if "name" in values else INVALID
 
 
-def _check_redirects(check: _Checker, node: Any, path: str, values: dict[str, Any]) -> None:
+def _check_redirects(check: Checker, node: Any, path: str, values: dict[str, Any]) -> None:
     import yaml
 
     uris_node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "redirect_uris"), None)
@@ -380,7 +203,7 @@ def _check_redirects(check: _Checker, node: Any, path: str, values: dict[str, An
             check.fail(item, sub, "looks like a regular expression; set `regex: true` on the provider for regex matching")
 
 
-def _check_unique(check: _Checker, root: Any, lab: LabFile) -> None:
+def _check_unique(check: Checker, root: Any, lab: LabFile) -> None:
     """Names are natural keys on the server, so a duplicate would make two entries fight over one object."""
 
     def dupes(section: str, values: list[str | None], what: str) -> None:

@@ -59,7 +59,8 @@ PATTERNS: tuple[LogPattern, ...] = (
     _p(
         "pg-password",
         # PostgreSQL: 'FATAL:  password authentication failed for user "authentik"'
-        r"password authentication failed for user \"?(?P<user>[^\"\s]+)",
+        # (in a JSON log record the quotes arrive escaped: for user \"authentik\")
+        r"password authentication failed for user \\?\"?(?P<user>[^\"\\\s]+)",
         "PostgreSQL rejects the password of user {user}: PG_PASS changed after the database volume was "
         "created (the password is set only when the volume is first initialised)",
         "put the old PG_PASS back into .env, or delete the database with `authlab down --volumes` "

@@ -60,6 +60,32 @@ def authorize_query(client_id: str, redirect_uri: str, pkce: Pkce, scopes: tuple
     )
 
 
+def usable_redirect_uri(value: Any) -> str | None:
+    """A redirect URI a login can be sent to, from the provider's `redirect_uris` in either API form.
+
+    From 2024.12 it is a list of `{matching_mode, url}`: the first strict entry. Before, it is one
+    newline-separated string and every line is a regex; a plain URL or a `re.escape`d one (what authlab
+    sends, see core.redirects) is a concrete URI, a real pattern is not.
+    """
+    import re
+
+    if isinstance(value, str):
+        for line in (x.strip() for x in value.splitlines()):
+            # plain (no pattern characters besides dots, which match themselves) or fully re.escape()d
+            candidate = line
+            if re.search(r"[*+?()\[\]{}|^$\\]", line):
+                candidate = re.sub(r"\\(.)", r"\1", line)
+                if re.escape(candidate) != line:
+                    continue  # a real pattern: no single URI to send
+            if urlsplit(candidate).scheme in ("http", "https"):
+                return candidate
+        return None
+    for entry in value or []:
+        if isinstance(entry, Mapping) and entry.get("matching_mode", "strict") == "strict" and entry.get("url"):
+            return str(entry["url"])
+    return None
+
+
 # --- reading the authorize answer -------------------------------------------------------------------
 
 

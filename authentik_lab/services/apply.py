@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from authentik_lab.core import apply_plan as ap
+from authentik_lab.core.dialect import parse_version
 from authentik_lab.core.labfile import LabFile
 from authentik_lab.errors import ApplyError, AuthlabError
 
@@ -29,7 +30,6 @@ class ApplyResult:
     prune: bool
     plan: ap.Plan
     writes: int  # write requests actually sent (0 on a dry run and on an unchanged lab)
-    requests: int  # all API requests, reads included
     providers: tuple[dict, ...] = ()  # name, slug, client_id, issuer (no secrets)
     passwords_file: str | None = None
     notes: tuple[str, ...] = ()
@@ -48,7 +48,6 @@ class ApplyResult:
             "prune": self.prune,
             **self.plan.to_dict(),
             "writes": self.writes,
-            "requests": self.requests,
             "providers": list(self.providers),
             "passwords_file": self.passwords_file,
             "notes": list(self.notes),
@@ -89,7 +88,10 @@ def apply(
     passwords, generated = test_users.resolve_passwords(lab, app.lab_dir)
     conn = resolve_connection(app, url, token)
     with app.api(conn.url, conn.token) as api:
-        detect_dialect(api)  # a bad token or a too-old release fails here, before anything else
+        dialect = detect_dialect(api)  # a bad token or a too-old release fails here, before anything else
+        notes = list(conn.notes)
+        if lab.version and dialect.label != ".".join(str(p) for p in parse_version(lab.version)):
+            notes.append(f"{lab.path} names Authentik {lab.version} but the server runs {dialect.label}")
         groups = list(api.paginate("core/groups/", include_users="false"))
         users = list(api.paginate("core/users/"))
         problems = ap.missing_groups(lab.users, lab.groups, groups)
@@ -130,10 +132,9 @@ def apply(
             prune=prune,
             plan=plan,
             writes=run.writes,
-            requests=api.requests_made,
             providers=providers,
             passwords_file=store_file,
-            notes=conn.notes,
+            notes=tuple(notes),
             provider_views=tuple(provider_plan.views.values()),
         )
 
@@ -145,6 +146,20 @@ def apply_if_present(app: "App", file: Path | None = None, **kw: Any) -> ApplyRe
     if not find_labfile(file).is_file():
         return None
     return apply(app, file, **kw)
+
+
+def init_settings(file: Path | None = None) -> dict[str, Any]:
+    """For `authlab up`: the release and port authlab.yaml asks for, as `init_lab` keyword arguments.
+
+    Validates the whole file, so `up` can refuse a malformed one before starting any container.
+    Returns {} when there is no lab file.
+    """
+    from authentik_lab.services.test_users import find_labfile, load_labfile
+
+    if not find_labfile(file).is_file():
+        return {}
+    lab = load_labfile(file)
+    return {k: v for k, v in (("version", lab.version), ("http_port", lab.port)) if v is not None}
 
 
 def _refuse_conflicts(lab: LabFile, plan: ap.Plan, problems: list[str]) -> None:

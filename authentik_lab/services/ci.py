@@ -72,8 +72,12 @@ def ci(
         values = _values(app, up_result.url, applied, lab, passwords)
     except ApplyError:
         raise
-    except (ConfigError, UsageError, AuthlabError) as exc:
-        raise ApplyError(f"apply failed: {exc.message}", hint=exc.hint) from exc
+    except AuthlabError as exc:
+        err = ApplyError(f"apply failed: {exc.message}", hint=exc.hint)
+        err.evidence = list(getattr(exc, "evidence", []) or [])  # type: ignore[attr-defined]
+        raise err from exc
+    except Exception as exc:  # noqa: BLE001 - the pipeline needs exit 4 for any apply failure; --debug shows the cause
+        raise ApplyError(f"apply failed: {type(exc).__name__}: {exc}", hint="re-run with --debug for the traceback") from exc
     github_env = os.environ.get(envnames.GITHUB_ENV) or None
     written_file = None
     if github_env:
@@ -116,6 +120,8 @@ def _up(app: "App", version: str | None, port: int | None, timeout: float, on_ev
         # compose or engine failures, timeouts: for the pipeline all mean "Authentik never got ready"
         err = NotReadyError(f"Authentik did not start: {exc.message}", hint=exc.hint, evidence=list(getattr(exc, "evidence", []) or []))
         raise err from exc
+    except Exception as exc:  # noqa: BLE001 - e.g. a docker SDK error: still "never got ready" for the pipeline
+        raise NotReadyError(f"Authentik did not start: {type(exc).__name__}: {exc}", hint="re-run with --debug for the traceback") from exc
 
 
 def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: dict[str, str]) -> dict[str, str]:

@@ -127,7 +127,7 @@ def up(
 ) -> UpResult:
     from authentik_lab.services.wait import wait_ready
 
-    started = time.monotonic()
+    started, wall_start = time.monotonic(), time.time()
     target, init_result = resolve(app, compose_file, create=True)
     engine = app.engine()
     engine.require()  # a missing engine gets its own clear error before compose says something vaguer
@@ -142,7 +142,7 @@ def up(
     with app.api(target.url, target.token or None, retries=0, timeout=5.0) as api:
         ready = wait_ready(api, project=target.project_name, engine=engine, has_token=bool(target.token),
                            fallback_version=target.version, timeout=max(1.0, timeout - (time.monotonic() - started)),
-                           on_event=on_event)
+                           logs_since=wall_start - 1, on_event=on_event)
     return UpResult(
         url=target.url,
         admin_user=ADMIN_USER,
@@ -191,6 +191,16 @@ class ServiceInfo:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """A service that is not running, with what its log says (when authlab knows the pattern)."""
+
+    service: str
+    diagnosis: str
+    fix: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class StatusResult:
     lab_dir: Path
     project_name: str
@@ -201,6 +211,7 @@ class StatusResult:
     api_detail: str
     version: str | None
     version_source: str  # "api" | "image tag" | "unknown"
+    problems: tuple[Problem, ...] = ()
 
 
 def status(app: "App", *, compose_file: Path | None = None) -> StatusResult:
@@ -218,7 +229,27 @@ def status(app: "App", *, compose_file: Path | None = None) -> StatusResult:
         api_detail=detail,
         version=version or target.version,
         version_source=source,
+        problems=_problems(app, target, services),
     )
+
+
+def _problems(app: "App", target: Target, services: tuple[ServiceInfo, ...]) -> tuple[Problem, ...]:
+    from authentik_lab.core import log_patterns
+    from authentik_lab.errors import EngineError
+
+    broken = [s for s in services if s.state in ("exited", "dead", "restarting") or s.health == "unhealthy"]
+    out = []
+    for s in broken:
+        try:
+            lines = app.engine().logs(target.project_name, s.service, 60)
+        except EngineError:
+            return ()
+        found = log_patterns.diagnose(lines)
+        if found is not None:
+            out.append(Problem(s.service, found.diagnosis, found.fix, found.lines))
+        else:
+            out.append(Problem(s.service, f"{s.service} is {s.state}", f"`authlab logs {s.service}` shows why"))
+    return tuple(out)
 
 
 def _services(app: "App", target: Target) -> tuple[ServiceInfo, ...]:

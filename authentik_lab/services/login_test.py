@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from authentik_lab.core.oidc_flow import DEFAULT_SCOPES, Pkce
+from authentik_lab.core.oidc_flow import DEFAULT_SCOPES, Pkce, usable_redirect_uri
 from authentik_lab.core.urls import issuer_url
 from authentik_lab.errors import UsageError
 from authentik_lab.services import browser_login as bl
@@ -72,8 +72,7 @@ def resolve_client(app: "App", conn: "Connection", provider: str, redirect_uri: 
     slug = found.get("assigned_application_slug")
     if not slug:
         raise UsageError(f"provider {provider!r} has no application, so it has no issuer", hint="attach an application (`authlab apply` does)")
-    strict = [e.get("url") for e in found.get("redirect_uris") or [] if isinstance(e, dict) and e.get("matching_mode", "strict") == "strict"]
-    chosen = redirect_uri or (strict[0] if strict else None)
+    chosen = redirect_uri or usable_redirect_uri(found.get("redirect_uris"))
     if not chosen:
         raise UsageError(f"provider {provider!r} has no strict redirect URI to test with", hint="pass --redirect-uri with the URI your app sends")
     confidential = found.get("client_type", "confidential") == "confidential"
@@ -100,12 +99,13 @@ def resolve_user(app: "App", lab: "LabFile | None", user: str | None, password_e
             where = spec.password_env or f"{app.lab_dir}/test-users.json"
             raise UsageError(f"no password for test user {spec.username!r} ({where} has none)", hint="run `authlab apply` first (it generates and sets it)")
         return spec.username, password
+    from authentik_lab.errors import ConfigError
     from authentik_lab.services.lab import load_lab
 
     admin = user or "akadmin"
     try:
         lab_env = load_lab(app.lab_dir)
-    except Exception:  # noqa: BLE001 - no lab: fall through to the usage error below
+    except ConfigError:  # no lab here (e.g. --url to another Authentik): only the options can help
         lab_env = None
     if lab_env is not None and admin == lab_env.admin_user:
         return admin, lab_env.bootstrap_password

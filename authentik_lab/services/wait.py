@@ -25,6 +25,7 @@ from authentik_lab.core.readiness import (
     READY_PATH,
     STAGE_TARGETS,
     STAGE_TIMEOUT_HINTS,
+    STAGE_TITLES,
     STAGES,
     TOKEN_REJECTED_HINT,
     VERSION_PATH,
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 
 # Errors that mean "not up yet", never "broken": the port is not open, the router restarts, a slow answer.
 TRANSIENT = (httpx.TransportError,)
+# Stuck this long on one stage, the containers' recent logs are read for a known failure (a wrong PG_PASS makes
+# the server retry forever with /-/health/ready/ at 503: no container exits, only its log says why).
+STUCK_AFTER = 5.0
 # Assumed when neither the server nor the lab names a release (worker objects differ slightly per release).
 DEFAULT_VERSION = "2026.5.6"
 
@@ -104,6 +108,7 @@ def wait_ready(
     fallback_version: str | None = None,
     timeout: float = 300.0,
     token_grace: float = 20.0,
+    logs_since: float | None = None,
     backoff: Backoff = Backoff(),
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -112,12 +117,12 @@ def wait_ready(
 ) -> ReadyResult:
     """Block until every stage passed; raise NotReadyError (definitive failure) or WaitTimeout.
 
-    `engine` (with `.containers(project)` and `.logs(project, service, tail)`, like adapters.engine.Engine) is
+    `engine` (with `.containers(project)` and `.logs(project, service, tail, since=)`, like adapters.engine.Engine) is
     watched only when `project` is given; a plain server process has no containers.
     """
-    waiter = _Waiter(api, project, engine if project else None, has_token, fallback_version, token_grace, clock, on_event)
-    start = clock()
-    waiter.start = start
+    waiter = _Waiter(api, project, engine if project else None, has_token, fallback_version, token_grace, logs_since,
+                     clock, on_event)
+    start = waiter.start
     attempt = 0
     try:
         while True:
@@ -138,12 +143,17 @@ def wait_ready(
 
 class _Waiter:
     def __init__(self, api: Any, project: str | None, engine: Any, has_token: bool, fallback_version: str | None,
-                 token_grace: float, clock: Callable[[], float], on_event: Callable[[StageEvent], None] | None) -> None:
+                 token_grace: float, logs_since: float | None, clock: Callable[[], float],
+                 on_event: Callable[[StageEvent], None] | None) -> None:
         self.api, self.project, self.engine, self.has_token = api, project, engine, has_token
         self.fallback_version, self.token_grace, self.clock, self.on_event = fallback_version, token_grace, clock, on_event
+        self.logs_since = logs_since  # wall-clock time: older log lines belong to earlier runs
         self.state = _State()
         self.start = clock()
         self.polls = 0
+        self.progress_at = self.start
+        self.scanned_at = self.start
+        self.services: list[str] = []
         self._pool: ThreadPoolExecutor | None = None
 
     # --- one round -------------------------------------------------------------------------------
@@ -162,11 +172,14 @@ class _Waiter:
                 return False  # _check_containers advances it
             passed = checks[stage]() if stage in checks else (self._token() if stage is Stage.TOKEN else self._objects())
             if not passed:
+                if self.engine is not None:
+                    self._scan_logs_if_stuck()
                 return False
         return True
 
     def _check_containers(self) -> None:
         states = self.engine.containers(self.project)
+        self.services = sorted({c.service for c in states})
         if self.state.baseline is None and states:
             self.state.baseline = {c.name: c.restart_count for c in states}
         verdict = judge_containers(states, self.state.baseline)
@@ -275,7 +288,20 @@ class _Waiter:
             self.state.details[stage] = detail
             self._emit(StageEvent(stage, "active", detail, self.clock() - self.start))
 
+    def _scan_logs_if_stuck(self) -> None:
+        now = self.clock()
+        if now - self.progress_at < STUCK_AFTER or now - self.scanned_at < STUCK_AFTER:
+            return
+        self.scanned_at = now
+        for service in self.services:
+            found = log_patterns.diagnose(self.engine.logs(self.project, service, 60, since=self.logs_since))
+            if found is not None:
+                stage = STAGE_TITLES[STAGES[self.state.stage_index]]
+                raise NotReadyError(f"stuck at \"{stage}\": {found.diagnosis} (seen in the {service} log)",
+                                    hint=found.fix, evidence=list(found.lines))
+
     def _done(self, stage: Stage, state: str, detail: str) -> None:
+        self.progress_at = self.clock()
         at = self.clock() - self.start
         self.state.timings.append(StageTiming(stage, state, at, detail))
         self.state.stage_index += 1

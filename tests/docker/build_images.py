@@ -414,7 +414,10 @@ def main(argv: list[str] | None = None) -> int:
 
     log_dir = _env_path("AUTHLAB_LOG_DIR", Path(tempfile.gettempdir()) / "authlab-test-logs")
     log_dir.mkdir(parents=True, exist_ok=True)
-    b = Builder(log_path=log_dir / "build-images.log", quiet=args.quiet)
+    log_path = log_dir / "build-images.log"
+    if log_path.exists() and log_path.stat().st_size > 5_000_000:
+        log_path.unlink()  # appended to on every rebuild; keep it from growing without bound
+    b = Builder(log_path=log_path, quiet=args.quiet)
     t0 = time.monotonic()
     try:
         if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:

@@ -26,6 +26,10 @@ FIRST_WRITES = [
 ]
 
 
+def _client_id(env: Env, name: str) -> str:
+    return [p["client_id"] for p in env.api("GET", "/api/v3/providers/oauth2/")["results"] if p["name"] == name][0]
+
+
 def _user(env: Env, username: str) -> dict:
     [user] = [u for u in env.api("GET", f"/api/v3/core/users/?username={username}")["results"] if u["username"] == username]
     return user
@@ -93,6 +97,8 @@ def test_second_apply_human_output(env: Env) -> None:
         "  = provider web: unchanged\n"
         "  = provider api: unchanged\n"
         "6 unchanged (0 writes)\n"
+        f"provider web: client id {_client_id(env, 'web')}, issuer {env.server.url}/application/o/web/\n"
+        f"provider api: client id {_client_id(env, 'api')}, issuer {env.server.url}/application/o/api/\n"
     )
     assert result.stderr == f"generated passwords are kept in {env.dir}/.authlab/test-users.json (mode 0600)\n"
 
@@ -133,8 +139,7 @@ def test_malformed_file_is_reported_with_location_and_no_request_is_made(env: En
     assert result.stdout == ""
     assert result.stderr == (
         "error: authlab.yaml:5:9: providers[0].redirect_uris[1]: expected a string, got a number (42) (and 1 more problem)\n"
-        # the skeleton's renderer wraps evidence lines at the console width (COLUMNS=120 in tests)
-        "  │ authlab.yaml:6:5: providers[0].colour: unknown key; allowed: name, preset, app_url, redirect_uris, regex, \n"
+        "  │ authlab.yaml:6:5: providers[0].colour: unknown key; allowed: name, preset, app_url, redirect_uris, regex, "
         "offline_access, client_type, consent, sub_mode, client_id, slug\n"
         "hint: fix the lab file; nothing was changed on the server\n"
     )
@@ -244,3 +249,10 @@ def test_changes_are_updates_and_prune_deletes_only_what_authlab_manages(env: En
     code, doc = invoke_json("apply", "--prune")
     assert (code, doc["data"]["writes"], env.writes()) == (0, 0, [])
 
+
+
+def test_release_mismatch_is_noted(env: Env) -> None:
+    env.write('version: "2025.10.1"\ngroups:\n  - name: testers\n')
+    code, doc = invoke_json("apply")
+    assert code == 0
+    assert doc["data"]["notes"] == ["authlab.yaml names Authentik 2025.10.1 but the server runs 2026.5.6"]

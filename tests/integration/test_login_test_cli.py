@@ -138,3 +138,21 @@ def test_unknown_provider_is_a_usage_error(applied: Env) -> None:
         f"error: no OAuth2 provider named 'nope' at {applied.server.url}\n"
         "hint: `authlab provider list` shows them; `authlab apply` creates the lab file's\n"
     )
+
+
+@pytest.mark.parametrize("version", ["2024.2.1", "2024.10.0"])
+def test_releases_with_string_redirect_uris_pass_too(standin, tmp_path, monkeypatch: pytest.MonkeyPatch, version: str) -> None:  # noqa: F811
+    # before 2024.12 `redirect_uris` is a newline-separated string of regexes; login-test must still find the URI
+    server = standin(version=version, worker_delay=0)
+    server.wait_worker()
+    monkeypatch.setenv("AUTHENTIK_URL", server.url)
+    monkeypatch.setenv("AUTHENTIK_TOKEN", server.bootstrap_token)
+    monkeypatch.setenv("AUTHLAB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("BOB_PASSWORD", "bob-Secret-123")
+    monkeypatch.chdir(tmp_path)
+    Env(server, tmp_path).write(LAB_FILE.replace('version: "2026.5.6"', f'version: "{version}"'))
+    assert invoke("apply").exit_code == 0
+    code, doc = invoke_json("login-test", "--provider", "web")
+    assert code == 0, doc
+    assert doc["data"]["redirect_uri"] == "http://localhost:3000/api/auth/callback/authentik"
+    assert [s["status"] for s in doc["data"]["steps"]] == ["passed"] * 7

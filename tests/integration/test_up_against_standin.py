@@ -140,7 +140,7 @@ class FakeEngine:
     def containers(self, project: str) -> list[ContainerState]:
         return [ContainerState(s, f"{project}-{s}-1", "running") for s in ("postgresql", "server", "worker")]
 
-    def logs(self, project: str, service: str, tail: int) -> list[str]:
+    def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
         return []
 
 

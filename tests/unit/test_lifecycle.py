@@ -35,6 +35,11 @@ class FakeRunner:
         return ["postgresql", "server", "worker"]
 
 
+class FakeEngine:
+    def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
+        return ["chown: changing ownership of '/data': Operation not permitted"] if service == "worker" else []
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -43,7 +48,7 @@ def _closed_port() -> int:
 
 def _invoke(*args: str):  # noqa: ANN202
     FakeRunner.calls = []
-    return CliRunner().invoke(cli, list(args), obj=App(compose_factory=FakeRunner))
+    return CliRunner().invoke(cli, list(args), obj=App(compose_factory=FakeRunner, engine_factory=FakeEngine))
 
 
 def test_file_target_reads_the_sibling_env_and_override(tmp_path: Path) -> None:
@@ -78,10 +83,16 @@ def test_status_without_an_answering_api_shows_containers_and_the_image_tag(tmp_
         "  postgresql  running (healthy)\n"
         f"  server      running (starting)  127.0.0.1:{port}->9000\n"
         "  worker      exited, exit code 1\n"
+        "problem: worker: the worker runs as root (`user: root`) to chown /data, but root in the container cannot change "
+        "ownership on this filesystem (rootless Docker, Podman, NFS or dropped capabilities)\n"
+        "  │ chown: changing ownership of '/data': Operation not permitted\n"
+        "  fix: remove `user: root` from the worker: `authlab compose patch FILE` does it (a lab made by `authlab init` "
+        "never sets it and uses named volumes that uid 1000 owns)\n"
     )
     doc = json.loads(_invoke("status", "--compose", str(tmp_path / "compose.yml"), "--json").stdout)
     assert doc["data"]["services"][2] == {"service": "worker", "container": "p-worker-1", "state": "exited", "health": None, "exit_code": 1, "ports": []}
     assert (doc["data"]["running"], doc["data"]["api"], doc["data"]["version_source"]) == (False, "no answer", "image tag")
+    assert [(p["service"], p["evidence"]) for p in doc["data"]["problems"]] == [("worker", ["chown: changing ownership of '/data': Operation not permitted"])]
 
 
 def test_down_volumes_needs_yes_when_nobody_can_be_asked(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ REAL_LINES = [
     # PostgreSQL, seen through psycopg in Authentik's log and in the postgres container's own log
     ("pg-password", 'psycopg.OperationalError: connection failed: FATAL:  password authentication failed for user "authentik"'),
     ("pg-password", '2026-11-28 18:00:01.123 UTC [42] FATAL:  password authentication failed for user "authentik"'),
+    # the same inside a JSON log record, where the quotes arrive escaped
+    ("pg-password", '{"event": "PostgreSQL connection failed, retrying...", "error": "connection to server at \\"postgresql\\" (172.18.0.2), port 5432 failed: FATAL:  password authentication failed for user \\"authentik\\"\\n"}'),
     # Docker, another container holds the port
     ("port-in-use", "Error response from daemon: driver failed programming external connectivity on endpoint lab-server-1 (ab12): Bind for 127.0.0.1:9000 failed: port is already allocated"),
     # Docker, a host process holds the port
@@ -52,7 +54,9 @@ def test_diagnosis_names_what_was_captured() -> None:
 
     pg = diagnose('FATAL:  password authentication failed for user "authentik"')
     assert pg is not None
-    assert "authentik" in pg.diagnosis and "PG_PASS" in pg.diagnosis
+    assert pg.diagnosis.startswith("PostgreSQL rejects the password of user authentik: PG_PASS changed")
+    escaped = diagnose('"error": "... failed for user \\"authentik\\"\\n"'.replace("...", "FATAL:  password authentication"))
+    assert escaped is not None and escaped.diagnosis == pg.diagnosis
     assert "authlab down --volumes" in pg.fix
 
     port = diagnose("Bind for 127.0.0.1:9100 failed: port is already allocated")

@@ -164,3 +164,20 @@ def test_token_errors_name_the_cause(shared_authentik: Path) -> None:
     assert "redirect_uri different" in verdict.cause
     assert token_error(400, {"error": "invalid_grant"}, "refresh_token").cause.startswith("the code or refresh token was rejected")
     assert token_error(502, "bad gateway", "authorization_code").cause == "HTTP 502 from the token endpoint"
+
+
+def test_usable_redirect_uri_in_both_api_forms() -> None:
+    from authentik_lab.core.oidc_flow import usable_redirect_uri
+
+    # >= 2024.12: the first strict entry (capture 024 shape)
+    assert usable_redirect_uri([
+        {"matching_mode": "regex", "url": "http://localhost:3000/.*"},
+        {"matching_mode": "strict", "url": "http://localhost:3000/cb"},
+    ]) == "http://localhost:3000/cb"
+    assert usable_redirect_uri([{"matching_mode": "regex", "url": "http://x/.*"}]) is None
+    assert usable_redirect_uri([]) is None
+    # < 2024.12: newline-separated regex lines; a plain or escaped URL is concrete, a pattern is not
+    assert usable_redirect_uri("http://localhost:3000/.*\nhttp://localhost:3000/cb") == "http://localhost:3000/cb"
+    assert usable_redirect_uri(r"http://localhost:3000/cb\?x=1") == "http://localhost:3000/cb?x=1"
+    assert usable_redirect_uri("http://localhost:3000/.*") is None
+    assert usable_redirect_uri("") is None

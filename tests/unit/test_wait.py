@@ -72,13 +72,14 @@ class FakeEngine:
     states: list[ContainerState]
     log_lines: list[str] = field(default_factory=list)
     log_requests: list[tuple[str, str, int]] = field(default_factory=list)
+    logging_services: tuple[str, ...] = ("worker",)
 
     def containers(self, project: str) -> list[ContainerState]:
         return list(self.states)
 
-    def logs(self, project: str, service: str, tail: int) -> list[str]:
+    def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
         self.log_requests.append((project, service, tail))
-        return list(self.log_lines)
+        return list(self.log_lines) if service in self.logging_services else []
 
 
 def _api(server: FakeAuthentik, token: str = TOKEN) -> AuthentikApi:
@@ -231,3 +232,34 @@ def test_without_a_token_the_flows_are_checked_through_their_pages() -> None:
     assert [(t.stage, t.state) for t in result.stages][3:] == [(Stage.TOKEN, "skipped"), (Stage.WORKER_OBJECTS, "done")]
     assert result.stages[-1].detail == "3 objects present"
     assert 4.0 <= result.elapsed <= 4.5
+
+
+def test_stuck_while_a_running_service_logs_a_known_failure_names_it() -> None:
+    """A wrong PG_PASS: nothing exits, the server just stays at 503 and logs why; the wait reads the logs."""
+    clock = FakeClock()
+    server = FakeAuthentik(clock, ready_at=1e9)
+    engine = FakeEngine(
+        _running("postgresql", "server", "worker"),
+        log_lines=['{"event": "PostgreSQL connection failed, retrying...", "error": "FATAL:  password authentication failed for user \\"authentik\\""}'],
+        logging_services=("server",),
+    )
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(_api(server), project="lab", engine=engine, timeout=300, clock=clock, sleep=clock.sleep)
+    err = info.value
+    assert err.message.startswith('stuck at "server ready (/-/health/ready/)": PostgreSQL rejects the password of user authentik')
+    assert err.message.endswith("(seen in the server log)")
+    assert "authlab down --volumes" in (err.hint or "")
+    assert len(err.evidence) == 1
+    # alive at 1 s, then no progress: the logs are read STUCK_AFTER (5 s) later, long before the timeout
+    assert 6.0 <= clock.now - 1000.0 <= 6.6
+    assert [r[1] for r in engine.log_requests] == ["postgresql", "server"]
+
+
+def test_stuck_with_nothing_known_in_the_logs_waits_until_the_timeout() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, ready_at=1e9)
+    engine = FakeEngine(_running("postgresql", "server"), log_lines=["just starting"], logging_services=("server",))
+    with pytest.raises(WaitTimeout):
+        wait_ready(_api(server), project="lab", engine=engine, timeout=20, clock=clock, sleep=clock.sleep)
+    scans = len(engine.log_requests) // 2  # each scan reads both services
+    assert 2 <= scans <= 4  # every 5 s once stuck, not every round

@@ -3,10 +3,17 @@
     docker_engine   session: the engine answers; skips (printed reason) when it does not, but FAILS under
                     CI=true or AUTHLAB_REQUIRE_DOCKER=1 (tests/run.sh sets it after starting dockerd)
     standin_images  session: runs tests/docker/build_images.py (seconds when nothing changed)
-    lab_dir         factory: lab_dir() -> Lab(path, project, http_port, https_port); every compose project
-                    a test creates is taken down with `down -v --remove-orphans`, even when the test fails
+    lab_dir         factory: lab_dir(name="lab") -> Lab with
+                      .path        a fresh empty directory
+                      .project     a unique compose project name (authlabt<pid>-<n>-<hex>)
+                      .http_port / .https_port   free ports on 127.0.0.1 (for COMPOSE_PORT_HTTP/HTTPS)
+                      .compose(*args, check=True)  `docker compose -p <project> ...` in .path, output captured
+                      .env(**extra)  os.environ + COMPOSE_PROJECT_NAME + the two ports
+                      .track(name)   also tear down a project named by the code under test
+                    at teardown every tracked project gets `down -v --remove-orphans` (then, if compose
+                    fails, removal through the engine by label), even when the test failed
 
-Mark these tests with @pytest.mark.docker.
+Mark these tests with @pytest.mark.docker (tests in this folder also get it automatically).
 """
 
 from __future__ import annotations
@@ -33,6 +40,14 @@ _counter = itertools.count(1)
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "docker: needs a real Docker engine (started by tests/run.sh)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # So that `-m "not docker"` deselects this folder even where a module forgot the mark.
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.docker)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,16 @@ def run(*args: str) -> tuple[int, dict[str, Any] | None, str]:
     return result.exit_code, doc, result.stderr
 
 
+def _unset_signing_key(url: str, lab_path: Path, name: str) -> None:
+    """What API/Terraform-made providers get when signing_key is omitted (HS256, JWKS {})."""
+    import httpx
+
+    token = dotenv.parse((lab_path / ".authlab" / ".env").read_text())["AUTHENTIK_BOOTSTRAP_TOKEN"]
+    headers = {"Authorization": f"Bearer {token}"}
+    [pk] = [p["pk"] for p in httpx.get(f"{url}/api/v3/providers/oauth2/", headers=headers).json()["results"] if p["name"] == name]
+    assert httpx.patch(f"{url}/api/v3/providers/oauth2/{pk}/", json={"signing_key": None}, headers=headers).status_code == 200
+
+
 def _github_env(path: Path) -> dict[str, str]:
     # every line is KEY=value here (no multi-line values); later lines win, as on the runner
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if line)
@@ -110,6 +120,38 @@ def test_ci_from_nothing_then_unchanged(clean_dir, monkeypatch: pytest.MonkeyPat
     assert {i["action"] for i in doc["data"]["apply"]["items"]} == {"unchanged"}  # type: ignore[index]
     assert doc["data"]["apply"]["writes"] == 0  # type: ignore[index]
     assert _github_env(github_env) == exported  # the same values again
+
+    # a malformed file: exit 2 with its location, and the server is untouched (the next apply has nothing to do)
+    (lab.path / "bad.yaml").write_text("users:\n  - username: alice\n    groups: testers\n")
+    code, doc, err = run("apply", "-f", "bad.yaml", "--json")
+    assert code == ExitCode.USAGE
+    assert doc["error"]["message"] == "bad.yaml:3:13: users[0].groups: expected a list, got a string ('testers')"  # type: ignore[index]
+    code, doc, err = run("apply", "--json")
+    assert (code, doc["data"]["writes"]) == (0, 0)  # type: ignore[index]
+
+    # login-test fails at the right step for each broken provider
+    code, doc, err = run("login-test", "--provider", "web", "--redirect-uri", "http://localhost:3000/wrong", "--json")
+    assert (code, doc["data"]["failed_step"]) == (1, "authorize")  # type: ignore[index]
+    made = CliRunner().invoke(cli, ["provider", "create", "nooffline", "--redirect-uri", "http://localhost:5000/cb", "--no-offline-access"])
+    assert made.exit_code == 0, made.stderr
+    code, doc, err = run("login-test", "--provider", "nooffline", "--json")
+    assert (code, doc["data"]["failed_step"]) == (1, "refresh")  # type: ignore[index]
+    _unset_signing_key(exported["AUTHENTIK_URL"], lab.path, "web")
+    code, doc, err = run("login-test", "--provider", "web", "--json")
+    assert (code, doc["data"]["failed_step"]) == (1, "id_token")  # type: ignore[index]
+    assert doc["data"]["steps"][-1]["cause"].startswith("no signing key:")  # type: ignore[index]
+
+    # --prune: the file drops the group and the service account; only managed objects go
+    (lab.path / "authlab.yaml").write_text(LAB_FILE.format(port=lab.http_port).split("groups:")[0] + "users:\n  - username: alice\n    email: alice@example.com\n")
+    code, doc, err = run("apply", "--prune", "--json")
+    assert code == 0, err
+    changed = [(i["kind"], i["name"], i["action"]) for i in doc["data"]["items"] if i["action"] != "unchanged"]  # type: ignore[index]
+    # web's signing key is restored; `nooffline` came from `provider create` (no authlab.yaml marker), so it stays
+    assert changed == [("group", "testers", "delete"), ("user", "alice", "update"), ("service_account", "ci-bot", "delete"),
+                       ("provider", "web", "update")]
+    assert CliRunner().invoke(cli, ["provider", "show", "nooffline"]).exit_code == 0
+    code, doc, err = run("login-test", "--provider", "web", "--json")
+    assert code == 0, doc
 
     # a lab file that cannot be applied: exit 4, distinct from "never ready"
     (lab.path / "broken.yaml").write_text("users:\n  - username: akadmin\n")

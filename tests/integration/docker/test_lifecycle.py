@@ -74,7 +74,7 @@ def test_lab_life_up_status_down_up_again_down_volumes(lab_dir) -> None:  # noqa
     code, doc, err = authlab("--dir", d, "status", "--json")
     assert code == 0, err
     st = doc["data"]  # type: ignore[index]
-    assert (st["running"], st["api"], st["version"], st["version_source"]) == (True, "ok", "2026.5.6", "api")
+    assert (st["running"], st["api"], st["version"], st["version_source"], st["problems"]) == (True, "ok", "2026.5.6", "api", [])
     assert [(s["service"], s["state"]) for s in st["services"]] == [("postgresql", "running"), ("server", "running"), ("worker", "running")]
     server = next(s for s in st["services"] if s["service"] == "server")
     assert server["ports"] == [f"127.0.0.1:{lab.http_port}->9000", f"127.0.0.1:{lab.https_port}->9443"]
@@ -106,7 +106,19 @@ def test_lab_life_up_status_down_up_again_down_volumes(lab_dir) -> None:  # noqa
     kept = httpx.get(f"{base}/api/v3/core/applications/", params={"slug": "kept-across-up"}, headers=headers)
     assert kept.status_code == 200 and kept.json()["pagination"]["count"] == 1
 
-    # 6. down --volumes --yes deletes the data
+    # 6. a PG_PASS changed after the database exists fails for real (PostgreSQL keeps the first one), and says why
+    assert authlab("--dir", d, "down")[0] == 0
+    pg_pass = dotenv.parse(env_before)["PG_PASS"]
+    env_file.write_text(env_before.replace(f"PG_PASS={pg_pass}", f"PG_PASS=changed-{pg_pass}"))
+    code, doc, err = authlab("--dir", d, "up", "--timeout", "120", "--json")
+    env_file.write_text(env_before)
+    assert code == ExitCode.NOT_READY, err
+    error = doc["error"]  # type: ignore[index]
+    assert "PostgreSQL rejects the password of user authentik: PG_PASS changed after the database volume was created" in error["message"]
+    assert error["evidence"] and all("password authentication failed for user" in line for line in error["evidence"])
+    assert "authlab down --volumes" in error["hint"]
+
+    # 7. down --volumes --yes deletes the data
     code, doc, err = authlab("--dir", d, "down", "--volumes", "--yes", "--json")
     assert code == 0 and doc["data"]["volumes_removed"] is True  # type: ignore[index]
     assert project_volumes(project) == []
