@@ -27,6 +27,13 @@ def _short(value: Any) -> str:
     return "(none)" if value in (None, "") else str(value)
 
 
+def _preset_note(name: str | None) -> str | None:
+    from authentik_lab.core.presets import PRESETS
+
+    preset = PRESETS.get(name) if name and isinstance(PRESETS, dict) else None
+    return getattr(preset, "note", None) if preset else None
+
+
 def provider_details(app: "App", view: "ProviderView", show_secret: bool) -> None:
     out = app.out
     rows: list[tuple[str, str]] = [
@@ -51,6 +58,10 @@ def provider_details(app: "App", view: "ProviderView", show_secret: bool) -> Non
     ]
     if view.app_scopes:
         rows.append(("app should request", " ".join(view.app_scopes)))
+        if "offline_access" in view.scopes and "offline_access" not in view.app_scopes:
+            # the mapping alone is not enough: Authentik issues a refresh token only when the app asks for it
+            hint = _preset_note(view.preset) or "add offline_access to the scopes your app requests"
+            rows.append(("refresh tokens", f"request offline_access too: {hint}"))
     width = max(len(k) for k, _ in rows) + 2
     for key, value in rows:
         lines = str(value or "(none)").splitlines() or [""]
