@@ -24,8 +24,9 @@ die() {
 is_root() { [[ "$(id -u)" == "0" ]]; }
 apt_updated=""
 apt_install() {
-    is_root && command -v apt-get >/dev/null ||
+    if ! is_root || ! command -v apt-get >/dev/null; then
         die "missing $*: run this script as root on Debian/Ubuntu (it uses apt-get), or install them yourself"
+    fi
     if [[ -z "$apt_updated" ]]; then
         apt-get update -qq >>"$AUTHLAB_LOG_DIR/apt.log" 2>&1 || die "apt-get update failed, see $AUTHLAB_LOG_DIR/apt.log"
         apt_updated=1
