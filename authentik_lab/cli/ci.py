@@ -1,6 +1,5 @@
 """`authlab ci`, `authlab token`, `authlab login-test`: Authentik in pipelines and tests."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional

@@ -1,6 +1,5 @@
 """What every command shares: the App from the context, the error boundary, common options."""
 
-from __future__ import annotations
 
 import functools
 from typing import Annotated, Any, Callable, TypeVar

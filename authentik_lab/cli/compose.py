@@ -1,6 +1,5 @@
 """`authlab compose patch FILE`: make a copy of the official compose file safe without rewriting it."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

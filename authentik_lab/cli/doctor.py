@@ -1,6 +1,5 @@
 """`authlab doctor`: name the Authentik pitfall, show the evidence and the fix; `--fix` applies the safe ones."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, List, Optional

@@ -1,6 +1,5 @@
 """`authlab init`: create the lab folder (compose file + .env with fresh secrets), or update its settings."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

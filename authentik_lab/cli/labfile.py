@@ -1,6 +1,5 @@
 """`authlab apply`: make a running Authentik match `authlab.yaml`."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional

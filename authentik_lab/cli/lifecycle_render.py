@@ -3,7 +3,6 @@
 Everything here writes progress to stderr and data to stdout, so `--json` stdout stays one document.
 """
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 

@@ -1,6 +1,5 @@
 """The root `authlab` command: global options, then one small module per command group."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

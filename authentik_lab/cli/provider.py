@@ -1,6 +1,5 @@
 """`authlab provider create|list|show|delete|presets`: OAuth2/OIDC providers wired for your framework."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

@@ -1,6 +1,5 @@
 """Human output for `authlab provider ...`: data on stdout, notes on stderr (JSON goes through render.emit)."""
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
