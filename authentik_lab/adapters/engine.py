@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from authentik_lab.adapters.compose import DOCKER_HINT
-from authentik_lab.core.readiness import ContainerState
+from authentik_lab.core.readiness import ContainerState, EngineInfo
 from authentik_lab.errors import EngineError
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -44,6 +44,12 @@ class Engine:
     def require(self) -> None:
         with _mapped("ping"):
             self.client.ping()
+
+    def info(self) -> EngineInfo:
+        """Version, rootless or not, OS and architecture (`docker info`)."""
+        with _mapped("read facts from"):
+            raw = self.client.info()
+        return info_of(raw)
 
     def containers(self, project: str) -> list[ContainerState]:
         with _mapped("list containers on"):
@@ -84,6 +90,20 @@ def state_of(attrs: dict) -> ContainerState:
         health=health,
         exit_code=st.get("ExitCode") if status in ("exited", "dead") else None,
         restart_count=int(attrs.get("RestartCount") or 0),
+        error=str(st.get("Error") or "").strip(),
+    )
+
+
+def info_of(raw: dict) -> EngineInfo:
+    """`docker info` as the SDK gives it -> the facts doctor reports."""
+    # SecurityOptions entries look like "name=seccomp,profile=builtin" and "name=rootless"
+    options = [part for entry in raw.get("SecurityOptions") or [] for part in str(entry).split(",")]
+    return EngineInfo(
+        version=str(raw.get("ServerVersion") or "?"),
+        rootless="name=rootless" in options,
+        os=str(raw.get("OperatingSystem") or "?"),
+        os_type=str(raw.get("OSType") or "?"),
+        arch=str(raw.get("Architecture") or "?"),
     )
 
 

@@ -22,6 +22,8 @@ def summarise(changes) -> str:  # noqa: ANN001 - a sequence of core.compose_patc
             phrases.append(f"removed `{items[0].before}` from {service}")
         elif kind == "docker_socket":
             phrases.append(f"removed the docker socket mount from {service}")
+        elif kind == "time_mount":
+            phrases.append(f"removed the host time zone mount{'s' if len(items) > 1 else ''} from {service}")
         else:
             n = len(items)
             phrases.append(f"bound {n} published port{'s' if n > 1 else ''} of {service} to 127.0.0.1")
@@ -37,6 +39,7 @@ def patch(
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when a patch is needed (for pre-commit and CI).")] = False,
     keep_docker_socket: Annotated[bool, typer.Option("--keep-docker-socket", help="Keep the /var/run/docker.sock mount (outpost auto-deploy).")] = False,
     bind_localhost: Annotated[bool, typer.Option("--bind-localhost", help="Publish ports on 127.0.0.1 only.")] = False,
+    drop_time_mounts: Annotated[bool, typer.Option("--drop-time-mounts", help="Remove /etc/localtime and /etc/timezone mounts (Authentik assumes UTC).")] = False,
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep the previous file as FILE.bak.")] = False,
     json: JsonOpt = False,
 ) -> None:
@@ -50,7 +53,7 @@ def patch(
     from authentik_lab.services.compose_patch import patch_compose_file
 
     app = get_app(ctx)
-    options = PatchOptions(keep_docker_socket=keep_docker_socket, bind_localhost=bind_localhost)
+    options = PatchOptions(keep_docker_socket=keep_docker_socket, bind_localhost=bind_localhost, drop_time_mounts=drop_time_mounts)
     result = patch_compose_file(file, options, write=not (dry_run or check), backup=not no_backup)
     needs = check and result.status != "already_patched"
     emit(app, "compose patch", result, lambda r: _human(app, r, check), ok=not needs)

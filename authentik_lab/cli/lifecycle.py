@@ -29,17 +29,28 @@ def up(
     ctx: typer.Context,
     timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, metavar="SECONDS", help="Seconds to wait until Authentik is ready; a first start runs migrations.", min=1)] = 300,
     show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Also print the admin password and the API token.")] = False,
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, help="Apply this lab file once Authentik is ready (checked before anything starts).", show_default="authlab.yaml when it exists")] = None,
+    no_apply: Annotated[bool, typer.Option("--no-apply", help="Do not read or apply the lab file.")] = False,
+    port: Annotated[Optional[int], typer.Option("--port", help="HTTP port on the host, as `authlab init --port` (secrets are kept).", show_default="9000, or the lab's")] = None,
+    https_port: Annotated[Optional[int], typer.Option("--https-port", help="HTTPS port on the host.", show_default="--port + 443")] = None,
+    version: Annotated[Optional[str], typer.Option("--version", help="Authentik release to run, e.g. 2024.12.3.", show_default="2026.5.6, or the lab's")] = None,
+    bind: Annotated[Optional[str], typer.Option("--bind", help="Host address the ports are published on (0.0.0.0 = every interface).", show_default="127.0.0.1, or the lab's")] = None,
     compose: ComposeOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Start the lab (init it if needed) and wait until Authentik is really ready."""
+    """Start the lab (init it if needed), wait until Authentik is really ready, then apply authlab.yaml if present.
+
+    --port/--https-port/--version/--bind change the lab's settings like `authlab init` (the compose file is
+    re-rendered, secrets are kept); they override the lab file's `port`/`version`.
+    """
     from authentik_lab.cli.lifecycle_render import Progress, render_up
     from authentik_lab.render import emit
-    from authentik_lab.services import lifecycle
+    from authentik_lab.services.up import up as start
 
     app = get_app(ctx)
     with Progress(app) as progress:
-        result = lifecycle.up(app, compose_file=compose, timeout=timeout, show_secrets=show_secrets, on_event=progress.update)
+        result = start(app, compose_file=compose, timeout=timeout, show_secrets=show_secrets, on_event=progress.update,
+                       lab_file=file, apply_lab_file=not no_apply, version=version, http_port=port, https_port=https_port, bind=bind)
     emit(app, "up", result, lambda r: render_up(app, r))
 
 

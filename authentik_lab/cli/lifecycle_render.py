@@ -12,7 +12,8 @@ from authentik_lab.core.readiness import STAGE_TITLES, STAGES, Stage
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
-    from authentik_lab.services.lifecycle import DownResult, StatusResult, UpResult
+    from authentik_lab.services.lifecycle import DownResult, StatusResult
+    from authentik_lab.services.up import UpResult
     from authentik_lab.services.wait import StageEvent
 
 _MARKS = {"done": "[green]✓[/]", "skipped": "[dim]-[/]", "active": "[yellow]…[/]", "pending": "[dim]·[/]"}
@@ -71,6 +72,11 @@ def render_up(app: "App", r: "UpResult") -> None:
     out = app.out
     if r.initialised == "created":
         app.err.print(f"created the lab in {r.lab_dir} (settings and new secrets in {r.env_file.name})")
+    elif r.settings_changed:
+        changes = ", ".join(f"{key} {old} -> {new}" for key, old, new in r.settings_changed)
+        app.err.print(f"lab settings changed: {escape(changes)} (compose file re-rendered, secrets kept)")
+    for note in r.notes:
+        app.err.print(f"note: {escape(note)}")
     version = f"Authentik {r.version}" if r.version else "Authentik"
     out.print(f"[bold green]{version} is ready[/] at {r.url} (took {r.elapsed:.1f}s)")
     out.print(f"  admin user  {r.admin_user}")
@@ -82,7 +88,11 @@ def render_up(app: "App", r: "UpResult") -> None:
         out.print(f"  password    {r.password_key} in {r.env_file}")
         out.print(f"  API token   {r.token_key} in {r.env_file}")
         out.print("  [dim]values hidden; `authlab up --show-secrets` prints them[/]")
-    out.print(f"  stop it with `authlab down` (keeps data); logs: `authlab logs`")
+    out.print("  stop it with `authlab down` (keeps data); logs: `authlab logs`")
+    if r.apply is not None:
+        from authentik_lab.cli.labfile import render_apply
+
+        render_apply(app, r.apply)
 
 
 def render_down(app: "App", r: "DownResult") -> None:

@@ -19,6 +19,15 @@ cli = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    # eager, so it answers before click insists on a command
+    if value:
+        from authentik_lab import __version__
+
+        print(f"authlab {__version__}")
+        raise typer.Exit(0)
+
+
 @cli.callback()
 def root(
     ctx: typer.Context,
@@ -27,13 +36,11 @@ def root(
         typer.Option("--dir", envvar=envnames.LAB_DIR, help="The lab directory (compose file, .env, data).", show_default=".authlab"),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", envvar=envnames.DEBUG, help="Show tracebacks for errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print authlab's version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print authlab's version and exit.", is_eager=True, callback=_print_version),
+    ] = False,
 ) -> None:
-    if version:
-        from authentik_lab import __version__
-
-        print(f"authlab {__version__}")
-        raise typer.Exit(0)
     if ctx.obj is None:
         ctx.obj = App()
     app: App = ctx.obj

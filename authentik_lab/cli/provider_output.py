@@ -29,8 +29,10 @@ def _short(value: Any) -> str:
 def _preset_note(name: str | None) -> str | None:
     from authentik_lab.core.presets import PRESETS
 
-    preset = PRESETS.get(name) if name and isinstance(PRESETS, dict) else None
-    return getattr(preset, "note", None) if preset else None
+    preset = PRESETS.get(name) if name else None
+    note = getattr(preset, "note", None) or ""
+    # a preset's note is only a refresh hint when it talks about offline_access
+    return note if "offline_access" in note else None
 
 
 def provider_details(app: "App", view: "ProviderView", show_secret: bool) -> None:

@@ -9,7 +9,9 @@ What is patched, and why:
     folders at start, which fails on rootless Docker, Podman, NFS and root_squash and crash-loops it;
   * the /var/run/docker.sock mount on Authentik's services: only root can use it, and it grants root on the
     host to whatever holds it; a lab does not auto-deploy outposts (opt out: keep_docker_socket);
-  * optionally (bind_localhost), published ports without a host address get 127.0.0.1.
+  * optionally (bind_localhost), published ports without a host address get 127.0.0.1;
+  * optionally (drop_time_mounts), /etc/localtime and /etc/timezone mounts on Authentik's services: Authentik
+    assumes UTC, and a host time zone shifts the times it puts in tokens, which breaks OAuth and SAML.
 Comments are kept, including the official one about `user: root` above the removed line.
 """
 
@@ -38,17 +40,19 @@ __all__ = ["Change", "ComposeSyntaxError", "NotACompose", "PatchOptions", "Patch
 
 ROOT_USERS = frozenset({"root", "0", "0:0", "root:root", "root:0", "0:root"})
 LOCALHOST = "127.0.0.1"
+TIME_FILES = ("/etc/localtime", "/etc/timezone")
 
 
 @dataclass(frozen=True)
 class PatchOptions:
     keep_docker_socket: bool = False
     bind_localhost: bool = False
+    drop_time_mounts: bool = False
 
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # "user" | "docker_socket" | "port"
+    kind: str  # "user" | "docker_socket" | "time_mount" | "port"
     service: str
     line: int  # 1-based line in the original text
     before: str
@@ -93,8 +97,9 @@ def patch_compose_text(text: str, options: PatchOptions = PatchOptions()) -> Pat
     for name, mapping in found_services:
         if name in authentik:
             _drop_root_user(editor, name, mapping, users_of, seen, notes)
-            if not options.keep_docker_socket:
-                _drop_socket(editor, name, mapping, seen)
+            rules = ([("docker_socket", _is_socket_mount)] if not options.keep_docker_socket else []) + (
+                [("time_mount", _is_time_mount)] if options.drop_time_mounts else [])
+            _drop_mounts(editor, name, mapping, seen, rules)
         if options.bind_localhost:
             _bind_ports(editor, name, mapping, seen, notes)
     patched = editor.apply()
@@ -241,31 +246,43 @@ def _drop_root_user(editor: _Editor, name: str, service: "MappingNode", users_of
 
 
 def _is_socket_mount(entry: "Node") -> bool:
+    return any("docker.sock" in part for part in _mount_ends(entry))
+
+
+def _is_time_mount(entry: "Node") -> bool:
+    return any(part.strip() in TIME_FILES for part in _mount_ends(entry))
+
+
+def _mount_ends(entry: "Node") -> list[str]:
+    """The source and target of a volume entry: `src:dst[:mode]`, or the long form's `source:`/`target:`."""
     from yaml.nodes import MappingNode
 
     if isinstance(entry, MappingNode):
-        return any("docker.sock" in (scalar(v) or "") for k, v in entry.value if scalar(k) in ("source", "target"))
-    return "docker.sock" in (scalar(entry) or "")
+        return [scalar(v) or "" for k, v in entry.value if scalar(k) in ("source", "target")]
+    return split_port(scalar(entry) or "")[:2]
 
 
-def _drop_socket(editor: _Editor, name: str, service: "MappingNode", seen: set[int]) -> None:
+def _drop_mounts(editor: _Editor, name: str, service: "MappingNode", seen: set[int], rules: list) -> None:
+    """Remove the volume entries that a rule (kind, predicate) matches; all of them: the whole `volumes:` key."""
     from yaml.nodes import SequenceNode
 
     found = find(service, "volumes")
-    if found is None or not isinstance(found[2], SequenceNode):
+    if not rules or found is None or not isinstance(found[2], SequenceNode):
         return
     owner, key, volumes = found
-    sockets = [e for e in volumes.value if _is_socket_mount(e) and id(e) not in seen]
-    if not sockets:
+    drop = [(e, kind) for e in volumes.value if id(e) not in seen for kind, matches in rules if matches(e)]
+    if not drop:
         return
-    seen.update(id(e) for e in sockets)
-    if len(sockets) == len(volumes.value):  # an empty `volumes:` would be null, which compose rejects
-        change = Change("docker_socket", name, editor.line_of(key.start_mark.index), editor.line_text(key.start_mark.index).strip(), "")
-        _remove_pair(editor, owner, key, volumes, change)
+    seen.update(id(e) for e, _ in drop)
+    if len(drop) == len(volumes.value):  # an empty `volumes:` would be null, which compose rejects
+        line, text = editor.line_of(key.start_mark.index), editor.line_text(key.start_mark.index).strip()
+        kinds = list(dict.fromkeys(kind for _, kind in drop))
+        if _remove_pair(editor, owner, key, volumes, Change(kinds[0], name, line, text, "")):
+            editor.changes.extend(Change(kind, name, line, text, "") for kind in kinds[1:])
         return
-    for entry in sockets:
+    for entry, kind in drop:
         idx = entry.start_mark.index
-        change = Change("docker_socket", name, editor.line_of(idx), editor.line_text(idx).strip(), "")
+        change = Change(kind, name, editor.line_of(idx), editor.line_text(idx).strip(), "")
         if volumes.flow_style:
             _remove_flow_item(editor, volumes.value, entry, change)
             continue

@@ -137,8 +137,10 @@ def check_worker_root(doc: Mapping[str, Any], file: str, rootless: bool | None =
     names = ", ".join(s.name for s in rooted)
     why = ("root in the container chowns the mounted folders at start, which fails on rootless Docker, Podman and "
            "NFS (`chown: ... Permission denied`, then a crash loop and every flow missing)")
+    # on a rootless engine the chown cannot succeed: not a risk but a certain crash loop
     status = FAIL if rootless else WARN
-    summary = f"{names} runs as root (`user: {rooted[0].spec.get('user')}`)" + (" on a rootless engine" if rootless else "")
+    summary = f"{names} runs as root (`user: {rooted[0].spec.get('user')}`)" + (
+        " on a rootless engine: its chown of the mounted folders fails and it will crash-loop" if rootless else "")
     return problem(status, summary, "drop `user: root` (and the docker socket) and let uid 1000 own the folders; "
                    "`authlab doctor --fix` patches the file", [f"{file}: services.{s.name}.user" for s in rooted],
                    _patch(file, f"drop `user: root` from {names}"), more=[Message("info", why)])
@@ -186,7 +188,8 @@ def check_localtime(doc: Mapping[str, Any], file: str, env: Mapping[str, str]) -
         return ok("/etc/localtime and /etc/timezone are not mounted")
     return problem(FAIL, f"{', '.join(sorted({m.target for m in hits}))} mounted into {', '.join(sorted({m.service for m in hits}))}",
                    "remove the mount: Authentik assumes UTC and a host time zone shifts token times, breaking OAuth and SAML",
-                   [f"{file}: services.{m.service}.volumes {m.source}:{m.target}" for m in hits])
+                   [f"{file}: services.{m.service}.volumes {m.source}:{m.target}" for m in hits],
+                   _patch(file, "remove the /etc/localtime and /etc/timezone mounts"))
 
 
 @dataclass(frozen=True)

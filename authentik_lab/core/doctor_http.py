@@ -5,22 +5,21 @@ and over the tools around it (Docker engine, compose). Pure: the observations co
 from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, Skip, ok, problem
 from authentik_lab.core.doctor_provider import Fetched
-from authentik_lab.core.readiness import TOKEN_REJECTED_HINT, WorkerObject, missing_summary, token_rejected
+from authentik_lab.core.readiness import TOKEN_REJECTED_HINT, EngineInfo, WorkerObject, missing_summary, token_rejected
 
 SKEW_WARN = 30.0  # seconds; token `iat`/`exp`/`nbf` checks usually allow a little leeway, not minutes
 SKEW_FAIL = 120.0
 
 
-def check_engine(info: Mapping[str, Any] | None, error: str | None, hint: str) -> Outcome:
+def check_engine(info: EngineInfo | None, error: str | None, hint: str) -> Outcome:
     if info is None:
         return problem(FAIL, f"the Docker engine cannot be reached: {error}", hint)
-    rootless = any("rootless" in str(o) for o in info.get("SecurityOptions") or [])
-    return ok(f"Docker {info.get('ServerVersion', '?')}" + (" (rootless)" if rootless else ""),
-              [f"engine {info.get('ServerVersion', '?')}, OS {info.get('OperatingSystem', '?')}"])
+    return ok(f"Docker {info.version}" + (" (rootless)" if info.rootless else ""),
+              [f"engine {info.version}, OS {info.os} ({info.os_type}/{info.arch})"])
 
 
 def check_compose_available(binary: Sequence[str] | None, version: str | None, error: str | None, hint: str) -> Outcome:

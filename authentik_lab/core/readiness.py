@@ -109,6 +109,9 @@ class ContainerState:
     health: str | None = None  # starting | healthy | unhealthy | None (no healthcheck)
     exit_code: int | None = None
     restart_count: int = 0
+    # the engine's own error (inspect State.Error), e.g. a host port already allocated: the container never
+    # started, so its logs are empty and only this says why
+    error: str = ""
 
     @property
     def summary(self) -> str:
@@ -123,11 +126,29 @@ class ContainerState:
 
 
 @dataclass(frozen=True)
+class EngineInfo:
+    """What doctor reports about the Docker engine (from `docker info`)."""
+
+    version: str
+    rootless: bool  # SecurityOptions holds `name=rootless`: container root has no power over host files
+    os: str  # e.g. "Debian GNU/Linux 12 (bookworm)", "Docker Desktop"
+    os_type: str  # "linux" | "windows"
+    arch: str  # e.g. "x86_64", "aarch64"
+
+
+@dataclass(frozen=True)
 class ContainerVerdict:
     status: str  # "ok" | "waiting" | "failed"
     summary: str
     failing: ContainerState | None = None
     reason: str = ""
+    unhealthy: tuple[ContainerState, ...] = ()  # running but failing their health check: not final by itself
+
+
+# A health check can turn unhealthy while a first start is merely slow (Authentik's image checks every 30 s
+# with a 60 s start period, and migrations on a slow disk take minutes), so "unhealthy" alone ends the wait
+# only after this long without any readiness stage passing; a known failure in the log ends it at once.
+UNHEALTHY_GRACE = 60.0
 
 
 def judge_containers(
@@ -137,6 +158,7 @@ def judge_containers(
 
     A crash loop under `restart: unless-stopped` is mostly seen as "running" between two crashes, so a
     restart count that grew since the first look counts as a failure, not only the "restarting" state.
+    Unhealthy containers are listed for the caller to time (see `unhealthy_is_final`).
     """
     baseline = baseline_restarts or {}
     if not states:
@@ -146,11 +168,15 @@ def judge_containers(
             return ContainerVerdict("failed", f"{c.service}: {c.summary}", c, f"the {c.service} container exited")
         if c.state == "restarting" or c.restart_count > baseline.get(c.name, c.restart_count):
             return ContainerVerdict("failed", f"{c.service}: {c.summary}", c, f"the {c.service} container keeps restarting")
-        if c.health == "unhealthy":
-            return ContainerVerdict("failed", f"{c.service}: {c.summary}", c, f"the {c.service} container is unhealthy")
     waiting = [c for c in states if c.state != "running"]
     summary = ", ".join(f"{c.service} {c.summary}" for c in sorted(states, key=lambda c: c.service))
-    return ContainerVerdict("waiting" if waiting else "ok", summary)
+    unhealthy = tuple(c for c in states if c.health == "unhealthy")
+    return ContainerVerdict("waiting" if waiting else "ok", summary, unhealthy=unhealthy)
+
+
+def unhealthy_is_final(unhealthy_since: float, last_progress: float, now: float, grace: float = UNHEALTHY_GRACE) -> bool:
+    """Unhealthy counts as broken once it has lasted `grace` seconds and no readiness stage passed meanwhile."""
+    return now - max(unhealthy_since, last_progress) >= grace
 
 
 # --- the bootstrap token -------------------------------------------------------------------------

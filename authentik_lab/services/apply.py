@@ -139,26 +139,26 @@ def apply(
         )
 
 
-def apply_if_present(app: "App", file: Path | None = None, **kw: Any) -> ApplyResult | None:
-    """For `authlab up`: apply `authlab.yaml` (or `file`) when it exists, else do nothing and return None."""
-    from authentik_lab.services.test_users import find_labfile
+def labfile_for_up(app: "App", file: Path | None = None, *, required: bool = False) -> LabFile | None:
+    """For `authlab up` and `authlab ci`: the lab file to apply once Authentik is ready, checked in full now
+    (syntax, values, password variables) so a bad one stops `up` before any container starts.
 
-    if not find_labfile(file).is_file():
-        return None
-    return apply(app, file, **kw)
-
-
-def init_settings(file: Path | None = None) -> dict[str, Any]:
-    """For `authlab up`: the release and port authlab.yaml asks for, as `init_lab` keyword arguments.
-
-    Validates the whole file, so `up` can refuse a malformed one before starting any container.
-    Returns {} when there is no lab file.
+    None when no file was named and `./authlab.yaml` does not exist (unless `required`); a file named with
+    `-f`/AUTHLAB_FILE that does not exist is an error, never silently skipped.
     """
-    from authentik_lab.services.test_users import find_labfile, load_labfile
+    from authentik_lab.services.test_users import find_labfile, load_labfile, resolve_passwords
 
-    if not find_labfile(file).is_file():
-        return {}
+    if file is None and not required and not find_labfile(None).is_file():
+        return None
     lab = load_labfile(file)
+    resolve_passwords(lab, app.lab_dir)  # reads the kept passwords; a missing variable fails here
+    return lab
+
+
+def init_settings(lab: LabFile | None) -> dict[str, Any]:
+    """The release and port a lab file asks for, as `init_lab` keyword arguments ({} without a file)."""
+    if lab is None:
+        return {}
     return {k: v for k, v in (("version", lab.version), ("http_port", lab.port)) if v is not None}
 
 

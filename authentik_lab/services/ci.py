@@ -60,13 +60,12 @@ def ci(
     on_event: Callable[[Any], None] | None = None,
 ) -> CiResult:
     from authentik_lab.services import test_users
-    from authentik_lab.services.apply import apply
+    from authentik_lab.services.apply import labfile_for_up
 
-    lab = test_users.load_labfile(file)  # exit 2 with file:line:col before anything starts
-    test_users.resolve_passwords(lab, app.lab_dir)  # a missing password variable fails before anything starts
-    up_result = _up(app, lab.version, lab.port, timeout, on_event)
+    lab = labfile_for_up(app, file, required=True)  # exit 2 with file:line:col (or a missing variable) before anything starts
+    up_result = _up(app, lab, timeout, on_event)  # the same path as `authlab up`: init with the file's settings, ready, apply
+    applied = up_result.apply
     try:
-        applied = apply(app, lab=lab, show_secrets=True)
         # read again: apply has just stored the generated passwords it set (a first read would invent others)
         passwords, _ = test_users.resolve_passwords(lab, app.lab_dir)
         values = _values(app, up_result.url, applied, lab, passwords)
@@ -104,18 +103,13 @@ def ci(
     )
 
 
-def _up(app: "App", version: str | None, port: int | None, timeout: float, on_event: Callable[[Any], None] | None) -> Any:
-    from authentik_lab.services import lifecycle
-    from authentik_lab.services.lab import init_lab
+def _up(app: "App", lab: Any, timeout: float, on_event: Callable[[Any], None] | None) -> Any:
+    from authentik_lab.services.up import up
 
     try:
-        if version or port:
-            init_lab(app.lab_dir, version=version, http_port=port)  # the lab file's release and port win
-        return lifecycle.up(app, timeout=timeout, on_event=on_event)
-    except (ConfigError, UsageError):
-        raise
-    except NotReadyError:
-        raise
+        return up(app, lab=lab, apply_secrets=True, timeout=timeout, on_event=on_event)
+    except (ConfigError, UsageError, NotReadyError, ApplyError):
+        raise  # bad input (2), never ready (3), apply failed with the lab running (4)
     except AuthlabError as exc:
         # compose or engine failures, timeouts: for the pipeline all mean "Authentik never got ready"
         err = NotReadyError(f"Authentik did not start: {exc.message}", hint=exc.hint, evidence=list(getattr(exc, "evidence", []) or []))

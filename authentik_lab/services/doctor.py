@@ -139,7 +139,8 @@ def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
     from authentik_lab.core.compose_patch import PatchOptions, patch_compose_text
 
     path = Path(file)
-    options = PatchOptions(bind_localhost="compose.public-ports" in ids)
+    # the opt-in edits only when their check asked for them; root and the socket go whenever the file is patched
+    options = PatchOptions(bind_localhost="compose.public-ports" in ids, drop_time_mounts="compose.localtime" in ids)
     result = patch_compose_text(path.read_text(encoding="utf-8"), options)
     if not result.changed:
         return None

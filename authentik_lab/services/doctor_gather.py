@@ -23,19 +23,20 @@ ENGINE_DOWN = "the Docker engine cannot be reached (see engine.reachable)"
 
 
 def engine(f: Facts) -> Any:
-    from authentik_lab.adapters.engine import Engine
+    # a fake handed to Facts, else the App's (whose factory CLI tests can replace), else the real engine
+    return f.once("engine", lambda: f.engine_factory() if f.engine_factory else f.app.engine())
 
-    return f.once("engine", lambda: (f.engine_factory or Engine)())
 
+def engine_info(f: Facts) -> tuple[Any, str | None]:
+    """(core.readiness.EngineInfo, None) or (None, why the engine cannot be used)."""
 
-def engine_info(f: Facts) -> tuple[dict | None, str | None]:
-    def probe() -> tuple[dict | None, str | None]:
+    def probe() -> tuple[Any, str | None]:
         from authentik_lab.errors import EngineError
 
         eng = engine(f)
         try:
             eng.require()
-            return eng.client.info(), None
+            return eng.info(), None
         except EngineError as exc:
             return None, exc.message
         except Exception as exc:  # noqa: BLE001 - the SDK raises many types; all mean "not usable"
@@ -46,9 +47,7 @@ def engine_info(f: Facts) -> tuple[dict | None, str | None]:
 
 def rootless(f: Facts) -> bool | None:
     info, _ = engine_info(f)
-    if info is None:
-        return None
-    return any("rootless" in str(o) for o in info.get("SecurityOptions") or [])
+    return None if info is None else info.rootless
 
 
 def compose_binary(f: Facts) -> tuple[tuple[str, ...] | None, str | None, str | None]:
@@ -116,14 +115,10 @@ def engine_errors(f: Facts) -> dict[str, list[str]]:
     published: compose prints it once and it never reaches the container's logs."""
 
     def read() -> dict[str, list[str]]:
-        from authentik_lab.adapters.engine import PROJECT_LABEL, SERVICE_LABEL
-
         out: dict[str, list[str]] = {}
-        for c in engine(f).client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={f.project()}"}):
-            error = ((c.attrs.get("State") or {}).get("Error") or "").strip()
-            if error:
-                service = ((c.attrs.get("Config") or {}).get("Labels") or {}).get(SERVICE_LABEL, "?")
-                out.setdefault(service, []).append(f"engine: {error}")
+        for c in containers(f):
+            if c.error:
+                out.setdefault(c.service, []).append(f"engine: {c.error}")
         return out
 
     return f.once("engine_errors", read)

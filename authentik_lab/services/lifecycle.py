@@ -1,4 +1,5 @@
-"""Use cases for a lab's lifecycle: up, down, status, logs. Each returns a frozen result; nothing prints.
+"""Use cases for a lab's lifecycle: down, status, logs (`up` is services.up). Each returns a frozen result;
+nothing prints.
 
 A "target" is what compose runs: normally the lab made by `authlab init`, or, with `--compose FILE`, a
 compose file of the user's own (e.g. a copy of the official one) with the `.env` next to it.
@@ -7,10 +8,9 @@ compose file of the user's own (e.g. a copy of the official one) with the `.env`
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from authentik_lab.core import dotenv
 from authentik_lab.errors import ConfigError, UsageError
@@ -18,7 +18,6 @@ from authentik_lab.errors import ConfigError, UsageError
 if TYPE_CHECKING:
     from authentik_lab.adapters.compose import ComposeRunner
     from authentik_lab.app import App
-    from authentik_lab.services.wait import StageEvent, StageTiming
 
 ADMIN_USER = "akadmin"
 PASSWORD_KEY = "AUTHENTIK_BOOTSTRAP_PASSWORD"
@@ -41,13 +40,14 @@ class Target:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
 
-def lab_target(app: "App", *, create: bool) -> tuple[Target, Any]:
-    """The lab of `--dir`; `create` runs init first (a no-op on a complete lab) and returns its result too."""
+def lab_target(app: "App", *, create: bool, settings: dict[str, Any] | None = None) -> tuple[Target, Any]:
+    """The lab of `--dir`; `create` runs init first with `settings` (init_lab's keyword arguments; a no-op on a
+    complete lab that already has them) and returns its result too."""
     from authentik_lab.services.lab import ensure_lab, load_lab
 
     init_result = None
     if create:
-        lab, init_result = ensure_lab(app.lab_dir)
+        lab, init_result = ensure_lab(app.lab_dir, **(settings or {}))
     else:
         lab = load_lab(app.lab_dir)
     secrets = {PASSWORD_KEY: lab.bootstrap_password, TOKEN_KEY: lab.bootstrap_token}
@@ -86,79 +86,14 @@ def _tag_in(compose_file: Path) -> str:
     return m.group(1) if m else ""
 
 
-def resolve(app: "App", compose_file: Path | None, *, create: bool = False) -> tuple[Target, Any]:
-    return (file_target(compose_file), None) if compose_file else lab_target(app, create=create)
+def resolve(app: "App", compose_file: Path | None, *, create: bool = False, settings: dict[str, Any] | None = None) -> tuple[Target, Any]:
+    return (file_target(compose_file), None) if compose_file else lab_target(app, create=create, settings=settings)
 
 
 def runner_for(app: "App", target: Target) -> "ComposeRunner":
     return app.compose(compose_file=target.compose_file, project_name=target.project_name,
                        project_dir=target.compose_file.parent, env_file=target.env_file if target.env_file.is_file() else None,
                        extra_files=target.extra_files)
-
-
-# --- up ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UpResult:
-    url: str
-    admin_user: str
-    version: str | None
-    project_name: str
-    lab_dir: Path
-    compose_file: Path
-    env_file: Path
-    password_key: str
-    token_key: str
-    initialised: str | None  # init's action ("created", "filled", ...) or None with --compose
-    elapsed: float  # seconds from the start of `up` to ready
-    waited: float  # of which waiting for readiness
-    stages: tuple["StageTiming", ...]
-    secrets: dict[str, str] | None = None  # only with --show-secrets
-
-
-def up(
-    app: "App",
-    *,
-    compose_file: Path | None = None,
-    timeout: float = 300.0,
-    show_secrets: bool = False,
-    on_event: Callable[["StageEvent"], None] | None = None,
-) -> UpResult:
-    from authentik_lab.services.wait import wait_ready
-
-    started, wall_start = time.monotonic(), time.time()
-    target, init_result = resolve(app, compose_file, create=True)
-    engine = app.engine()
-    engine.require()  # a missing engine gets its own clear error before compose says something vaguer
-    runner = runner_for(app, target)
-    if on_event is not None:
-        from authentik_lab.core.readiness import Stage
-        from authentik_lab.services.wait import StageEvent
-
-        # compose itself blocks until the database is healthy; say so instead of looking stuck
-        on_event(StageEvent(Stage.CONTAINERS, "active", "docker compose up -d (waits for the database to be healthy)", 0.0))
-    runner.up(timeout=max(timeout, 60.0))
-    with app.api(target.url, target.token or None, retries=0, timeout=5.0) as api:
-        ready = wait_ready(api, project=target.project_name, engine=engine, has_token=bool(target.token),
-                           fallback_version=target.version, timeout=max(1.0, timeout - (time.monotonic() - started)),
-                           logs_since=wall_start - 1, on_event=on_event)
-    return UpResult(
-        url=target.url,
-        admin_user=ADMIN_USER,
-        version=ready.version,
-        project_name=target.project_name,
-        lab_dir=target.lab_dir,
-        compose_file=target.compose_file,
-        env_file=target.env_file,
-        password_key=PASSWORD_KEY,
-        token_key=TOKEN_KEY,
-        initialised=getattr(init_result, "action", None),
-        elapsed=time.monotonic() - started,
-        waited=ready.elapsed,
-        stages=ready.stages,
-        secrets=dict(target.secrets) if show_secrets else None,
-    )
 
 
 # --- down ----------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 Each round walks the stages (containers -> live -> ready -> token -> worker objects) as far as they pass, so a
 server that is already up is reported ready in one round. Between rounds: capped exponential backoff with jitter
 (the cap stays near 0.5 s so `up` notices readiness quickly). Definitive states end the wait at once: a container
-that exited, restarts or is unhealthy (with the matching log lines and a fix), or a rejected bootstrap token once
-Authentik has finished its first start. The clock, sleep and randomness are injectable so tests run instantly.
+that exited or restarts (with the matching log lines and a fix), or a rejected bootstrap token once Authentik has
+finished its first start. An unhealthy container is final only with a known failure in its log, or after
+UNHEALTHY_GRACE seconds without any stage passing: a slow first migration can fail a health check and still finish.
+The clock, sleep and randomness are injectable so tests run instantly.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from authentik_lab.core.readiness import (
     STAGE_TITLES,
     STAGES,
     TOKEN_REJECTED_HINT,
+    UNHEALTHY_GRACE,
     VERSION_PATH,
     ContainerState,
     Stage,
@@ -36,6 +39,7 @@ from authentik_lab.core.readiness import (
     missing_summary,
     required_flows,
     token_rejected,
+    unhealthy_is_final,
     worker_objects,
 )
 from authentik_lab.errors import NotReadyError, WaitTimeout
@@ -108,6 +112,7 @@ def wait_ready(
     fallback_version: str | None = None,
     timeout: float = 300.0,
     token_grace: float = 20.0,
+    unhealthy_grace: float = UNHEALTHY_GRACE,
     logs_since: float | None = None,
     backoff: Backoff = Backoff(),
     clock: Callable[[], float] = time.monotonic,
@@ -121,7 +126,7 @@ def wait_ready(
     watched only when `project` is given; a plain server process has no containers.
     """
     waiter = _Waiter(api, project, engine if project else None, has_token, fallback_version, token_grace, logs_since,
-                     clock, on_event)
+                     clock, on_event, unhealthy_grace)
     start = waiter.start
     attempt = 0
     try:
@@ -144,7 +149,7 @@ def wait_ready(
 class _Waiter:
     def __init__(self, api: Any, project: str | None, engine: Any, has_token: bool, fallback_version: str | None,
                  token_grace: float, logs_since: float | None, clock: Callable[[], float],
-                 on_event: Callable[[StageEvent], None] | None) -> None:
+                 on_event: Callable[[StageEvent], None] | None, unhealthy_grace: float = UNHEALTHY_GRACE) -> None:
         self.api, self.project, self.engine, self.has_token = api, project, engine, has_token
         self.fallback_version, self.token_grace, self.clock, self.on_event = fallback_version, token_grace, clock, on_event
         self.logs_since = logs_since  # wall-clock time: older log lines belong to earlier runs
@@ -154,6 +159,9 @@ class _Waiter:
         self.progress_at = self.start
         self.scanned_at = self.start
         self.services: list[str] = []
+        self.unhealthy_grace = unhealthy_grace
+        self.unhealthy_since: dict[str, float] = {}  # container name -> when it was first seen unhealthy
+        self.unhealthy_scanned: dict[str, float] = {}  # container name -> when its log was last read for a pattern
         self._pool: ThreadPoolExecutor | None = None
 
     # --- one round -------------------------------------------------------------------------------
@@ -185,11 +193,32 @@ class _Waiter:
         verdict = judge_containers(states, self.state.baseline)
         if verdict.status == "failed":
             raise self._container_failure(verdict.failing, verdict.reason)
+        self._watch_unhealthy(verdict.unhealthy)
         if self.state.stage_index == 0:
             if verdict.status == "ok":
                 self._done(Stage.CONTAINERS, "done", verdict.summary)
             else:
                 self._seen(Stage.CONTAINERS, verdict.summary)
+
+    def _watch_unhealthy(self, sick: tuple[ContainerState, ...]) -> None:
+        """Unhealthy ends the wait with a known failure in the container's log (read at once, then every
+        STUCK_AFTER s), or once it has lasted the grace period with no stage passing; otherwise keep waiting."""
+        now = self.clock()
+        names = {c.name for c in sick}
+        for name in [n for n in self.unhealthy_since if n not in names]:  # healthy again: its clock starts over
+            del self.unhealthy_since[name]
+            self.unhealthy_scanned.pop(name, None)
+        for c in sick:
+            since = self.unhealthy_since.setdefault(c.name, now)
+            if c.name not in self.unhealthy_scanned or now - self.unhealthy_scanned[c.name] >= STUCK_AFTER:
+                self.unhealthy_scanned[c.name] = now
+                found = log_patterns.diagnose(self.engine.logs(self.project, c.service, 80, since=self.logs_since))
+                if found is not None:
+                    raise NotReadyError(f"the {c.service} container is unhealthy ({c.summary}): {found.diagnosis}",
+                                        hint=found.fix, evidence=list(found.lines))
+            if unhealthy_is_final(since, self.progress_at, now, self.unhealthy_grace):
+                reason = f"the {c.service} container is unhealthy and no readiness stage passed for {self.unhealthy_grace:.0f}s"
+                raise self._container_failure(c, reason)
 
     def _container_failure(self, failing: ContainerState, reason: str) -> NotReadyError:
         lines = self.engine.logs(self.project, failing.service, 80)

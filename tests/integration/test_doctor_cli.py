@@ -107,6 +107,7 @@ def test_human_output_shows_evidence_and_fix_under_a_problem_and_a_tally(tmp_pat
         "[✗] /etc/localtime and /etc/timezone not mounted: /etc/localtime mounted into worker (compose.localtime)",
         f"    • {compose}: services.worker.volumes /etc/localtime:/etc/localtime",
         "      fix: remove the mount: Authentik assumes UTC and a host time zone shifts token times, breaking OAuth and SAML",
+        "      (authlab doctor --fix can do this)",
         "",
         "1 passed, 1 failed",
     ]
@@ -495,3 +496,28 @@ def test_fix_with_json_reports_what_was_applied(tmp_path: Path) -> None:
     assert doc["data"]["fixes"] == [{"kind": "chmod", "target": env_file, "description": f"chmod 600 {env_file}",
                                      "changes": [f"{env_file}: mode 644 -> 600"], "ok": True, "error": None}]
     assert [(c["id"], c["status"]) for c in doc["data"]["checks"]] == [("env.file-mode", "ok")]
+
+
+def test_fix_removes_the_time_zone_mounts_then_compose_localtime_passes(tmp_path: Path) -> None:
+    mounts = ("    - /etc/localtime:/etc/localtime:ro\n"
+              "    - type: bind\n      source: /etc/timezone\n      target: /etc/timezone\n      read_only: true\n")
+    compose = lab(tmp_path, COMPOSE.replace("    - media:/media\n", "    - media:/media\n" + mounts))
+    before = compose.read_text()
+    found = checks("--compose", str(compose), "compose.localtime")["compose.localtime"]
+    assert (found["status"], found["fixable"]["kind"]) == ("fail", "compose-patch")
+    code, out = invoke("--compose", str(compose), "compose.localtime", "--fix", "--yes")
+    assert code == 0, out
+    assert out.splitlines() == [
+        "Planned fixes:",
+        f"  • patch {compose}: time mount",
+        f"      {compose}:12: - /etc/localtime:/etc/localtime:ro  (removed)",
+        f"      {compose}:13: - type: bind  (removed)",
+        "      the previous file is kept as compose.yml.bak",
+        f"fixed: patch {compose}: time mount",
+        "[✓] /etc/localtime and /etc/timezone not mounted: /etc/localtime and /etc/timezone are not mounted",
+        "",
+        "1 passed",
+    ]
+    assert compose.read_text() == before.replace(mounts, "")  # only the two entries went, byte for byte
+    assert (tmp_path / "lab" / "compose.yml.bak").read_text() == before
+    assert status("--compose", str(compose), "compose.localtime") == {"compose.localtime": "ok"}

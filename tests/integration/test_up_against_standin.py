@@ -211,6 +211,9 @@ def test_up_json_is_one_document_and_secrets_only_on_request(tmp_path: Path) -> 
             "password_key": "AUTHENTIK_BOOTSTRAP_PASSWORD",
             "token_key": "AUTHENTIK_BOOTSTRAP_TOKEN",
             "initialised": "unchanged",
+            "settings_changed": [],
+            "apply": None,  # no authlab.yaml in the working directory: a zero-config up stays zero-config
+            "notes": [],
             "secrets": {
                 "AUTHENTIK_BOOTSTRAP_PASSWORD": env["AUTHENTIK_BOOTSTRAP_PASSWORD"],
                 "AUTHENTIK_BOOTSTRAP_TOKEN": env["AUTHENTIK_BOOTSTRAP_TOKEN"],
@@ -237,3 +240,166 @@ def test_up_with_a_token_the_server_does_not_know_exits_not_ready_with_the_fix(t
         "very first start): put the old token back into .env, or start over with `authlab down --volumes` "
         "(deletes all lab data) and `authlab up`"
     )
+
+
+# --- `up` applies authlab.yaml; --port/--version/--bind reach init -------------------------------------
+
+import textwrap  # noqa: E402
+
+from authentik_lab.errors import ExitCode  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every `up` here runs in a directory of its own: what `./authlab.yaml` holds is up to each test."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+def _labfile(text: str, name: str = "authlab.yaml") -> Path:
+    path = Path(name)
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path
+
+
+def _oauth2_names(s: Standin) -> list[str]:
+    status, body = s.api("GET", "/api/v3/providers/oauth2/")
+    assert status == 200, body
+    return sorted(p["name"] for p in body["results"])  # type: ignore[index]
+
+
+def _secrets(lab: Path) -> dict[str, str]:
+    env = dotenv.parse((lab / ".env").read_text())
+    return {k: v for k, v in env.items() if k in ("PG_PASS", "AUTHENTIK_SECRET_KEY", "AUTHENTIK_BOOTSTRAP_PASSWORD", "AUTHENTIK_BOOTSTRAP_TOKEN")}
+
+
+def test_up_in_a_folder_with_authlab_yaml_ends_with_its_objects_present(tmp_path: Path) -> None:
+    lab, env, ctx = _lab_on(tmp_path, worker_delay=0.5)  # the lab is on the default port 9000
+    before = _secrets(lab)
+    with ctx as s:
+        _labfile(f"""
+            version: "2026.5.6"
+            port: {s.port}
+            providers:
+              - name: web
+                preset: nextauth
+                app_url: http://localhost:3000
+            users:
+              - username: alice
+                email: alice@example.com
+            """)
+        result = _invoke("--dir", str(lab), "up", "--json", "--timeout", "30")
+        assert result.exit_code == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert _oauth2_names(s) == ["web"]
+        # a second `up` (human output) finds everything in place: reads only
+        s.clear_requests()
+        again = _invoke("--dir", str(lab), "up", "--timeout", "30")
+        writes = [r for r in s.requests() if r["method"] not in ("GET", "HEAD")]
+    data = doc["data"]
+    assert FakeRunner.calls == [("up", env["COMPOSE_PROJECT_NAME"])]
+    # the file's port reached init: the compose file was re-rendered, every secret kept
+    assert data["url"] == f"http://localhost:{s.port}"
+    assert data["initialised"] == "updated"
+    assert data["settings_changed"] == [["COMPOSE_PORT_HTTP", "9000", str(s.port)], ["COMPOSE_PORT_HTTPS", "9443", str(s.port + 443)]]
+    assert _secrets(lab) == before
+    assert f"${{COMPOSE_PORT_HTTP:-{s.port}}}:9000" in (lab / "compose.yml").read_text()
+    applied = data["apply"]
+    assert [(i["kind"], i["name"], i["action"]) for i in applied["items"]] == [("user", "alice", "create"), ("provider", "web", "create")]
+    assert (applied["file"], applied["url"], applied["dry_run"], applied["writes"] > 0) == ("authlab.yaml", f"http://localhost:{s.port}", False, True)
+    assert [(p["name"], p["issuer"]) for p in applied["providers"]] == [("web", f"http://localhost:{s.port}/application/o/web/")]
+    assert data["notes"] == []
+
+    assert again.exit_code == 0, again.stderr
+    assert writes == []
+    stdout = re.sub(r"took \d+\.\ds", "took N.Ns", again.stdout)
+    client_id = applied["providers"][0]["client_id"]
+    assert stdout == (
+        f"Authentik 2026.5.6 is ready at http://localhost:{s.port} (took N.Ns)\n"
+        "  admin user  akadmin\n"
+        f"  password    AUTHENTIK_BOOTSTRAP_PASSWORD in {lab}/.env\n"
+        f"  API token   AUTHENTIK_BOOTSTRAP_TOKEN in {lab}/.env\n"
+        "  values hidden; `authlab up --show-secrets` prints them\n"
+        "  stop it with `authlab down` (keeps data); logs: `authlab logs`\n"
+        f"applied: authlab.yaml -> http://localhost:{s.port}\n"
+        "  = user alice: unchanged\n"
+        "  = provider web: unchanged\n"
+        "2 unchanged (0 writes)\n"
+        f"provider web: client id {client_id}, issuer http://localhost:{s.port}/application/o/web/\n"
+    )
+
+
+def test_up_port_option_reaches_init_keeps_secrets_and_wins_over_the_file_with_a_note(tmp_path: Path) -> None:
+    lab, env, ctx = _lab_on(tmp_path, worker_delay=0.0)
+    before = _secrets(lab)
+    _labfile("port: 9000\n")  # says the default; the command line wins
+    with ctx as s:
+        result = _invoke("--dir", str(lab), "up", "--port", str(s.port), "--timeout", "30")
+        assert result.exit_code == 0, result.stderr
+        plain = _invoke("--dir", str(lab), "up", "--no-apply", "--json", "--timeout", "30")
+    assert result.stdout.startswith(f"Authentik 2026.5.6 is ready at http://localhost:{s.port} (took ")
+    assert (
+        f"lab settings changed: COMPOSE_PORT_HTTP 9000 -> {s.port}, COMPOSE_PORT_HTTPS 9443 -> {s.port + 443} "
+        "(compose file re-rendered, secrets kept)\n"
+    ) in result.stderr
+    assert f"note: --port {s.port} overrides `port: 9000` in authlab.yaml\n" in result.stderr
+    assert "applied: authlab.yaml" in result.stdout  # a file without objects: nothing to do, still reported
+    assert _secrets(lab) == before
+    assert (lab / "compose.yml.bak").is_file()
+    # without options and with --no-apply nothing changes: the lab keeps the port it was given
+    data = json.loads(plain.stdout)["data"]
+    assert (plain.exit_code, data["url"], data["initialised"], data["settings_changed"], data["apply"]) == (
+        0, f"http://localhost:{s.port}", "unchanged", [], None)
+
+
+def test_apply_failure_after_ready_exits_4_and_leaves_the_lab_running(tmp_path: Path) -> None:
+    lab, env, ctx = _lab_on(tmp_path, worker_delay=0.0)
+    _labfile("users:\n  - username: akadmin\n")  # Authentik's own admin: not authlab's to manage
+    with ctx as s:
+        CliRunner().invoke(cli, ["--dir", str(lab), "init", "--port", str(s.port)])
+        result = _invoke("--dir", str(lab), "up", "--timeout", "30", "--json")
+        writes = [r for r in s.requests() if r["method"] not in ("GET", "HEAD")]
+    assert result.exit_code == ExitCode.APPLY_FAILED, result.stderr
+    assert FakeRunner.calls == [("up", env["COMPOSE_PROJECT_NAME"])]  # no down: the lab stays up
+    assert writes == []
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "ApplyError"
+    assert error["message"].startswith(
+        f"Authentik is ready at http://localhost:{s.port} and left running, but authlab.yaml could not be applied: "
+        "authlab.yaml: user akadmin: ")
+    assert error["hint"].endswith("then run `authlab apply` (or `authlab up` again); `authlab down` stops the lab")
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "message", "hint"),
+    [
+        ({"authlab.yaml": "users:\n  - username: alice\n    groups: testers\n"}, (),
+         "authlab.yaml:3:13: users[0].groups: expected a list, got a string ('testers')",
+         "fix the lab file; no container was started (--no-apply skips the lab file)"),
+        ({"authlab.yaml": "users:\n  - username: bob\n    password_env: AUTHLAB_TEST_UNSET_PW\n"}, (),
+         "authlab.yaml: users[0] (bob): AUTHLAB_TEST_UNSET_PW is not set or empty",
+         "export the variable (in CI: from a secret) or use `password: generate`; no container was started "
+         "(--no-apply skips the lab file)"),
+        ({}, ("-f", "missing.yaml"), "no lab file at missing.yaml",
+         "create authlab.yaml (see the README's example) or pass -f PATH (AUTHLAB_FILE); no container was started "
+         "(--no-apply skips the lab file)"),
+        ({}, ("--port", "9100", "--compose", "compose.yml"),
+         "--port configure the lab made by `authlab init`, not a --compose file",
+         "set COMPOSE_PORT_HTTP / AUTHENTIK_TAG in the .env next to your compose file instead"),
+    ],
+)
+def test_bad_input_for_up_stops_before_any_container_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            files: dict, args: tuple, message: str, hint: str) -> None:
+    monkeypatch.delenv("AUTHLAB_TEST_UNSET_PW", raising=False)
+    for name, text in files.items():
+        _labfile(text, name)
+    Path("compose.yml").write_text("services: {}\n")
+    lab = tmp_path / "never"
+    result = _invoke("--dir", str(lab), "up", *args, "--json")
+    assert result.exit_code == ExitCode.USAGE, result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert (error["message"], error["hint"]) == (message, hint)
+    assert FakeRunner.calls == []
+    assert not lab.exists()  # not even the lab folder was made

@@ -186,5 +186,23 @@ def test_clear_errors_for_things_that_are_not_compose_files(tmp_path: Path, name
 def test_help_lists_the_options() -> None:
     result = runner.invoke(cli, ["compose", "patch", "--help"])
     assert result.exit_code == 0
-    for option in ("--dry-run", "--check", "--keep-docker-socket", "--bind-localhost", "--no-backup", "--json"):
+    for option in ("--dry-run", "--check", "--keep-docker-socket", "--bind-localhost", "--drop-time-mounts", "--no-backup", "--json"):
         assert option in result.stdout
+
+
+def test_drop_time_mounts_removes_them_and_says_so(tmp_path: Path) -> None:
+    text = ORIGINAL.replace("    - ./data:/data\n", "    - ./data:/data\n    - /etc/localtime:/etc/localtime:ro\n    - /etc/timezone:/etc/timezone:ro\n")
+    write_tree(tmp_path, {"docker-compose.yml": text})
+    path = tmp_path / "docker-compose.yml"
+    # without the option the time mounts stay (root and the socket still go)
+    plain = _patch("--dry-run", str(path))
+    assert plain.stdout.splitlines()[-1] == (
+        f"dry run, {path} unchanged; would have: removed `user: root` from worker; removed the docker socket mount from worker")
+    result = _patch("--drop-time-mounts", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert path.read_text() == ORIGINAL.replace("    user: root\n", "").replace("    - /var/run/docker.sock:/var/run/docker.sock\n", "")
+    assert result.stdout.splitlines()[-1] == (
+        f"patched {path}: removed `user: root` from worker; removed the docker socket mount from worker; "
+        f"removed the host time zone mounts from worker (previous version: {path}.bak)")
+    assert Path(f"{path}.bak").read_text() == text
+    assert _patch("--drop-time-mounts", "--check", str(path)).exit_code == 0

@@ -408,3 +408,102 @@ def test_docker_compose_config_accepts_every_patched_official_file(shared_authen
 def test_neighbouring_removals_in_one_flow_mapping(service: str, expected: str) -> None:
     result = patch_compose_text(f"services:\n  worker: {service}\n")
     assert result.text == f"services:\n  worker: {expected}\n"
+
+
+TIME = PatchOptions(drop_time_mounts=True)
+
+
+def test_time_mounts_stay_unless_asked_and_then_go_from_authentik_services_only() -> None:
+    text = _d(
+        """
+        services:
+          server:
+            image: ghcr.io/goauthentik/server:2026.5.6
+            volumes:
+              # the host's time zone: Authentik wants UTC
+              - /etc/localtime:/etc/localtime:ro
+              - ./data:/data
+              - "/etc/timezone:/etc/timezone:ro"   # quoted, with a comment
+          worker:
+            image: ghcr.io/goauthentik/server:2026.5.6
+            command: worker
+            volumes: [/etc/localtime:/etc/localtime:ro, ./data:/data, '${TZ_FILE:-/etc/timezone}:/etc/timezone']
+          app:
+            image: myapp:1
+            volumes:
+              - /etc/localtime:/etc/localtime:ro
+        """
+    )
+    assert not patch_compose_text(text).changed  # opt-in: the default patch leaves them
+    result = patch_compose_text(text, TIME)
+    assert result.text == _d(
+        """
+        services:
+          server:
+            image: ghcr.io/goauthentik/server:2026.5.6
+            volumes:
+              # the host's time zone: Authentik wants UTC
+              - ./data:/data
+          worker:
+            image: ghcr.io/goauthentik/server:2026.5.6
+            command: worker
+            volumes: [./data:/data]
+          app:
+            image: myapp:1
+            volumes:
+              - /etc/localtime:/etc/localtime:ro
+        """
+    )
+    assert [(c.kind, c.service, c.line) for c in result.changes] == [
+        ("time_mount", "server", 6), ("time_mount", "server", 8), ("time_mount", "worker", 12), ("time_mount", "worker", 12)]
+    assert result.changes[1].before == '- "/etc/timezone:/etc/timezone:ro"   # quoted, with a comment'
+    assert not patch_compose_text(result.text, TIME).changed
+
+
+def test_time_mounts_in_long_syntax_and_a_list_left_empty_goes_whole() -> None:
+    text = _d(
+        """
+        services:
+          worker:
+            image: ghcr.io/goauthentik/server
+            command: worker
+            volumes:
+              - type: bind
+                source: /etc/localtime
+                target: /etc/localtime
+                read_only: true
+              - type: volume
+                source: data
+                target: /data
+          server:
+            image: ghcr.io/goauthentik/server
+            volumes:
+              - {type: bind, source: /etc/timezone, target: /etc/timezone}
+              - /var/run/docker.sock:/var/run/docker.sock
+            command: server
+        """
+    )
+    result = patch_compose_text(text, TIME)
+    assert result.text == _d(
+        """
+        services:
+          worker:
+            image: ghcr.io/goauthentik/server
+            command: worker
+            volumes:
+              - type: volume
+                source: data
+                target: /data
+          server:
+            image: ghcr.io/goauthentik/server
+            command: server
+        """
+    )
+    # the server's list held only a time mount and the socket: the whole key went, and both reasons are listed
+    assert [(c.kind, c.service, c.before) for c in result.changes] == [
+        ("time_mount", "worker", "- type: bind"), ("time_mount", "server", "volumes:"), ("docker_socket", "server", "volumes:")]
+    assert yaml.safe_load(result.text)["services"]["worker"]["volumes"] == [{"type": "volume", "source": "data", "target": "/data"}]
+    # with the socket kept, only the time mount goes from the server
+    kept = patch_compose_text(text, PatchOptions(drop_time_mounts=True, keep_docker_socket=True))
+    assert "      - /var/run/docker.sock:/var/run/docker.sock\n" in kept.text
+    assert "/etc/timezone" not in kept.text and "/etc/localtime" not in kept.text

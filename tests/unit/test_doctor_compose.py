@@ -110,3 +110,17 @@ def test_storage_folder_ownership_without_root() -> None:
 def test_storage_folder_ownership_is_the_root_workers_job() -> None:
     o = dc.check_bind_mount_owner(doc(), "c.yml", {}, "/lab", {"/lab/data": dc.PathFacts(True, 0, 0, 0o40755)})
     assert o.status == OK and "runs as root" in o.summary
+
+
+def test_root_worker_on_a_rootless_engine_is_a_certain_crash_loop_not_a_risk() -> None:
+    d = doc()
+    unknown, rootful, rootless = (dc.check_worker_root(d, "c.yml", rootless=r) for r in (None, False, True))
+    assert (unknown.status, rootful.status) == (WARN, WARN)
+    assert unknown.summary == rootful.summary == "worker runs as root (`user: root`)"
+    assert (rootless.status, rootless.summary) == (
+        FAIL, "worker runs as root (`user: root`) on a rootless engine: its chown of the mounted folders fails and it will crash-loop")
+    assert rootless.evidence == ("c.yml: services.worker.user",)
+    assert rootless.fixable is not None and rootless.fixable.kind == "compose-patch"
+    # no root anywhere: nothing to report, rootless or not
+    clean = doc(OFFICIAL.replace("    user: root\n", ""))
+    assert dc.check_worker_root(clean, "c.yml", rootless=True).status == OK

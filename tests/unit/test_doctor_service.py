@@ -67,3 +67,49 @@ def test_without_a_lab_every_input_is_missing_with_a_reason(tmp_path: Path) -> N
     assert facts.missing("app-env") is not None
     (tmp_path / ".env.local").write_text("AUTH_AUTHENTIK_ID=x\n")
     assert Facts(App(lab_dir=tmp_path / "none"), DoctorOptions(cwd=tmp_path)).missing("app-env") is None
+
+
+class RootlessEngine:
+    """What the engine adapter reports for a rootless engine where the server could not publish its port."""
+
+    def require(self) -> None:
+        pass
+
+    def info(self):  # noqa: ANN201
+        from authentik_lab.core.readiness import EngineInfo
+
+        return EngineInfo("27.3.1", True, "Ubuntu 24.04.1 LTS", "linux", "x86_64")
+
+    def containers(self, project: str) -> list:
+        from authentik_lab.core.readiness import ContainerState
+
+        busy = "driver failed programming external connectivity on endpoint: Bind for 127.0.0.1:9000 failed: port is already allocated"
+        return [ContainerState("server", f"{project}-server-1", "created", error=busy), ContainerState("worker", f"{project}-worker-1", "running")]
+
+    def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
+        return []
+
+
+def test_engine_facts_come_from_the_engine_adapter_and_rootless_makes_worker_root_fail(tmp_path: Path) -> None:
+    from authentik_lab.services.doctor import choose
+
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text(
+        "services:\n"
+        "  server:\n    image: ghcr.io/goauthentik/server:2026.5.6\n    command: server\n"
+        "  worker:\n    image: ghcr.io/goauthentik/server:2026.5.6\n    command: worker\n    user: root\n"
+    )
+    (tmp_path / ".env").write_text("COMPOSE_PROJECT_NAME=p\n")
+    facts = Facts(App(lab_dir=tmp_path / "none"), DoctorOptions(compose=compose, cwd=tmp_path), engine_factory=RootlessEngine)
+    found = {r.id: r for r in run_checks(facts, choose(["engine.reachable", "compose.worker-root", "runtime.logs"]))}
+
+    engine = found["engine.reachable"]
+    assert (engine.status, engine.summary, engine.evidence) == (
+        "ok", "Docker 27.3.1 (rootless)", ("engine 27.3.1, OS Ubuntu 24.04.1 LTS (linux/x86_64)",))
+    root = found["compose.worker-root"]
+    assert (root.status, root.summary) == (
+        "fail", "worker runs as root (`user: root`) on a rootless engine: its chown of the mounted folders fails and it will crash-loop")
+    logs = found["runtime.logs"]
+    assert logs.status == "fail"
+    assert logs.evidence == ("server| engine: driver failed programming external connectivity on endpoint: Bind for 127.0.0.1:9000 "
+                             "failed: port is already allocated",)

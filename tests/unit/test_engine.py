@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from authentik_lab.adapters.engine import Engine, state_of
-from authentik_lab.core.readiness import ContainerState
+from authentik_lab.adapters.engine import Engine, info_of, state_of
+from authentik_lab.core.readiness import ContainerState, EngineInfo
 from authentik_lab.errors import EngineError, ExitCode
 
 
@@ -39,3 +39,43 @@ def test_an_unreachable_engine_is_an_engine_error_with_a_hint(monkeypatch: pytes
     assert err.message.startswith("cannot connect to the Docker engine: ")
     assert "start the Docker engine" in (err.hint or "")
     assert err.exit_code == ExitCode.COMPOSE
+
+
+def test_state_of_keeps_the_engines_own_error() -> None:
+    doc = _inspect("created")
+    doc["State"]["Error"] = "driver failed programming external connectivity: Bind for 127.0.0.1:9000 failed: port is already allocated "
+    state = state_of(doc)
+    assert state.error == "driver failed programming external connectivity: Bind for 127.0.0.1:9000 failed: port is already allocated"
+    assert state_of(_inspect("running")).error == ""
+
+
+def test_info_of_docker_info() -> None:
+    rootless = {
+        "ServerVersion": "27.3.1",
+        "SecurityOptions": ["name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"],
+        "OperatingSystem": "Ubuntu 24.04.1 LTS",
+        "OSType": "linux",
+        "Architecture": "aarch64",
+    }
+    assert info_of(rootless) == EngineInfo("27.3.1", True, "Ubuntu 24.04.1 LTS", "linux", "aarch64")
+    rootful = {**rootless, "SecurityOptions": ["name=apparmor", "name=seccomp,profile=default"]}
+    assert info_of(rootful).rootless is False
+    assert info_of({}) == EngineInfo("?", False, "?", "?", "?")
+
+
+def test_info_reads_the_client_and_maps_its_errors() -> None:
+    class Client:
+        def info(self) -> dict:
+            return {"ServerVersion": "26.1.0", "SecurityOptions": ["name=rootless"], "OperatingSystem": "Fedora", "OSType": "linux", "Architecture": "x86_64"}
+
+    assert Engine(client_factory=Client).info() == EngineInfo("26.1.0", True, "Fedora", "linux", "x86_64")
+
+    class Down:
+        def info(self) -> dict:
+            import requests
+
+            raise requests.exceptions.ConnectionError("connection refused")
+
+    with pytest.raises(EngineError) as info:
+        Engine(client_factory=Down).info()
+    assert info.value.message == "cannot read facts from the Docker engine: connection refused"

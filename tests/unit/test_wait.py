@@ -266,3 +266,79 @@ def test_stuck_with_nothing_known_in_the_logs_waits_until_the_timeout() -> None:
         wait_ready(_api(server), project="lab", engine=engine, timeout=20, clock=clock, sleep=clock.sleep)
     scans = len(engine.log_requests) // 2  # each scan reads both services
     assert 2 <= scans <= 4  # every 5 s once stuck, not every round
+
+
+# --- unhealthy: final only with a known failure in the log, or after the grace period without progress -------------
+
+
+def _sick_server(clock: FakeClock, healthy_at: float | None = None) -> FakeEngine:
+    """postgresql healthy, worker running, the server's health check failing (until `healthy_at`, if given)."""
+    engine = FakeEngine([], log_lines=["Applying authentik_core.0042_slow_migration... OK"], logging_services=("server",))
+    t0 = clock.now
+
+    def containers(project: str) -> list[ContainerState]:
+        health = "healthy" if healthy_at is not None and clock.now - t0 >= healthy_at else "unhealthy"
+        return [ContainerState("postgresql", "lab-postgresql-1", "running", "healthy"),
+                ContainerState("server", "lab-server-1", "running", health), ContainerState("worker", "lab-worker-1", "running")]
+
+    engine.containers = containers  # type: ignore[method-assign]
+    return engine
+
+
+def test_an_unhealthy_server_during_a_slow_first_start_is_waited_for_while_stages_pass() -> None:
+    clock = FakeClock()
+    # every stage passes less than 60 s after the one before, the last one 110 s in; healthy again at 100 s
+    server = FakeAuthentik(clock, live_at=50.0, ready_at=80.0, objects_at=110.0)
+    engine = _sick_server(clock, healthy_at=100.0)
+    result = wait_ready(_api(server), project="lab", engine=engine, timeout=300, clock=clock, sleep=clock.sleep, rng=lambda: 0.0)
+    assert 110.0 <= result.elapsed <= 110.5
+    assert [t.state for t in result.stages] == ["done"] * 5
+    assert result.stages[0].detail == "postgresql running (healthy), server running (unhealthy), worker running"
+    # the server's log was read for a known failure when it turned unhealthy, then every 5 s until healthy again
+    scans = [r for r in engine.log_requests if r == ("lab", "server", 80)]
+    assert 19 <= len(scans) <= 21
+
+
+def test_an_unhealthy_server_with_no_progress_fails_after_the_grace_period() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, live_at=1e9)
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(_api(server), project="lab", engine=_sick_server(clock), timeout=300, clock=clock, sleep=clock.sleep)
+    err = info.value
+    assert err.message == "the server container is unhealthy and no readiness stage passed for 60s (running (unhealthy))"
+    assert err.evidence == ["Applying authentik_core.0042_slow_migration... OK"]  # nothing known: its last lines
+    assert "authlab logs server" in (err.hint or "")
+    assert 60.0 <= clock.now - 1000.0 <= 60.5  # the containers stage passed at once: 60 s from there
+
+
+def test_a_stage_passing_restarts_the_grace_period() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, live_at=40.0, ready_at=1e9)
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(_api(server), project="lab", engine=_sick_server(clock), timeout=300, clock=clock, sleep=clock.sleep)
+    assert info.value.message == "the server container is unhealthy and no readiness stage passed for 60s (running (unhealthy))"
+    assert 100.0 <= clock.now - 1000.0 <= 100.5  # live passed at 40 s: 60 s from there
+
+
+def test_an_unhealthy_server_with_a_known_failure_in_its_log_fails_at_once() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, live_at=1e9)
+    engine = _sick_server(clock)
+    engine.log_lines = ['{"event": "PostgreSQL connection failed, retrying...", "error": "FATAL:  password authentication failed for user \\"authentik\\""}']
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(_api(server), project="lab", engine=engine, timeout=300, clock=clock, sleep=clock.sleep)
+    err = info.value
+    assert err.message.startswith("the server container is unhealthy (running (unhealthy)): PostgreSQL rejects the password of user authentik")
+    assert "authlab down --volumes" in (err.hint or "")
+    assert clock.now == 1000.0  # the first round: no grace period for a known failure
+
+
+def test_an_exit_stays_fail_fast_next_to_an_unhealthy_container() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=None)
+    engine = FakeEngine([ContainerState("server", "lab-server-1", "running", "unhealthy"),
+                         ContainerState("worker", "lab-worker-1", "exited", exit_code=1)], log_lines=["boom"])
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(_api(server), project="lab", engine=engine, timeout=300, clock=clock, sleep=clock.sleep)
+    assert info.value.message == "the worker container exited (exited, exit code 1)"
+    assert clock.now == 1000.0

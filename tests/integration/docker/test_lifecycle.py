@@ -40,8 +40,9 @@ def project_volumes(project: str) -> list[str]:
     return sorted(out.split())
 
 
-def test_lab_life_up_status_down_up_again_down_volumes(lab_dir) -> None:  # noqa: ANN001 - fixture factory
+def test_lab_life_up_status_down_up_again_down_volumes(lab_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001 - fixture factory
     lab = lab_dir("life")
+    monkeypatch.chdir(lab.path)  # `up` reads ./authlab.yaml: none at first (zero-config), one from step 5 on
     d = str(lab.path / "authlab")
     code, doc, err = authlab("--dir", d, "init", "--port", str(lab.http_port), "--https-port", str(lab.https_port), "--json")
     assert code == 0, err
@@ -59,6 +60,7 @@ def test_lab_life_up_status_down_up_again_down_volumes(lab_dir) -> None:  # noqa
     assert (data["admin_user"], data["version"], data["project_name"]) == ("akadmin", "2026.5.6", project)
     assert (data["password_key"], data["token_key"], data["env_file"]) == ("AUTHENTIK_BOOTSTRAP_PASSWORD", "AUTHENTIK_BOOTSTRAP_TOKEN", str(env_file))
     assert data["secrets"] is None and token not in json.dumps(doc)
+    assert data["apply"] is None  # no authlab.yaml here
     assert [(s["stage"], s["state"]) for s in data["stages"]] == [
         ("containers", "done"), ("live", "done"), ("ready", "done"), ("token", "done"), ("worker_objects", "done"),
     ]
@@ -98,9 +100,16 @@ def test_lab_life_up_status_down_up_again_down_volumes(lab_dir) -> None:  # noqa
     assert code == ExitCode.USAGE and "--yes" in err
     assert project_volumes(project) == volumes
 
-    # 5. up again: same secrets, same database (the token still works, the application is still there)
+    # 5. up again in a folder holding authlab.yaml: same secrets, same database (the token still works, the
+    #    application is still there), and the file's provider is created once the lab is ready
+    (lab.path / "authlab.yaml").write_text(
+        "providers:\n  - name: web\n    preset: nextauth\n    app_url: http://localhost:3000\n")
     code, doc, err = authlab("--dir", d, "up", "--timeout", "240", "--json", "--show-secrets")
     assert code == 0, err
+    applied = doc["data"]["apply"]  # type: ignore[index]
+    assert [(i["kind"], i["name"], i["action"]) for i in applied["items"]] == [("provider", "web", "create")]
+    providers = httpx.get(f"{base}/api/v3/providers/oauth2/", headers=headers).json()["results"]
+    assert [(p["name"], p["assigned_application_slug"]) for p in providers] == [("web", "web")]
     assert doc["data"]["secrets"]["AUTHENTIK_BOOTSTRAP_TOKEN"] == token  # type: ignore[index]
     assert env_file.read_text() == env_before
     kept = httpx.get(f"{base}/api/v3/core/applications/", params={"slug": "kept-across-up"}, headers=headers)

@@ -1,0 +1,170 @@
+"""`authlab up` (and the first half of `authlab ci`): lab file checked -> lab initialised -> containers up ->
+really ready -> `authlab.yaml` applied. Nothing prints; the result says what happened.
+
+The order is the contract. Everything that can be wrong in the user's input (the lab file, its password
+variables, --port/--version/--bind) is refused before `docker compose up` runs, so a typo never leaves half a
+lab running. An apply that fails after Authentik is ready leaves the lab running (it is fine; only the file's
+objects are missing) and says so, with its own exit code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from authentik_lab.errors import ApplyError, AuthlabError, UsageError
+from authentik_lab.services.lifecycle import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, resolve, runner_for
+
+if TYPE_CHECKING:
+    from authentik_lab.app import App
+    from authentik_lab.core.labfile import LabFile
+    from authentik_lab.services.apply import ApplyResult
+    from authentik_lab.services.wait import StageEvent, StageTiming
+
+# init_lab's keyword -> the option that sets it, for messages
+OPTION_NAMES = {"version": "--version", "http_port": "--port", "https_port": "--https-port", "bind": "--bind"}
+FILE_KEYS = {"version": "version", "http_port": "port"}
+
+
+@dataclass(frozen=True)
+class UpResult:
+    url: str
+    admin_user: str
+    version: str | None
+    project_name: str
+    lab_dir: Path
+    compose_file: Path
+    env_file: Path
+    password_key: str
+    token_key: str
+    initialised: str | None  # init's action ("created", "updated", ...) or None with --compose
+    elapsed: float  # seconds from the start of `up` to ready (and applied)
+    waited: float  # of which waiting for readiness
+    stages: tuple["StageTiming", ...]
+    secrets: dict[str, str] | None = None  # only with --show-secrets
+    settings_changed: tuple[tuple[str, str, str], ...] = ()  # (key, old, new) init applied (names, never secrets)
+    apply: "ApplyResult | None" = None  # the lab file applied once ready; None without one or with --no-apply
+    notes: tuple[str, ...] = ()
+
+
+def up(
+    app: "App",
+    *,
+    compose_file: Path | None = None,
+    timeout: float = 300.0,
+    show_secrets: bool = False,
+    on_event: Callable[["StageEvent"], None] | None = None,
+    lab_file: Path | None = None,
+    apply_lab_file: bool = True,
+    lab: "LabFile | None" = None,
+    apply_secrets: bool = False,
+    version: str | None = None,
+    http_port: int | None = None,
+    https_port: int | None = None,
+    bind: str | None = None,
+) -> UpResult:
+    """`lab` is an already checked lab file (`authlab ci` requires one); otherwise `lab_file` (default
+    ./authlab.yaml when it exists) unless `apply_lab_file` is False. `apply_secrets` keeps the providers'
+    client secrets in the apply result for `ci`'s export (never rendered)."""
+    from authentik_lab.services.wait import wait_ready
+
+    started, wall_start = time.monotonic(), time.time()
+    options = {k: v for k, v in (("version", version), ("http_port", http_port), ("https_port", https_port), ("bind", bind)) if v is not None}
+    if compose_file is not None and options:
+        names = ", ".join(OPTION_NAMES[k] for k in options)
+        raise UsageError(f"{names} configure the lab made by `authlab init`, not a --compose file",
+                         hint="set COMPOSE_PORT_HTTP / AUTHENTIK_TAG in the .env next to your compose file instead")
+    if lab is None and apply_lab_file:
+        lab = _checked_labfile(app, lab_file)
+    settings, notes = _settings(lab, options, own_compose=compose_file is not None)
+    target, init_result = resolve(app, compose_file, create=True, settings=settings)
+    if lab is not None and not target.token:
+        raise UsageError(f"{lab.path} cannot be applied: there is no AUTHENTIK_BOOTSTRAP_TOKEN in {target.env_file}",
+                         hint="add one to that .env before the first start (Authentik reads it only then), or pass --no-apply")
+    if init_result is not None:
+        notes += list(init_result.warnings)
+    engine = app.engine()
+    engine.require()  # a missing engine gets its own clear error before compose says something vaguer
+    runner = runner_for(app, target)
+    if on_event is not None:
+        from authentik_lab.core.readiness import Stage
+        from authentik_lab.services.wait import StageEvent
+
+        # compose itself blocks until the database is healthy; say so instead of looking stuck
+        on_event(StageEvent(Stage.CONTAINERS, "active", "docker compose up -d (waits for the database to be healthy)", 0.0))
+    runner.up(timeout=max(timeout, 60.0))
+    with app.api(target.url, target.token or None, retries=0, timeout=5.0) as api:
+        ready = wait_ready(api, project=target.project_name, engine=engine, has_token=bool(target.token),
+                           fallback_version=target.version, timeout=max(1.0, timeout - (time.monotonic() - started)),
+                           logs_since=wall_start - 1, on_event=on_event)
+    applied = _apply(app, lab, target, apply_secrets) if lab is not None else None
+    return UpResult(
+        url=target.url,
+        admin_user=ADMIN_USER,
+        version=ready.version,
+        project_name=target.project_name,
+        lab_dir=target.lab_dir,
+        compose_file=target.compose_file,
+        env_file=target.env_file,
+        password_key=PASSWORD_KEY,
+        token_key=TOKEN_KEY,
+        initialised=getattr(init_result, "action", None),
+        elapsed=time.monotonic() - started,
+        waited=ready.elapsed,
+        stages=ready.stages,
+        secrets=dict(target.secrets) if show_secrets else None,
+        settings_changed=tuple(getattr(init_result, "changed", ()) or ()),
+        apply=applied,
+        notes=tuple(notes),
+    )
+
+
+def _checked_labfile(app: "App", file: Path | None) -> "LabFile | None":
+    from authentik_lab.errors import ConfigError
+    from authentik_lab.services.apply import labfile_for_up
+
+    try:
+        return labfile_for_up(app, file)
+    except ConfigError as exc:
+        # the lab file's hints end with "nothing was changed on the server"; here the point is that nothing started
+        hint = (exc.hint or "").replace("; nothing was changed on the server", "").replace("nothing was changed on the server", "")
+        exc.hint = (f"{hint}; " if hint else "") + "no container was started (--no-apply skips the lab file)"
+        raise
+
+
+def _settings(lab: "LabFile | None", options: dict[str, Any], own_compose: bool) -> tuple[dict[str, Any], list[str]]:
+    """init_lab's keyword arguments: the lab file's version/port, overridden by the command line (which says so)."""
+    from authentik_lab.services.apply import init_settings
+
+    from_file = init_settings(lab)
+    if own_compose:
+        ignored = ", ".join(f"{FILE_KEYS[k]}: {v}" for k, v in from_file.items())
+        return {}, ([f"{lab.path}: {ignored} ignored: they configure the lab made by `authlab init`, not a --compose file"]
+                    if lab is not None and ignored else [])
+    notes = [f"{OPTION_NAMES[k]} {options[k]} overrides `{FILE_KEYS[k]}: {v}` in {lab.path}"  # type: ignore[union-attr]
+             for k, v in from_file.items() if k in options and str(options[k]) != str(v)]
+    return {**from_file, **options}, notes
+
+
+def _apply(app: "App", lab: "LabFile", target: Target, show_secrets: bool) -> "ApplyResult":
+    """Apply the lab file to the lab that is now ready; any failure is an ApplyError that says the lab runs on."""
+    from authentik_lab.services.apply import apply
+
+    try:
+        return apply(app, lab=lab, url=target.url, token=target.token, show_secrets=show_secrets)
+    except AuthlabError as exc:
+        cause, hint, evidence = exc.message, exc.hint, list(getattr(exc, "evidence", []) or [])
+        evidence += [f"{f}: {m}" for f, m in getattr(exc, "field_errors", []) or []]
+        error: AuthlabError = exc
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the lab is up and the exit code must say "apply failed"
+        cause, hint, evidence, error = f"{type(exc).__name__}: {exc}", "re-run with --debug for the traceback", [], exc  # type: ignore[assignment]
+    if cause.startswith("apply failed: "):
+        cause = cause[len("apply failed: "):]
+    err = ApplyError(
+        f"Authentik is ready at {target.url} and left running, but {lab.path} could not be applied: {cause}",
+        hint=(f"{hint}; " if hint else "") + "then run `authlab apply` (or `authlab up` again); `authlab down` stops the lab",
+    )
+    err.evidence = evidence  # type: ignore[attr-defined]
+    raise err from error
