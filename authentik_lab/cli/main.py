@@ -49,18 +49,11 @@ def root(
 
 
 def _register() -> None:
-    """Each module adds its commands; a missing module (work in progress) must not break the others."""
+    """Each command module adds its commands; order here is the order in --help."""
     import importlib
 
-    # order = order in --help
     for name in ("init", "lifecycle", "compose", "provider", "doctor", "labfile", "ci"):
-        try:
-            module = importlib.import_module(f"authentik_lab.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"authentik_lab.cli.{name}":
-                raise
-            continue
-        module.register(cli)
+        importlib.import_module(f"authentik_lab.cli.{name}").register(cli)
 
 
 _register()
