@@ -1,6 +1,6 @@
 """`authlab ci`, `authlab token`, `authlab login-test`: Authentik in pipelines and tests."""
 
-
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -30,18 +30,30 @@ def ci_cmd(
     file: FileOpt = None,
     env_out: Annotated[Optional[Path], typer.Option("--env-out", help="Also write KEY=value lines here (default when $GITHUB_ENV is unset: <lab dir>/ci.env).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, help="Seconds to wait for Authentik to become ready (a first boot migrates the database).")] = 600.0,
-    mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Print ::add-mask:: lines for the exported secrets (default: on under GitHub Actions).", show_default=False)] = None,
+    mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Print ::add-mask:: lines for the exported secrets on stderr (default: on under GitHub Actions).", show_default=False)] = None,
     json: JsonOpt = False,  # accepted for symmetry: the summary is always JSON
 ) -> None:
     """Up (waiting for real readiness), apply authlab.yaml, export KEY=value for the next steps. JSON summary on stdout."""
+    from authentik_lab.errors import AuthlabError
     from authentik_lab.render import emit
     from authentik_lab.services.ci import ci
 
     app = get_app(ctx)
     app.json = True  # a pipeline command: the summary on stdout is always the JSON envelope
-    result = ci(app, file, env_out=env_out, timeout=timeout, mask=mask, on_event=lambda e: _progress(app, e))
-    for line in result.masks:  # workflow commands are read from stdout, before the summary
-        print(line)
+    try:
+        result = ci(app, file, env_out=env_out, timeout=timeout, mask=mask, on_event=lambda e: _progress(app, e))
+    except AuthlabError as exc:
+        # the JSON error document goes to stdout (the boundary); the CI log also gets it in words
+        app.err.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        for line in getattr(exc, "evidence", None) or []:
+            app.err.print(f"  | {line}", markup=False, highlight=False, soft_wrap=True)
+        if exc.hint:
+            app.err.print(f"hint: {exc.hint}", markup=False, highlight=False, soft_wrap=True)
+        raise
+    # stdout is only the JSON document (`authlab ci | jq` must work). The Actions runner reads workflow
+    # commands from the step's stderr as well as its stdout, so the masks go there, before anything else
+    for line in result.masks:
+        print(line, file=sys.stderr, flush=True)
     emit(app, "ci", result, lambda r: None)
 
 
@@ -49,8 +61,11 @@ def _progress(app: "App", event: object) -> None:
     """One stderr line per finished readiness stage: CI logs show where the time went."""
     if getattr(event, "state", "") != "done":
         return
-    stage = getattr(getattr(event, "stage", None), "value", "?")
-    app.err.print(f"ready: {stage} after {getattr(event, 'elapsed', 0.0):.1f}s {getattr(event, 'detail', '')}".rstrip(), markup=False, highlight=False, soft_wrap=True)
+    from authentik_lab.core.readiness import STAGE_TITLES
+
+    stage = getattr(event, "stage", None)
+    title = STAGE_TITLES.get(stage, getattr(stage, "value", "?"))  # the same words `authlab up` prints
+    app.err.print(f"done: {title} after {getattr(event, 'elapsed', 0.0):.1f}s {getattr(event, 'detail', '')}".rstrip(), markup=False, highlight=False, soft_wrap=True)
 
 
 @boundary("token")
@@ -70,6 +85,7 @@ def token_cmd(
 
     app = get_app(ctx)
     result = get_token(app, user, provider=provider, file=file, password_env=password_env, url=url, token=token)
+    _notes(app, result.notes)
     if result.warning:
         app.err.print(f"warning: {result.warning}", markup=False, soft_wrap=True)
     emit(app, "token", result, lambda r: print(r.access_token))
@@ -97,9 +113,15 @@ def login_test_cmd(
     on_step = None if app.json else (lambda step: _step_line(app, step))
     result = login_test(app, provider, user=user, password_env=password_env, redirect_uri=redirect_uri, file=file,
                         refresh=refresh, url=url, token=token, on_step=on_step)
+    _notes(app, result.notes)
     emit(app, "login-test", result, lambda r: _login_summary(app, r), ok=result.ok)
     if not result.ok:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _notes(app: "App", notes: tuple[str, ...]) -> None:
+    for note in notes:  # stderr, so `TOKEN=$(authlab token ...)` and --json stdout stay clean
+        app.err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _step_line(app: "App", step: "Step") -> None:

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from authentik_lab.app import App
     from authentik_lab.services.apply import ApplyResult
 
-FileOpt = Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, help="The lab file.", show_default="authlab.yaml")]
-UrlOpt = Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, help="Authentik base URL (default: the lab's).")]
-TokenOpt = Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, help="API token (default: the lab's bootstrap token).", show_default=False)]
+FileOpt = Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, metavar="FILE", help="The lab file.", show_default="authlab.yaml")]
+UrlOpt = Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, metavar="URL", help="Authentik base URL (default: the lab's).")]
+TokenOpt = Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, metavar="TOKEN", help="API token (default: the lab's bootstrap token).", show_default=False)]
 
 SYMBOLS = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "conflict": "!"}
 
@@ -54,7 +54,10 @@ def render_apply(app: "App", result: "ApplyResult") -> None:
         symbol = SYMBOLS[item.action.value]
         app.out.print(f"  {symbol} {item.kind.replace('_', ' ')} {escape(item.key)}: {item.action.value}")
         for change in item.changes:
-            app.out.print(f"      {escape(change.field)}: {escape(_short(change.old))} -> {escape(_short(change.new))}")
+            # whole values, never cut: the part that differs may be at the end of a long redirect URI
+            app.out.print(f"      {escape(change.field)}: {escape(_short(change.old))} -> {escape(_short(change.new))}", soft_wrap=True)
+        if item.reason and item.action.value != "conflict":  # e.g. a client id that changes under the app's feet
+            app.err.print(f"[bold yellow]warning:[/] {escape(item.reason)}", soft_wrap=True)
     counts = result.plan.counts()
     summary = ", ".join(f"{counts[k]} {k}" for k in ("create", "update", "unchanged", "delete") if counts[k]) or "nothing to do"
     tail = "" if result.dry_run else f" ({result.writes} write{'s' if result.writes != 1 else ''})"
@@ -69,5 +72,11 @@ def render_apply(app: "App", result: "ApplyResult") -> None:
 
 
 def _short(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A value as a person reads it: redirect URIs as `url (mode)`, lists bracketed, nothing as (none)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    if isinstance(value, dict) and "url" in value:
+        return f"{value['url']} ({value.get('matching_mode', 'strict')})"
+    if isinstance(value, str) and "\n" in value:  # pre-2024.12 newline-separated redirect URIs
+        return " | ".join(value.splitlines())
+    return "(none)" if value in (None, "") else str(value)

@@ -26,13 +26,12 @@ def _short(value: Any) -> str:
     return "(none)" if value in (None, "") else str(value)
 
 
-def _preset_note(name: str | None) -> str | None:
+def refresh_hint(preset_name: str | None) -> str:
+    """How the preset's framework is told to request offline_access (the generic wording without a preset)."""
     from authentik_lab.core.presets import PRESETS
 
-    preset = PRESETS.get(name) if name else None
-    note = getattr(preset, "note", None) or ""
-    # a preset's note is only a refresh hint when it talks about offline_access
-    return note if "offline_access" in note else None
+    preset = PRESETS.get(preset_name) if preset_name else None
+    return preset.refresh_hint if preset is not None else "add offline_access to the scopes your app requests"
 
 
 def provider_details(app: "App", view: "ProviderView", show_secret: bool) -> None:
@@ -61,8 +60,7 @@ def provider_details(app: "App", view: "ProviderView", show_secret: bool) -> Non
         rows.append(("app should request", " ".join(view.app_scopes)))
         if "offline_access" in view.scopes and "offline_access" not in view.app_scopes:
             # the mapping alone is not enough: Authentik issues a refresh token only when the app asks for it
-            hint = _preset_note(view.preset) or "add offline_access to the scopes your app requests"
-            rows.append(("refresh tokens", f"request offline_access too: {hint}"))
+            rows.append(("refresh tokens", f"request offline_access too: {refresh_hint(view.preset)}"))
     width = max(len(k) for k, _ in rows) + 2
     for key, value in rows:
         lines = str(value or "(none)").splitlines() or [""]
@@ -75,9 +73,10 @@ def provider_details(app: "App", view: "ProviderView", show_secret: bool) -> Non
         out.print(f"  [red]✗[/] {_esc(item)}")
 
 
-def _notes(app: "App", notes: tuple[str, ...]) -> None:
+def print_notes(app: "App", notes: tuple[str, ...]) -> None:
+    """Notes go to stderr in every mode (stdout stays the data or the JSON document); never wrapped mid-URL."""
     for note in notes:
-        app.err.print(f"[yellow]note:[/] {_esc(note)}")
+        app.err.print(f"[yellow]note:[/] {_esc(note)}", soft_wrap=True)
 
 
 def _phrase(action: str, kind: str, key: str, dry_run: bool) -> str:
@@ -87,7 +86,7 @@ def _phrase(action: str, kind: str, key: str, dry_run: bool) -> str:
 
 
 def create_human(app: "App", result: "CreateResult", show_secret: bool) -> None:
-    _notes(app, result.notes)
+    print_notes(app, result.notes)
     out = app.out
     where = f"on {result.url} (Authentik {result.server_version})"
     if result.action == "unchanged":
@@ -115,20 +114,20 @@ def list_human(app: "App", result: "ListResult") -> None:
     if not result.providers:
         out.print(_esc(f"no OAuth2 providers on {result.url} (Authentik {result.server_version})"))
         return
-    from rich.table import Table
+    # not a rich Table: it wraps a long redirect URI mid-string at 80 columns, which cannot be copied or
+    # grepped. Short columns line up; each redirect URI gets its own whole line below its provider.
+    rows = [(r.name, r.application or "(none)", "yes" if r.offline_access else "no", r.signing_alg) for r in result.providers]
+    head = ("provider", "application", "offline_access", "signing")
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
 
-    table = Table(box=None, pad_edge=False, show_edge=False)
-    for column in ("provider", "application", "redirect URIs", "offline_access", "signing"):
-        table.add_column(column, overflow="fold")
-    for row in result.providers:
-        table.add_row(
-            _esc(row.name),
-            _esc(row.application or "(none)"),
-            _esc("\n".join(row.redirect_uris) or "(none)"),
-            "yes" if row.offline_access else "no",
-            _esc(row.signing_alg),
-        )
-    out.print(table)
+    def line(cells: tuple) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    out.print(_esc(line(head)), soft_wrap=True, highlight=False)
+    for cells, row in zip(rows, result.providers):
+        out.print(_esc(line(cells)), soft_wrap=True, highlight=False)
+        for uri in row.redirect_uris or ["(none)"]:
+            out.print(_esc(f"  redirect URI  {uri}"), soft_wrap=True, highlight=False)
 
 
 def show_human(app: "App", result: "ShowResult", show_secret: bool) -> None:

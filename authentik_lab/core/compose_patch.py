@@ -2,7 +2,7 @@
 
 A YAML parse (PyYAML's node graph, which records where each node starts and ends) finds what to change;
 the change itself is a splice of the original text. Dumping the parsed YAML instead would lose comments,
-quoting, key order, anchors and CRLF line endings.
+quoting, key order, anchors and CRLF line endings. The splicing itself is core.compose_edit.
 
 What is patched, and why:
   * `user: root` (or 0, "0", 0:0, root:root) on Authentik's services: as root, the worker chowns its mounted
@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from authentik_lab.core.compose_edit import Change, Editor, end_index, remove_flow_item, remove_pair
 from authentik_lab.core.compose_yaml import (
     ComposeSyntaxError,
     NotACompose,
@@ -51,15 +52,6 @@ class PatchOptions:
 
 
 @dataclass(frozen=True)
-class Change:
-    kind: str  # "user" | "docker_socket" | "time_mount" | "port"
-    service: str
-    line: int  # 1-based line in the original text
-    before: str
-    after: str  # "" when the line was removed
-
-
-@dataclass(frozen=True)
 class PatchResult:
     text: str
     changes: tuple[Change, ...] = ()
@@ -71,18 +63,11 @@ class PatchResult:
         return bool(self.changes)
 
 
-@dataclass
-class _Edit:
-    start: int
-    end: int
-    text: str
-
-
 def patch_compose_text(text: str, options: PatchOptions = PatchOptions()) -> PatchResult:
     """Return the patched text and what changed. Raises ComposeSyntaxError or NotACompose."""
     root = parse(text)
     found_services = services(root)
-    editor = _Editor(text)
+    editor = Editor(text)
     notes: list[str] = []
     authentik: list[str] = []
     users_of: dict[int, list[tuple[str, bool]]] = {}  # mapping node id -> [(service, is authentik)]
@@ -108,125 +93,7 @@ def patch_compose_text(text: str, options: PatchOptions = PatchOptions()) -> Pat
     return PatchResult(patched, tuple(editor.changes), tuple(notes), tuple(authentik))
 
 
-# -- edits ---------------------------------------------------------------------------------------
-
-
-class _Editor:
-    """Collects non-overlapping splices of the original text and applies them back to front."""
-
-    def __init__(self, text: str) -> None:
-        self.source = text
-        self.edits: list[_Edit] = []
-        self.flow: dict[tuple[tuple[int, int], ...], set[int]] = {}  # flow collection -> removed entries
-        self.changes: list[Change] = []
-        self.newline = "\r\n" if "\r\n" in text else "\n"
-
-    def line_of(self, index: int) -> int:
-        return self.source.count("\n", 0, index) + 1
-
-    def line_bounds(self, index: int) -> tuple[int, int]:
-        """[start of the line holding index, just past its line ending)."""
-        start = self.source.rfind("\n", 0, index) + 1
-        end = self.source.find("\n", index)
-        return start, (len(self.source) if end < 0 else end + 1)
-
-    def line_text(self, index: int) -> str:
-        start, end = self.line_bounds(index)
-        return self.source[start:end].rstrip("\r\n")
-
-    def add(self, start: int, end: int, text: str, change: Change) -> None:
-        self.edits.append(_Edit(start, end, text))
-        self.changes.append(change)
-
-    def remove_flow(self, spans: list[tuple[int, int]], index: int, change: Change) -> None:
-        key = tuple(spans)
-        self.flow.setdefault(key, set()).add(index)
-        self.changes.append(change)
-
-    def _flow_edits(self) -> list[_Edit]:
-        """Each run of removed entries goes with the comma after it, or before it when it ends the
-        collection, so `{a, b, c}` minus b and c is `{a}`, not `{a, }`."""
-        edits = []
-        for spans, removed in self.flow.items():
-            i = 0
-            while i < len(spans):
-                if i not in removed:
-                    i += 1
-                    continue
-                j = i
-                while j + 1 < len(spans) and j + 1 in removed:
-                    j += 1
-                if j + 1 < len(spans):
-                    edits.append(_Edit(spans[i][0], spans[j + 1][0], ""))
-                elif i > 0:
-                    edits.append(_Edit(spans[i - 1][1], spans[j][1], ""))
-                else:
-                    edits.append(_Edit(spans[i][0], spans[j][1], ""))
-                i = j + 1
-        return edits
-
-    def apply(self) -> str:
-        # a removed line and a removed flow entry can share text (a flow entry inside a removed block):
-        # overlapping deletions merge into one
-        merged: list[_Edit] = []
-        for edit in sorted(self.edits + self._flow_edits(), key=lambda e: (e.start, e.end)):
-            last = merged[-1] if merged else None
-            if last and edit.start < last.end:
-                if last.text or edit.text:  # pragma: no cover - insertions never overlap by construction
-                    raise AssertionError("overlapping compose edits")
-                last.end = max(last.end, edit.end)
-                continue
-            merged.append(_Edit(edit.start, edit.end, edit.text))
-        out = self.source
-        for edit in reversed(merged):
-            out = out[: edit.start] + edit.text + out[edit.end :]
-        self.changes.sort(key=lambda c: c.line)
-        return out
-
-    def remove_lines(self, start: int, end: int, item: bool = False) -> tuple[int, int] | None:
-        """The whole-line span from `start` to `end` if nothing but blanks and a comment share those lines
-        (and, for a sequence `item`, its own `- ` indicator)."""
-        line_start, _ = self.line_bounds(start)
-        _, line_end = self.line_bounds(max(start, end - 1))
-        before = self.source[line_start:start]
-        after = self.source[end:line_end].strip()
-        if before.strip() not in (("", "-") if item else ("",)) or (after and not after.startswith("#")):
-            return None
-        return line_start, line_end
-
-
-def _end_index(node: "Node") -> int:
-    """Where a node's own text ends. Block collections report the start of the next token, which may be
-    lines further down past comments, so use the end of their last leaf instead."""
-    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
-    if isinstance(node, ScalarNode) or getattr(node, "flow_style", False):
-        return node.end_mark.index
-    if isinstance(node, MappingNode) and node.value:
-        return _end_index(node.value[-1][1])
-    if isinstance(node, SequenceNode) and node.value:
-        return _end_index(node.value[-1])
-    return node.end_mark.index
-
-
-def _remove_pair(editor: _Editor, owner: "MappingNode", key: "Node", value: "Node", change: Change) -> bool:
-    if owner.flow_style:
-        return _remove_flow_item(editor, [(k, v) for k, v in owner.value], (key, value), change)
-    span = editor.remove_lines(key.start_mark.index, _end_index(value))
-    if span is None:
-        return False
-    editor.add(*span, "", change)
-    return True
-
-
-def _remove_flow_item(editor: _Editor, items: list, item: object, change: Change) -> bool:
-    """Remove one entry of a `{...}` or `[...]` collection; the separating commas are settled in apply()."""
-    spans = [(e[0].start_mark.index, _end_index(e[1])) if isinstance(e, tuple) else (e.start_mark.index, _end_index(e)) for e in items]
-    editor.remove_flow(spans, items.index(item), change)
-    return True
-
-
-def _drop_root_user(editor: _Editor, name: str, service: "MappingNode", users_of: dict, seen: set[int], notes: list[str]) -> None:
+def _drop_root_user(editor: Editor, name: str, service: "MappingNode", users_of: dict, seen: set[int], notes: list[str]) -> None:
     found = find(service, "user")
     if found is None:
         return
@@ -241,7 +108,7 @@ def _drop_root_user(editor: _Editor, name: str, service: "MappingNode", users_of
     seen.add(id(value))
     line = editor.line_of(key.start_mark.index)
     change = Change("user", name, line, editor.line_text(key.start_mark.index).strip(), "")
-    if not _remove_pair(editor, owner, key, value, change):
+    if not remove_pair(editor, owner, key, value, change):
         notes.append(f"{name}: `user: {raw}` at line {line} shares its line with other content; remove it by hand")
 
 
@@ -262,7 +129,7 @@ def _mount_ends(entry: "Node") -> list[str]:
     return split_port(scalar(entry) or "")[:2]
 
 
-def _drop_mounts(editor: _Editor, name: str, service: "MappingNode", seen: set[int], rules: list) -> None:
+def _drop_mounts(editor: Editor, name: str, service: "MappingNode", seen: set[int], rules: list) -> None:
     """Remove the volume entries that a rule (kind, predicate) matches; all of them: the whole `volumes:` key."""
     from yaml.nodes import SequenceNode
 
@@ -277,16 +144,16 @@ def _drop_mounts(editor: _Editor, name: str, service: "MappingNode", seen: set[i
     if len(drop) == len(volumes.value):  # an empty `volumes:` would be null, which compose rejects
         line, text = editor.line_of(key.start_mark.index), editor.line_text(key.start_mark.index).strip()
         kinds = list(dict.fromkeys(kind for _, kind in drop))
-        if _remove_pair(editor, owner, key, volumes, Change(kinds[0], name, line, text, "")):
+        if remove_pair(editor, owner, key, volumes, Change(kinds[0], name, line, text, "")):
             editor.changes.extend(Change(kind, name, line, text, "") for kind in kinds[1:])
         return
     for entry, kind in drop:
         idx = entry.start_mark.index
         change = Change(kind, name, editor.line_of(idx), editor.line_text(idx).strip(), "")
         if volumes.flow_style:
-            _remove_flow_item(editor, volumes.value, entry, change)
+            remove_flow_item(editor, volumes.value, entry, change)
             continue
-        span = editor.remove_lines(idx, _end_index(entry), item=True)
+        span = editor.remove_lines(idx, end_index(entry), item=True)
         if span is not None:
             editor.add(*span, "", change)
 
@@ -313,7 +180,7 @@ def split_port(spec: str) -> list[str]:
     return parts
 
 
-def _bind_ports(editor: _Editor, name: str, service: "MappingNode", seen: set[int], notes: list[str]) -> None:
+def _bind_ports(editor: Editor, name: str, service: "MappingNode", seen: set[int], notes: list[str]) -> None:
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     ports = get(service, "ports")
@@ -341,7 +208,7 @@ def _bind_ports(editor: _Editor, name: str, service: "MappingNode", seen: set[in
                 at = entry.end_mark.index - 1  # just before the closing brace
                 addition = f", host_ip: {LOCALHOST}"
             else:
-                last_end = _end_index(entry)
+                last_end = end_index(entry)
                 _, at = editor.line_bounds(max(idx, last_end - 1))
                 indent = " " * entry.start_mark.column
                 eol = "" if editor.source[:at].endswith("\n") else editor.newline

@@ -39,6 +39,7 @@ class ProviderSpec:
     sub_mode: str = "hashed_user_id"
     client_id: str | None = None  # fixed, so app config can be committed
     slug: str | None = None
+    adopt: bool = False  # take over an existing provider/application authlab did not create (then marked)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def parse(text: str, filename: str = DEFAULT_FILE, presets: Collection[str] | No
             "sub_mode": lambda n, p: check.choice(n, p, SUB_MODES),
             "client_id": lambda n, p: _max_len(check, n, p, 255),
             "slug": lambda n, p: check.matching(n, p, SLUG_RE, "a slug may use letters, digits, '-' and '_' only"),
+            "adopt": check.boolean,
         }
         values = check.mapping(node, path, fields, required=("name",))
         if "name" not in values:

@@ -56,6 +56,8 @@ class Preset:
     client_type: str = "confidential"
     default_provider_id: str | None = None
     note: str = ""
+    # how this framework is told to request offline_access (Authentik issues a refresh token only then)
+    refresh_hint: str = "request offline_access"
 
     @property
     def uses_provider_id(self) -> bool:
@@ -101,6 +103,7 @@ _PRESETS: tuple[Preset, ...] = (
         scopes=OIDC_SCOPES,
         default_provider_id="authentik",
         note="add offline_access to authorization.params.scope to get a refresh token",
+        refresh_hint='on AuthentikProvider({...}) set authorization: { params: { scope: "openid email profile offline_access" } }',
     ),
     Preset(
         name="authjs",
@@ -118,6 +121,7 @@ _PRESETS: tuple[Preset, ...] = (
         scopes=OIDC_SCOPES,
         default_provider_id="authentik",
         note="Auth.js docs show the issuer without the slash, but v5 checks `iss` strictly: keep the slash",
+        refresh_hint='on the Authentik provider in auth.ts set authorization: { params: { scope: "openid email profile offline_access" } }',
     ),
     Preset(
         name="sveltekit",
@@ -133,6 +137,7 @@ _PRESETS: tuple[Preset, ...] = (
         ),
         scopes=OIDC_SCOPES,
         default_provider_id="authentik",
+        refresh_hint='on the Authentik provider in SvelteKitAuth({...}) set authorization: { params: { scope: "openid email profile offline_access" } }',
     ),
     Preset(
         name="oauth2-proxy",
@@ -151,6 +156,7 @@ _PRESETS: tuple[Preset, ...] = (
             _v("OAUTH2_PROXY_COOKIE_SECRET", Source.RANDOM_SECRET),  # 32 chars = a valid AES key size
         ),
         scopes=WITH_REFRESH,
+        refresh_hint='pass --scope="openid email profile offline_access" (or OAUTH2_PROXY_SCOPE)',
     ),
     Preset(
         name="grafana",
@@ -171,6 +177,7 @@ _PRESETS: tuple[Preset, ...] = (
             _v("GF_AUTH_SIGNOUT_REDIRECT_URL", Source.END_SESSION),
         ),
         scopes=WITH_REFRESH,
+        refresh_hint='set GF_AUTH_GENERIC_OAUTH_SCOPES="openid email profile offline_access"',
     ),
     Preset(
         name="spring",
@@ -185,6 +192,7 @@ _PRESETS: tuple[Preset, ...] = (
             _v("SPRING_SECURITY_OAUTH2_CLIENT_PROVIDER_{PROVIDER_ID}_ISSUER_URI", Source.ISSUER),
         ),
         scopes=WITH_REFRESH,
+        refresh_hint="add offline_access to the registration's scope: spring.security.oauth2.client.registration.<id>.scope=openid,email,profile,offline_access",
         default_provider_id="authentik",
     ),
     Preset(
@@ -201,6 +209,7 @@ _PRESETS: tuple[Preset, ...] = (
         scopes=OIDC_SCOPES,
         default_provider_id="authentik",
         note="read these in settings.py: SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'][0]",
+        refresh_hint='in settings.py set SOCIALACCOUNT_PROVIDERS["openid_connect"]["SCOPE"] = ["openid", "email", "profile", "offline_access"]',
     ),
     Preset(
         name="hono",
@@ -217,6 +226,7 @@ _PRESETS: tuple[Preset, ...] = (
             _v("OIDC_JWKS_URL", Source.JWKS),  # for createRemoteJWKSet on API routes
         ),
         scopes=WITH_REFRESH,  # oidc-auth needs a refresh token
+        refresh_hint="set OIDC_SCOPES (@hono/oidc-auth) to include offline_access",
     ),
     Preset(
         name="generic",

@@ -7,6 +7,7 @@ So authlab rejects the usual mistakes up front, with the reason.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ REGEX = "regex"
 _REGEX_HINTS = re.compile(r"[*^$()\[\]|\\{}]|\.\+")
 # a pattern must pin the scheme: http, https, https?, http(s)?, http[s]? (optionally after ^)
 _SCHEME_PATTERN = re.compile(r"\^?https?(\?|\(s\)\?|\[s\]\?)?:")
+# a DNS name or IPv4 address; `_` is allowed because Docker service names use it (my_app:3000)
+_HOST_NAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,10 @@ def check_strict(url: str) -> RedirectUri:
     text = url.strip()
     if not text:
         raise UsageError("a redirect URI is empty", hint="pass a full URL, e.g. --redirect-uri http://localhost:3000/callback")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unbalanced or non-IP `[...]` host
+        raise UsageError(f"redirect URI {text!r} has an invalid host", hint="write an IPv6 loopback as http://[::1]:PORT/path") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise UsageError(
             f"redirect URI {text!r} is not an absolute http(s) URL",
@@ -46,16 +52,44 @@ def check_strict(url: str) -> RedirectUri:
             f"redirect URI {text!r} has a fragment (#...)",
             hint="OAuth redirect URIs must not contain a fragment (RFC 6749 §3.1.2); remove everything from '#'",
         )
-    if _REGEX_HINTS.search(text):
+    # the brackets of an IPv6 literal ([::1]) are URL syntax, not pattern characters: leave the host out
+    hostport = parts.netloc.rpartition("@")[2]
+    literal = text.replace(hostport, hostport.rpartition("]")[2], 1) if hostport.startswith("[") else text
+    if _REGEX_HINTS.search(literal):
         raise UsageError(
             f"redirect URI {text!r} contains regex characters but strict matching compares it literally",
             hint="pass --regex if you meant a pattern, otherwise remove the pattern characters",
         )
+    _check_host(text, parts.netloc, parts.hostname)
+    if any(c.isspace() for c in text):  # urlsplit silently drops tabs and newlines; a browser would not match
+        raise UsageError(f"redirect URI {text!r} contains whitespace", hint="remove it, or percent-encode a space in the path as %20")
     try:
         parts.port
     except ValueError:
         raise UsageError(f"redirect URI {text!r} has an invalid port", hint="use a number between 1 and 65535") from None
     return RedirectUri(text, STRICT)
+
+
+def _check_host(text: str, netloc: str, host: str) -> None:
+    """Reject hosts no browser can reach (a space, a stray character); `[...]` must be an IPv6 address."""
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise UsageError(
+                f"redirect URI {text!r} has an invalid IPv6 host [{host}]",
+                hint="write an IPv6 loopback as http://[::1]:PORT/path",
+            ) from None
+        return
+    if not _HOST_NAME.match(host):
+        bad = sorted({c for c in host if not (c.isalnum() or c in "._-")})
+        shown = ", ".join("a space" if c == " " else repr(c) for c in bad)
+        why = f"it contains {shown}" if shown else "a name cannot start or end with '-' or '.'"
+        raise UsageError(
+            f"redirect URI {text!r} has an invalid host {host!r} ({why})",
+            hint="a host is a name (letters, digits, '.', '-'), an IPv4 address or [IPv6]; e.g. http://localhost:3000/callback",
+        )
 
 
 def check_regex(pattern: str) -> RedirectUri:

@@ -73,9 +73,13 @@ def normalize_base_url(raw: str) -> BaseUrl:
             break
     if path.endswith("/"):
         path = path.rstrip("/")
+        if not any("suffix" in n for n in notes):
+            notes.append("removed the trailing slash")
     hostport = f"[{host}]" if ":" in host else host
     if port is not None:
         hostport = f"{hostport}:{port}"
+    if any(c.isupper() for c in parts.scheme + (parts.hostname and parts.netloc or "")):
+        notes.append("lower-cased the scheme and host")
     url = urlunsplit((scheme, hostport, path, "", ""))
     if url != text.rstrip("/") and not notes:
         notes.append(f"normalised {raw.strip()!r} to {url}")
@@ -83,18 +87,19 @@ def normalize_base_url(raw: str) -> BaseUrl:
 
 
 def loopback_mismatch(given: str, canonical: str) -> str | None:
-    """A warning when two URLs reach the same machine under different names (127.0.0.1 vs localhost).
-
-    The issuer follows the Host header, so the app must use exactly the canonical name.
+    """A warning when `given` reaches the lab's port on this machine under another loopback name
+    (127.0.0.1 or ::1 vs localhost). Authentik builds the issuer from the Host header, so tokens fetched
+    through `given` carry an `iss` the app (which the browser reaches as `canonical`) rejects.
     """
     a, b = urlsplit(given), urlsplit(canonical)
     ha, hb = (a.hostname or "").lower(), (b.hostname or "").lower()
     if ha == hb or ha not in LOOPBACK_HOSTS or hb not in LOOPBACK_HOSTS:
         return None
+    if (a.scheme.lower(), _port(a)) != (b.scheme.lower(), _port(b)):
+        return None  # another port is another server: nothing to compare
     return (
-        f"{given} names this machine as {ha!r} but the lab's canonical URL is {canonical}: Authentik builds the "
-        f"issuer from the Host header, so tokens would carry iss={b.scheme}://{b.netloc}/... only when you use {hb!r}; "
-        f"use {canonical} everywhere"
+        f"{given} reaches the lab as {ha!r}, but the browser uses {canonical}, so the issuer (iss) will differ "
+        f"({given}/application/o/... instead of {canonical}/application/o/...); use {canonical}"
     )
 
 

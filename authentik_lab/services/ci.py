@@ -1,5 +1,7 @@
 """`authlab ci`: one non-interactive command for pipelines: up (really ready) -> apply -> export.
 
+Up and apply are `authlab up`'s own path (services.up), with the lab file required; ci adds the export.
+
 Exit codes tell the two failures apart for the pipeline: Authentik never got ready (3, also for compose and
 engine failures, since the lab never came up) versus the lab file could not be applied (4). A malformed lab
 file or a missing password variable is caught before anything starts (2).

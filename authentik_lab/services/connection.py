@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from authentik_lab.core.dialect import MIN_SUPPORTED, Dialect, parse_version
-from authentik_lab.core.urls import loopback_mismatch, normalize_base_url, same_server
+from authentik_lab.core.urls import BaseUrl, loopback_mismatch, normalize_base_url, same_server
 from authentik_lab.errors import AuthlabError, ConfigError, NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -45,15 +45,26 @@ def lab_access(lab_dir: Path) -> LabAccess | None:
     return LabAccess(lab.url, lab.bootstrap_token)
 
 
+def canonical_url(given: str, lab_url: str | None) -> "BaseUrl":
+    """The one place every `--url` is normalised: the canonical form plus the notes every command prints.
+
+    Notes say what changed from what the user typed (an /api/v3 suffix, a trailing slash, a default port),
+    and warn when the URL names the lab's own port under another loopback name than the lab's URL
+    (127.0.0.1 vs localhost): Authentik puts the request's host into `iss`.
+    """
+    base = normalize_base_url(given)
+    notes = list(base.notes)
+    if lab_url:
+        warning = loopback_mismatch(base.url, normalize_base_url(lab_url).url)
+        if warning:
+            notes.append(warning)
+    return BaseUrl(base.url, tuple(notes))
+
+
 def resolve_connection(app: "App", url: str | None = None, token: str | None = None) -> Connection:
-    lab = lab_access(app.lab_dir) if (not url or not token) else None
+    lab = lab_access(app.lab_dir)  # also with --token: the lab's URL decides the 127.0.0.1-vs-localhost warning
     if url:
-        base = normalize_base_url(url)
-        notes = list(base.notes)
-        if lab is not None:
-            warning = loopback_mismatch(base.url, normalize_base_url(lab.url).url)
-            if warning:
-                notes.append(warning)
+        base = canonical_url(url, lab.url if lab is not None else None)
         if not token:
             if lab is not None and same_server(base.url, lab.url):
                 token = lab.token
@@ -62,7 +73,7 @@ def resolve_connection(app: "App", url: str | None = None, token: str | None = N
                     f"no API token for {base.url}",
                     hint="pass --token (or set AUTHENTIK_TOKEN); a lab's token is AUTHENTIK_BOOTSTRAP_TOKEN in its .env",
                 )
-        return Connection(base.url, token, "options", tuple(notes))
+        return Connection(base.url, token, "options", base.notes)
     if lab is None:
         raise UsageError(
             f"no Authentik to talk to: no lab in {app.lab_dir} and no --url",

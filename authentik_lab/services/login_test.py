@@ -18,7 +18,7 @@ from authentik_lab.services import browser_login as bl
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
-    from authentik_lab.core.labfile import LabFile
+    from authentik_lab.core.labfile import LabFile, UserSpec
     from authentik_lab.services.connection import Connection
 
 
@@ -31,6 +31,7 @@ class LoginTestResult:
     client_id: str
     redirect_uri: str
     steps: tuple[bl.Step, ...]
+    notes: tuple[str, ...] = ()  # how --url was normalised, the 127.0.0.1-vs-localhost warning
 
     @property
     def ok(self) -> bool:
@@ -52,6 +53,7 @@ class LoginTestResult:
             "redirect_uri": self.redirect_uri,
             "steps": [{"name": s.name, "status": s.status, "detail": s.detail, "cause": s.cause, "hint": s.hint} for s in self.steps],
             "failed_step": failed.name if failed else None,
+            "notes": list(self.notes),
         }
 
 
@@ -96,8 +98,7 @@ def resolve_user(app: "App", lab: "LabFile | None", user: str | None, password_e
     if spec is not None:
         password = password_for(spec, app.lab_dir)
         if not password:
-            where = spec.password_env or f"{app.lab_dir}/test-users.json"
-            raise UsageError(f"no password for test user {spec.username!r} ({where} has none)", hint="run `authlab apply` first (it generates and sets it)")
+            raise missing_password(lab, spec, app.lab_dir)
         return spec.username, password
     from authentik_lab.errors import ConfigError
     from authentik_lab.services.lab import load_lab
@@ -112,6 +113,24 @@ def resolve_user(app: "App", lab: "LabFile | None", user: str | None, password_e
     raise UsageError(
         f"don't know the password of {admin!r}",
         hint="add the user to authlab.yaml and run `authlab apply`, or pass --user NAME --password-env VAR",
+    )
+
+
+def missing_password(lab: "LabFile", spec: "UserSpec", lab_dir: Path) -> UsageError:
+    """Why a lab-file user has no password, and the one thing that gives it one.
+
+    A `password_env` user's password only ever comes from that variable (apply never invents it), so the
+    hint is the export; a generated one exists only after `authlab apply` has set it on the server.
+    """
+    index = lab.users.index(spec)
+    if spec.password_env:
+        return UsageError(
+            f"{spec.password_env} is not set ({lab.path} users[{index}] {spec.username} takes its password from it)",
+            hint=f"export {spec.password_env}=... (the password `authlab apply` set for {spec.username}; in CI: from a secret)",
+        )
+    return UsageError(
+        f"no password for test user {spec.username!r} yet ({lab.path} users[{index}] has it generated, and {lab_dir}/test-users.json has none)",
+        hint="run `authlab apply` first (it generates the password, sets it and keeps it there)",
     )
 
 
@@ -154,4 +173,4 @@ def login_test(
             bl.refresh(session, expect_refresh)
         except bl.StepFailed as exc:
             report(exc.step)
-    return LoginTestResult(provider, username, conn.url, client.issuer, client.client_id, client.redirect_uri, tuple(steps))
+    return LoginTestResult(provider, username, conn.url, client.issuer, client.client_id, client.redirect_uri, tuple(steps), conn.notes)

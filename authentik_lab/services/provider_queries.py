@@ -89,7 +89,8 @@ def _find(api, name: str) -> dict:
     provider = ak.provider_by_name(api, name)
     if provider is None:
         raise NotFoundError(
-            f"no OAuth2 provider named {name!r}", "GET", "/api/v3/providers/oauth2/", 404, None, hint="`authlab provider list` shows the providers"
+            f"no OAuth2 provider named {name!r} at {api.base_url}", "GET", "/api/v3/providers/oauth2/", 404, None,
+            hint="`authlab provider list` shows the providers there (names are case-sensitive)",
         )
     return provider
 

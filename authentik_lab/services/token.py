@@ -46,6 +46,7 @@ class TokenResult:
     id_token: str | None
     jwks_verified: bool
     warning: str = ""
+    notes: tuple[str, ...] = ()  # how --url was normalised, the 127.0.0.1-vs-localhost warning
 
 
 def get_token(
@@ -113,6 +114,7 @@ def get_token(
         id_token=body.get("id_token"),
         jwks_verified=verdict.ok,
         warning="" if verdict.ok else f"a backend cannot verify this token through JWKS: {verdict.cause or verdict.detail}",
+        notes=conn.notes,
     )
 
 

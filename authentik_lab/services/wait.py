@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import httpx
 
-from authentik_lab.core import log_patterns
 from authentik_lab.core.dialect import Dialect
 from authentik_lab.core.readiness import (
     AUTHENTICATION_FLOW,
@@ -32,26 +31,21 @@ from authentik_lab.core.readiness import (
     TOKEN_REJECTED_HINT,
     UNHEALTHY_GRACE,
     VERSION_PATH,
-    ContainerState,
     Stage,
     WorkerObject,
-    judge_containers,
     missing_summary,
     required_flows,
     token_rejected,
-    unhealthy_is_final,
     worker_objects,
 )
 from authentik_lab.errors import NotReadyError, WaitTimeout
+from authentik_lab.services.wait_containers import ContainerWatch
 
 if TYPE_CHECKING:
     from authentik_lab.adapters.authentik_api import AuthentikApi
 
 # Errors that mean "not up yet", never "broken": the port is not open, the router restarts, a slow answer.
 TRANSIENT = (httpx.TransportError,)
-# Stuck this long on one stage, the containers' recent logs are read for a known failure (a wrong PG_PASS makes
-# the server retry forever with /-/health/ready/ at 503: no container exits, only its log says why).
-STUCK_AFTER = 5.0
 # Assumed when neither the server nor the lab names a release (worker objects differ slightly per release).
 DEFAULT_VERSION = "2026.5.6"
 
@@ -98,7 +92,6 @@ class _State:
     last_seen: str = "nothing yet"
     version: str | None = None
     ready_at: float | None = None
-    baseline: dict[str, int] | None = None
     timings: list[StageTiming] = field(default_factory=list)
     details: dict[Stage, str] = field(default_factory=dict)
 
@@ -150,18 +143,14 @@ class _Waiter:
     def __init__(self, api: Any, project: str | None, engine: Any, has_token: bool, fallback_version: str | None,
                  token_grace: float, logs_since: float | None, clock: Callable[[], float],
                  on_event: Callable[[StageEvent], None] | None, unhealthy_grace: float = UNHEALTHY_GRACE) -> None:
-        self.api, self.project, self.engine, self.has_token = api, project, engine, has_token
+        self.api, self.has_token = api, has_token
         self.fallback_version, self.token_grace, self.clock, self.on_event = fallback_version, token_grace, clock, on_event
-        self.logs_since = logs_since  # wall-clock time: older log lines belong to earlier runs
         self.state = _State()
         self.start = clock()
         self.polls = 0
-        self.progress_at = self.start
-        self.scanned_at = self.start
-        self.services: list[str] = []
-        self.unhealthy_grace = unhealthy_grace
-        self.unhealthy_since: dict[str, float] = {}  # container name -> when it was first seen unhealthy
-        self.unhealthy_scanned: dict[str, float] = {}  # container name -> when its log was last read for a pattern
+        self.progress_at = self.start  # when a stage last passed
+        # logs_since is wall-clock time: older log lines belong to earlier runs
+        self.watch = ContainerWatch(engine, project, clock, logs_since, unhealthy_grace) if engine is not None else None
         self._pool: ThreadPoolExecutor | None = None
 
     # --- one round -------------------------------------------------------------------------------
@@ -169,68 +158,26 @@ class _Waiter:
     def round(self) -> bool:
         """Advance through as many stages as pass now; True when all passed."""
         self.polls += 1
-        if self.engine is not None:
-            self._check_containers()
+        if self.watch is not None:
+            verdict = self.watch.check(self.progress_at)
+            if self.state.stage_index == 0:
+                if verdict.status == "ok":
+                    self._done(Stage.CONTAINERS, "done", verdict.summary)
+                else:
+                    self._seen(Stage.CONTAINERS, verdict.summary)
         elif self.state.stage_index == 0:
             self._done(Stage.CONTAINERS, "skipped", "not watched (no compose project)")
         checks = {Stage.LIVE: self._health(LIVE_PATH), Stage.READY: self._health(READY_PATH)}
         while self.state.stage_index < len(STAGES):
             stage = STAGES[self.state.stage_index]
             if stage is Stage.CONTAINERS:
-                return False  # _check_containers advances it
+                return False  # the container watch above advances it
             passed = checks[stage]() if stage in checks else (self._token() if stage is Stage.TOKEN else self._objects())
             if not passed:
-                if self.engine is not None:
-                    self._scan_logs_if_stuck()
+                if self.watch is not None:
+                    self.watch.scan_if_stuck(STAGE_TITLES[stage], self.progress_at)
                 return False
         return True
-
-    def _check_containers(self) -> None:
-        states = self.engine.containers(self.project)
-        self.services = sorted({c.service for c in states})
-        if self.state.baseline is None and states:
-            self.state.baseline = {c.name: c.restart_count for c in states}
-        verdict = judge_containers(states, self.state.baseline)
-        if verdict.status == "failed":
-            raise self._container_failure(verdict.failing, verdict.reason)
-        self._watch_unhealthy(verdict.unhealthy)
-        if self.state.stage_index == 0:
-            if verdict.status == "ok":
-                self._done(Stage.CONTAINERS, "done", verdict.summary)
-            else:
-                self._seen(Stage.CONTAINERS, verdict.summary)
-
-    def _watch_unhealthy(self, sick: tuple[ContainerState, ...]) -> None:
-        """Unhealthy ends the wait with a known failure in the container's log (read at once, then every
-        STUCK_AFTER s), or once it has lasted the grace period with no stage passing; otherwise keep waiting."""
-        now = self.clock()
-        names = {c.name for c in sick}
-        for name in [n for n in self.unhealthy_since if n not in names]:  # healthy again: its clock starts over
-            del self.unhealthy_since[name]
-            self.unhealthy_scanned.pop(name, None)
-        for c in sick:
-            since = self.unhealthy_since.setdefault(c.name, now)
-            if c.name not in self.unhealthy_scanned or now - self.unhealthy_scanned[c.name] >= STUCK_AFTER:
-                self.unhealthy_scanned[c.name] = now
-                found = log_patterns.diagnose(self.engine.logs(self.project, c.service, 80, since=self.logs_since))
-                if found is not None:
-                    raise NotReadyError(f"the {c.service} container is unhealthy ({c.summary}): {found.diagnosis}",
-                                        hint=found.fix, evidence=list(found.lines))
-            if unhealthy_is_final(since, self.progress_at, now, self.unhealthy_grace):
-                reason = f"the {c.service} container is unhealthy and no readiness stage passed for {self.unhealthy_grace:.0f}s"
-                raise self._container_failure(c, reason)
-
-    def _container_failure(self, failing: ContainerState, reason: str) -> NotReadyError:
-        lines = self.engine.logs(self.project, failing.service, 80)
-        found = log_patterns.diagnose(lines)
-        if found is not None:
-            return NotReadyError(f"{reason} ({failing.summary}): {found.diagnosis}", hint=found.fix, evidence=list(found.lines))
-        tail = [line for line in lines if line.strip()][-8:]
-        return NotReadyError(
-            f"{reason} ({failing.summary})",
-            hint=f"its last log lines are above; `authlab logs {failing.service}` shows more",
-            evidence=tail,
-        )
 
     def _health(self, path: str) -> Callable[[], bool]:
         stage = Stage.LIVE if path == LIVE_PATH else Stage.READY
@@ -316,18 +263,6 @@ class _Waiter:
         if self.state.details.get(stage) != detail:
             self.state.details[stage] = detail
             self._emit(StageEvent(stage, "active", detail, self.clock() - self.start))
-
-    def _scan_logs_if_stuck(self) -> None:
-        now = self.clock()
-        if now - self.progress_at < STUCK_AFTER or now - self.scanned_at < STUCK_AFTER:
-            return
-        self.scanned_at = now
-        for service in self.services:
-            found = log_patterns.diagnose(self.engine.logs(self.project, service, 60, since=self.logs_since))
-            if found is not None:
-                stage = STAGE_TITLES[STAGES[self.state.stage_index]]
-                raise NotReadyError(f"stuck at \"{stage}\": {found.diagnosis} (seen in the {service} log)",
-                                    hint=found.fix, evidence=list(found.lines))
 
     def _done(self, stage: Stage, state: str, detail: str) -> None:
         self.progress_at = self.clock()

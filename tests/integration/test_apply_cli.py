@@ -140,7 +140,7 @@ def test_malformed_file_is_reported_with_location_and_no_request_is_made(env: En
     assert result.stderr == (
         "error: authlab.yaml:5:9: providers[0].redirect_uris[1]: expected a string, got a number (42) (and 1 more problem)\n"
         "  │ authlab.yaml:6:5: providers[0].colour: unknown key; allowed: name, preset, app_url, redirect_uris, regex, "
-        "offline_access, client_type, consent, sub_mode, client_id, slug\n"
+        "offline_access, client_type, consent, sub_mode, client_id, slug, adopt\n"
         "hint: fix the lab file; nothing was changed on the server\n"
     )
     assert env.server.requests() == []
@@ -256,3 +256,99 @@ def test_release_mismatch_is_noted(env: Env) -> None:
     code, doc = invoke_json("apply")
     assert code == 0
     assert doc["data"]["notes"] == ["authlab.yaml names Authentik 2025.10.1 but the server runs 2026.5.6"]
+
+
+# --- providers authlab did not create (QA finding 2) -------------------------------------------------
+
+GRAFANA_FILE = """
+    providers:
+      - name: p-grafana
+        preset: grafana
+        app_url: http://localhost:3333
+    """
+
+
+def _app(env: Env, slug: str) -> dict:
+    return env.api("GET", f"/api/v3/core/applications/{slug}/")
+
+
+def test_an_unmarked_provider_with_the_same_name_is_a_conflict_and_nothing_is_written(env: Env) -> None:
+    assert invoke("provider", "create", "p-grafana", "--preset", "grafana").exit_code == 0
+    before = env.api("GET", "/api/v3/providers/oauth2/")["results"]
+    env.write(GRAFANA_FILE)
+    env.server.clear_requests()
+    for args in (["apply"], ["apply", "--dry-run"]):
+        result = invoke(*args)
+        assert result.exit_code == 4, result.stdout
+        assert result.stderr.splitlines() == [
+            "error: authlab.yaml: provider p-grafana: application 'p-grafana' already exists and authlab does not manage it "
+            "(no `meta_publisher: authlab` on its application), so apply will not take it over; rename the provider in "
+            "authlab.yaml, delete the existing one (`authlab provider delete p-grafana`), or add `adopt: true` to this "
+            "provider in authlab.yaml to let authlab update and mark it",
+            "hint: nothing was changed on the server; fix the lab file or the named objects and run apply again",
+        ]
+    assert env.writes() == []
+    assert env.api("GET", "/api/v3/providers/oauth2/")["results"] == before
+    assert _app(env, "p-grafana").get("meta_publisher") != "authlab"
+
+
+def test_an_unmarked_provider_without_an_application_is_a_conflict_too(env: Env) -> None:
+    assert invoke("provider", "create", "p-grafana", "--preset", "grafana").exit_code == 0
+    env.api("DELETE", "/api/v3/core/applications/p-grafana/")  # the provider is left without an application
+    env.write(GRAFANA_FILE)
+    env.server.clear_requests()
+    code, doc = invoke_json("apply")
+    assert code == 4
+    assert doc["error"]["message"].startswith("authlab.yaml: provider p-grafana: OAuth2 provider 'p-grafana' already exists and authlab does not manage it")
+    assert env.writes() == []
+
+
+def test_adopt_true_takes_the_provider_over_and_marks_it(env: Env) -> None:
+    assert invoke("provider", "create", "p-grafana", "--preset", "grafana").exit_code == 0
+    env.write(GRAFANA_FILE.replace("app_url: http://localhost:3333", "app_url: http://localhost:3333\n        adopt: true"))
+    result = invoke("apply")
+    assert result.exit_code == 0, result.stderr
+    assert "  ~ provider p-grafana: update\n" in result.stdout
+    # whole values, no truncated Python repr
+    assert (
+        "      provider.redirect_uris: [http://localhost:3000/login/generic_oauth (strict)] -> "
+        "[http://localhost:3333/login/generic_oauth (strict)]\n" in result.stdout
+    )
+    assert "      application.meta_publisher: (none) -> authlab\n" in result.stdout
+    assert _app(env, "p-grafana")["meta_publisher"] == "authlab"
+    env.server.clear_requests()
+    code, doc = invoke_json("apply")
+    assert code == 0 and doc["data"]["counts"]["unchanged"] == 1 and env.writes() == []
+
+
+def test_prune_never_deletes_an_unmarked_provider(env: Env) -> None:
+    assert invoke("provider", "create", "handmade", "--preset", "generic").exit_code == 0
+    env.write(LAB_FILE)
+    assert invoke("apply").exit_code == 0
+    env.write("groups: [{name: testers}]\n")
+    code, doc = invoke_json("apply", "--prune")
+    assert code == 0, doc
+    deleted = [(i["kind"], i["name"]) for i in doc["data"]["items"] if i["action"] == "delete"]
+    assert ("provider", "web") in deleted and ("provider", "api") in deleted
+    assert ("provider", "handmade") not in deleted
+    names = [p["name"] for p in env.api("GET", "/api/v3/providers/oauth2/")["results"]]
+    assert "handmade" in names and "web" not in names
+    assert _app(env, "handmade")["slug"] == "handmade"
+
+
+def test_a_client_id_change_is_called_out_with_the_env_files_holding_the_old_one(env: Env) -> None:
+    env.write(LAB_FILE)
+    assert invoke("apply").exit_code == 0
+    old = _client_id(env, "web")
+    (env.dir / ".env.local").write_text(f"AUTHENTIK_ID={old}\n")
+    (env.dir / ".env.other").write_text("AUTHENTIK_ID=something-else\n")
+    env.write(LAB_FILE.replace("app_url: http://localhost:3000\n", "app_url: http://localhost:3000\n        client_id: web-local\n", 1))
+    result = invoke("apply")
+    assert result.exit_code == 0, result.stderr
+    assert f"      provider.client_id: {old} -> web-local\n" in result.stdout
+    assert (
+        f"warning: the client id of web changes from {old} to web-local: every app env file with the old id stops working "
+        "(.env.local holds it); rewrite them with `authlab provider show web` or `provider create ... --env-out FILE`"
+    ) in result.stderr.splitlines()
+    code, doc = invoke_json("apply", "--dry-run")
+    assert code == 0 and all(not i.get("reason") for i in doc["data"]["items"])  # unchanged now: no warning

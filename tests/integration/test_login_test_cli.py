@@ -156,3 +156,34 @@ def test_releases_with_string_redirect_uris_pass_too(standin, tmp_path, monkeypa
     assert code == 0, doc
     assert doc["data"]["redirect_uri"] == "http://localhost:3000/api/auth/callback/authentik"
     assert [s["status"] for s in doc["data"]["steps"]] == ["passed"] * 7
+
+
+def test_unset_password_variable_names_the_variable_and_the_lab_file_entry(applied: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    # QA finding 10: the hint used to say "run `authlab apply`", which never sets bob's password
+    monkeypatch.delenv("BOB_PASSWORD")
+    applied.server.clear_requests()
+    result = invoke("login-test", "--provider", "web", "--user", "bob")
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == [
+        "error: BOB_PASSWORD is not set (authlab.yaml users[1] bob takes its password from it)",
+        "hint: export BOB_PASSWORD=... (the password `authlab apply` set for bob; in CI: from a secret)",
+    ]
+    assert applied.server.requests() == []  # decided before any request
+
+
+def test_a_generated_password_before_apply_says_apply(env: Env) -> None:
+    env.write(LAB_FILE)
+    result = invoke("login-test", "--provider", "web", "--user", "alice")
+    assert result.exit_code == 2
+    first, hint = _lines(result.stderr)
+    assert first.startswith("error: no password for test user 'alice' yet (authlab.yaml users[0] has it generated, and ")
+    assert first.endswith("test-users.json has none)")
+    assert hint == "hint: run `authlab apply` first (it generates the password, sets it and keeps it there)"
+
+
+def test_url_notes_are_printed(applied: Env) -> None:
+    result = invoke("login-test", "--provider", "web", "--url", applied.server.url + "/api/v3/")
+    assert result.exit_code == 0, result.stderr
+    assert "note: removed the /api/v3 suffix (authlab adds API paths itself)" in _lines(result.stderr)
+    code, doc = invoke_json("login-test", "--provider", "web", "--url", applied.server.url + "/")
+    assert code == 0 and doc["data"]["notes"] == ["removed the trailing slash"]

@@ -204,7 +204,45 @@ def test_list_show_delete(server: Standin) -> None:
     again = cli_run(server, "delete", "lsd", "--yes")
     assert again.exit_code == 0 and again.stdout.strip() == "nothing to delete: no provider named 'lsd'"
     missing = cli_run(server, "show", "lsd")
-    assert missing.exit_code == 5 and "no OAuth2 provider named 'lsd'" in missing.stderr
+    assert missing.exit_code == 5 and f"error: no OAuth2 provider named 'lsd' at {server.url}" in missing.stderr
+    assert "hint: `authlab provider list` shows the providers there" in missing.stderr
+
+
+def test_list_never_breaks_a_redirect_uri_across_lines(server: Standin, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    long_uri = "http://localhost:3000/api/auth/callback/authentik-with-a-rather-long-provider-id-segment"
+    assert cli_json(server, "create", "wrap-me", "--preset", "generic", "--redirect-uri", long_uri)[0] == 0
+    result = cli_run(server, "list")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["provider", "application", "offline_access", "signing"]
+    i = next(n for n, line in enumerate(lines) if line.startswith("wrap-me "))
+    assert lines[i].split() == ["wrap-me", "wrap-me", "yes", "RS256"]
+    assert lines[i + 1] == f"  redirect URI  {long_uri}"  # whole, on its own line, although wider than 80 columns
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "nope-x"], ["delete", "nope-x", "--yes"]])
+def test_every_provider_command_says_how_it_normalised_the_url(server: Standin, command: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["provider", *command, "--url", server.url + "/api/v3/", "--token", server.bootstrap_token])
+    assert "note: removed the /api/v3 suffix (authlab adds API paths itself)" in result.stderr.splitlines()
+    slash = CliRunner().invoke(cli, ["provider", *command, "--url", server.url + "/", "--token", server.bootstrap_token])
+    assert "note: removed the trailing slash" in slash.stderr.splitlines()
+    plain = CliRunner().invoke(cli, ["provider", *command, "--url", server.url, "--token", server.bootstrap_token])
+    assert "note:" not in plain.stderr
+
+
+def test_a_loopback_alias_of_the_lab_is_flagged(server: Standin, tmp_path: Path) -> None:
+    # a lab on the stand-in's port: its URL is http://localhost:PORT, the stand-in answers on 127.0.0.1 too
+    from authentik_lab.services.lab import init_lab
+
+    port = int(server.url.rsplit(":", 1)[1])
+    init_lab(tmp_path / ".authlab", http_port=port)  # AUTHLAB_DIR (tests/conftest.py)
+    given = f"http://127.0.0.1:{port}"
+    result = CliRunner().invoke(cli, ["provider", "list", "--url", given, "--token", server.bootstrap_token])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(
+        f"note: {given} reaches the lab as '127.0.0.1', but the browser uses http://localhost:{port}, so the issuer (iss) will differ"
+    )
 
 
 # --- errors ------------------------------------------------------------------------------------------

@@ -95,3 +95,23 @@ def test_hs256_provider_token_is_flagged_as_unverifiable(env: Env) -> None:
     assert result.exit_code == 0
     assert decode_jwt(result.stdout.strip())[0]["alg"] == "HS256"
     assert result.stderr.startswith("warning: a backend cannot verify this token through JWKS: no signing key:")
+
+
+def test_unset_password_variable_names_the_variable(env: Env, monkeypatch) -> None:  # noqa: ANN001
+    _applied(env)
+    monkeypatch.delenv("BOB_PASSWORD")
+    result = invoke("token", "--user", "bob", "--provider", "web")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: BOB_PASSWORD is not set (authlab.yaml users[1] bob takes its password from it)",
+        "hint: export BOB_PASSWORD=... (the password `authlab apply` set for bob; in CI: from a secret)",
+    ]
+
+
+def test_url_notes_go_to_stderr_and_stdout_stays_the_token(env: Env) -> None:
+    _applied(env)
+    result = invoke("token", "--user", "ci-bot", "--provider", "web", "--url", env.server.url + "/api/v3")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == ["note: removed the /api/v3 suffix (authlab adds API paths itself)"]
+    assert result.stdout.count("\n") == 1 and result.stdout.count(".") == 2  # one JWT

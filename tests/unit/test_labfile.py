@@ -197,3 +197,23 @@ def test_empty_file_is_an_error() -> None:
 
 def test_empty_sections_are_allowed() -> None:
     assert _parse("providers:\nusers: []\n") == LabFile(path="authlab.yaml")
+
+
+def test_adopt_is_an_opt_in_boolean_per_provider() -> None:
+    lab = _parse(
+        """
+        providers:
+          - name: grafana
+            adopt: true
+          - name: web
+        """
+    )
+    assert [p.adopt for p in lab.providers] == [True, False]
+    problems = _problems(
+        """
+        providers:
+          - name: grafana
+            adopt: "yes"
+        """
+    )
+    assert len(problems) == 1 and problems[0].startswith("authlab.yaml:3:12: providers[0].adopt: ")

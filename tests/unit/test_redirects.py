@@ -61,3 +61,28 @@ def test_legacy_entries_still_match_themselves() -> None:
     assert entry != query.url and re.fullmatch(entry, query.url)
     assert not re.fullmatch(entry, "http://localhost:3000/cbXnext=1")
     assert as_legacy_entry(RedirectUri("https?://x/.*", REGEX)) == "https?://x/.*"
+
+
+@pytest.mark.parametrize("value", ["http://[::1]:3000/cb", "http://[::1]/callback", "https://user@[::1]:8443/cb", "http://my_app:3000/cb"])
+def test_strict_accepts_ipv6_literals_and_docker_names(value: str) -> None:
+    # RFC 8252 loopback redirects: the brackets belong to the URL syntax, not to a pattern
+    assert check_strict(value) == RedirectUri(value, STRICT)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://local host/cb", "redirect URI 'http://local host/cb' has an invalid host 'local host' (it contains a space)"),
+        ("http://local!host:3000/cb", "redirect URI 'http://local!host:3000/cb' has an invalid host 'local!host' (it contains '!')"),
+        ("http://-app/cb", "redirect URI 'http://-app/cb' has an invalid host '-app' (a name cannot start or end with '-' or '.')"),
+        ("http://[zz]:3000/cb", "redirect URI 'http://[zz]:3000/cb' has an invalid host"),
+        ("http://local\thost/cb", "redirect URI 'http://local\\thost/cb' contains whitespace"),
+        ("http://localhost:3000/my cb", "redirect URI 'http://localhost:3000/my cb' contains whitespace"),
+        ("http://[::1]:3000/cb[1]", "redirect URI 'http://[::1]:3000/cb[1]' contains regex characters but strict matching compares it literally"),
+    ],
+)
+def test_strict_rejects_bad_hosts_with_the_reason(value: str, message: str) -> None:
+    with pytest.raises(UsageError) as err:
+        check_strict(value)
+    assert err.value.message == message
+    assert err.value.hint

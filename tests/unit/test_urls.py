@@ -43,7 +43,9 @@ def test_normalize_says_what_changed() -> None:
     assert normalize_base_url("localhost:9000").notes == ("no scheme given, assumed http://",)
     assert normalize_base_url("http://localhost:9000/api/v3/").notes == ("removed the /api/v3 suffix (authlab adds API paths itself)",)
     assert normalize_base_url("https://x.example:443").notes == ("dropped the default port :443",)
-    assert normalize_base_url("HTTP://LocalHost:9000/").notes == ("normalised 'HTTP://LocalHost:9000/' to http://localhost:9000",)
+    assert normalize_base_url("HTTP://LocalHost:9000/").notes == ("removed the trailing slash", "lower-cased the scheme and host")
+    assert normalize_base_url("http://localhost:9000/").notes == ("removed the trailing slash",)
+    assert normalize_base_url("http://localhost:9000/api/v3").notes == ("removed the /api/v3 suffix (authlab adds API paths itself)",)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +70,14 @@ def test_normalize_rejects(raw: str, fragment: str) -> None:
 def test_loopback_mismatch_warns_only_for_loopback_aliases() -> None:
     warning = loopback_mismatch("http://127.0.0.1:9000", "http://localhost:9000")
     assert warning is not None
-    assert "'127.0.0.1'" in warning and "use http://localhost:9000 everywhere" in warning
+    assert warning == (
+        "http://127.0.0.1:9000 reaches the lab as '127.0.0.1', but the browser uses http://localhost:9000, so the issuer (iss) "
+        "will differ (http://127.0.0.1:9000/application/o/... instead of http://localhost:9000/application/o/...); use http://localhost:9000"
+    )
+    assert "but the browser uses http://127.0.0.1:9000, so the issuer (iss) will differ" in (loopback_mismatch("http://localhost:9000", "http://127.0.0.1:9000") or "")
+    assert "'::1'" in (loopback_mismatch("http://[::1]:9000", "http://localhost:9000") or "")
+    assert loopback_mismatch("http://127.0.0.1:9001", "http://localhost:9000") is None  # another port: another server
+    assert loopback_mismatch("https://127.0.0.1:9000", "http://localhost:9000") is None
     assert loopback_mismatch("http://localhost:9000", "http://localhost:9000") is None
     assert loopback_mismatch("http://auth.example.com", "http://localhost:9000") is None
 

@@ -1,0 +1,100 @@
+"""`authlab ci` output streams: stdout is only the JSON document, even under GitHub Actions (masks go to stderr).
+
+The service itself needs Docker (tests/integration/docker/test_ci_docker.py); here it is replaced by one that
+returns a real CiResult, so what is tested is exactly the CLI's job: which stream gets what.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from authentik_lab.cli.main import cli
+from authentik_lab.core import apply_plan as ap
+from authentik_lab.core import ci_export as ce
+from authentik_lab.services import ci as ci_service
+from authentik_lab.services.apply import ApplyResult
+
+SECRETS = {"AUTHLAB_WEB_CLIENT_SECRET": "client-secret-123", "AUTHLAB_USER_BOB_PASSWORD": "bobpw-Secret-123"}
+
+
+def _fake_ci(app, file=None, *, env_out=None, timeout=600.0, mask=None, on_event=None):  # noqa: ANN001
+    import os
+
+    values = {"AUTHENTIK_URL": "http://localhost:9000", "AUTHLAB_WEB_CLIENT_ID": "web-local", **SECRETS}
+    if mask is None:
+        mask = os.environ.get("GITHUB_ACTIONS", "").lower() == "true"
+    applied = ApplyResult(file="authlab.yaml", url="http://localhost:9000", dry_run=False, prune=False, plan=ap.Plan(), writes=0)
+    return ci_service.CiResult(
+        url="http://localhost:9000", version="2026.5.6", lab_dir=str(app.lab_dir), ready_after=1.0, apply=applied,
+        github_env=None, env_file=None, keys=tuple(values), masks=tuple(ce.github_masks(values)) if mask else (),
+    )
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setattr(ci_service, "ci", _fake_ci)
+    return CliRunner()
+
+
+def test_under_github_actions_stdout_is_only_json_and_masks_go_to_stderr(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("CI", "true")
+    result = runner.invoke(cli, ["ci"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)  # the whole of stdout parses: no workflow command before or after it
+    assert doc["command"] == "ci" and doc["ok"] is True
+    assert doc["data"]["keys"] == ["AUTHENTIK_URL", "AUTHLAB_WEB_CLIENT_ID", *SECRETS]
+    assert result.stderr.splitlines() == ["::add-mask::client-secret-123", "::add-mask::bobpw-Secret-123"]
+    for secret in SECRETS.values():
+        assert secret not in result.stdout
+
+
+def test_without_github_actions_no_mask_lines_at_all(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    result = runner.invoke(cli, ["ci"])
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)
+    assert "::add-mask::" not in result.stderr
+    assert "::add-mask::" not in result.stdout
+
+
+def test_mask_option_forces_mask_lines_on_stderr(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    result = runner.invoke(cli, ["ci", "--mask"])
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)
+    assert "::add-mask::client-secret-123" in result.stderr.splitlines()
+
+
+def test_a_failure_is_json_on_stdout_and_words_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    from authentik_lab.errors import ApplyError
+
+    def failing(app, file=None, **kw):  # noqa: ANN001, ANN003
+        raise ApplyError("apply failed: boom", hint="fix it")
+
+    monkeypatch.setattr(ci_service, "ci", failing)
+    result = CliRunner().invoke(cli, ["ci"])
+    assert result.exit_code == 4
+    doc = json.loads(result.stdout)
+    assert (doc["ok"], doc["error"]["message"], doc["error"]["hint"]) == (False, "apply failed: boom", "fix it")
+    assert result.stderr.splitlines() == ["error: apply failed: boom", "hint: fix it"]
+
+
+def test_progress_lines_use_the_same_words_as_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from authentik_lab.core.readiness import Stage
+    from authentik_lab.services.wait import StageEvent
+
+    def with_progress(app, file=None, *, on_event=None, **kw):  # noqa: ANN001, ANN003
+        on_event(StageEvent(Stage.LIVE, "active", "", 0.1))  # not finished: no line
+        on_event(StageEvent(Stage.WORKER_OBJECTS, "done", "", 3.4))
+        return _fake_ci(app, file, **kw)
+
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setattr(ci_service, "ci", with_progress)
+    result = CliRunner().invoke(cli, ["ci"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == ["done: worker created flows, scope mappings, certificate after 3.4s"]
