@@ -23,3 +23,4 @@ COMPOSE_PORT_HTTP = "COMPOSE_PORT_HTTP"  # host HTTP port of a lab (.env, or the
 COMPOSE_PORT_HTTPS = "COMPOSE_PORT_HTTPS"  # host HTTPS port of a lab
 AUTHLAB_BIND = "AUTHLAB_BIND"  # host address a lab's ports are published on (default 127.0.0.1)
 GITHUB_ACTIONS = "GITHUB_ACTIONS"  # "true" on GitHub runners: `authlab ci` then masks exported secrets
+DOCKER_HOST = "DOCKER_HOST"  # where the Docker engine listens (read by docker itself; authlab names it in errors)

@@ -19,10 +19,28 @@ from typing import Callable, Sequence
 from authentik_lab.core import log_patterns
 from authentik_lab.errors import ComposeError
 
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 DOCKER_HINT = (
-    "start the Docker engine (Docker Desktop, `sudo systemctl start docker`, or `dockerd`) and check that "
-    "`docker info` works for your user (DOCKER_HOST / docker context)"
+    "start Docker (Docker Desktop, `sudo systemctl start docker`, or `dockerd`); check DOCKER_HOST (unset it to use "
+    "the default socket); for rootless Docker use DOCKER_HOST=unix://$XDG_RUNTIME_DIR/docker.sock; "
+    "`docker info` must work for your user"
 )
+UNREACHABLE = "cannot reach the Docker engine"
+
+
+def docker_location() -> str:
+    """Where docker will look for the engine: DOCKER_HOST when set, else the default socket (named as such)."""
+    import os
+
+    from authentik_lab import envnames
+
+    host = os.environ.get(envnames.DOCKER_HOST, "").strip()
+    return host or f"{DEFAULT_SOCKET} (the default socket)"
+
+
+def unreachable_message() -> str:
+    # one wording for every command (up, status, logs, down, doctor): users grep for it
+    return f"{UNREACHABLE} at {docker_location()}"
 INSTALL_HINT = "install Docker Compose v2 (the `docker compose` plugin; Docker Desktop ships it) or `docker-compose`"
 
 # (phrase in stderr, message, hint) for failures of the engine or of compose itself; failures of the lab's
@@ -33,7 +51,7 @@ _STDERR_MAP: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (
             r"Cannot connect to the Docker daemon|error during connect|Is the docker daemon running"
             r"|connect: no such file or directory|Couldn't connect to Docker daemon",
-            "cannot reach the Docker engine",
+            UNREACHABLE,
             DOCKER_HINT,
         ),
         (
@@ -219,6 +237,7 @@ def error_for(argv: list[str], code: int | None, stderr: str, command: str = "")
         return ComposeError(found.diagnosis, argv, code, stderr, hint=found.fix)
     for pattern, message, hint in _STDERR_MAP:
         if pattern.search(stderr):
+            message = unreachable_message() if message == UNREACHABLE else message
             return ComposeError(message, argv, code, stderr, hint=hint)
     tail = " | ".join(line.strip() for line in stderr.strip().splitlines()[-3:]) or f"exit code {code}"
     return ComposeError(

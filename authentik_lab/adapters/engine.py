@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from authentik_lab.adapters.compose import DOCKER_HINT
+from authentik_lab.adapters.compose import DOCKER_HINT, docker_location, unreachable_message
 from authentik_lab.core.readiness import ContainerState, EngineInfo
 from authentik_lab.errors import EngineError
 
@@ -125,9 +125,33 @@ class _mapped:
             DockerException = ()  # type: ignore[assignment]  # noqa: N806
         import requests
 
-        if isinstance(exc, (DockerException, requests.exceptions.RequestException, ConnectionError)):
-            raise EngineError(f"cannot {self.what} the Docker engine: {_short(exc)}", hint=DOCKER_HINT) from exc
-        return False
+        if not isinstance(exc, (DockerException, requests.exceptions.RequestException, ConnectionError)):
+            return False
+        try:
+            from docker.errors import APIError
+        except ImportError:  # pragma: no cover
+            APIError = ()  # type: ignore[assignment]  # noqa: N806
+        if isinstance(exc, APIError):
+            # the engine answered but refused: that is not "unreachable", and its own words say why
+            raise EngineError(f"the Docker engine refused to {self.what.replace(' from', '').replace(' on', '')}: {_short(exc)}",
+                              hint=DOCKER_HINT) from exc
+        if _permission_denied(exc):
+            raise EngineError(f"no permission to use the Docker engine at {docker_location()}",
+                              hint="add your user to the `docker` group (then log in again), or use rootless Docker") from exc
+        # no Python exception repr here: the SDK's text ("Error while fetching server API version: ('Connection
+        # aborted.', FileNotFoundError(2, ...))") says nothing a user can act on
+        raise EngineError(unreachable_message(), hint=DOCKER_HINT) from exc
+
+
+def _permission_denied(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):  # the SDK wraps requests wraps urllib3 wraps the OSError
+        if seen is None:
+            return False
+        if isinstance(seen, PermissionError) or "Permission denied" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _short(exc: BaseException) -> str:

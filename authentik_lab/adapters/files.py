@@ -8,11 +8,14 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup: bool = False) -> Path | None:
+def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup: bool = False,
+                 numbered_backups: bool = False) -> Path | None:
     """Write via a temp file in the same folder and rename over the target.
 
     Keeps the target's permission bits unless `mode` is given. With `backup`, the previous content is
-    kept as `<name>.bak` (returned). Line endings are written exactly as given (newline='').
+    kept as `<name>.bak` (returned). With `numbered_backups`, an existing `<name>.bak` is never replaced: the
+    first backup holds the user's original, later ones go to `<name>.bak.1`, `.bak.2`, ...
+    Line endings are written exactly as given (newline='').
     """
     path = Path(path)
     if path.is_symlink():
@@ -22,6 +25,10 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
     backup_path: Path | None = None
     if backup and path.exists():
         backup_path = path.with_name(path.name + ".bak")
+        n = 0
+        while numbered_backups and backup_path.exists():
+            n += 1
+            backup_path = path.with_name(f"{path.name}.bak.{n}")
         shutil.copy2(path, backup_path)
     if mode is None:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644

@@ -28,8 +28,8 @@ def register(cli: typer.Typer) -> None:
 def ci_cmd(
     ctx: typer.Context,
     file: FileOpt = None,
-    env_out: Annotated[Optional[Path], typer.Option("--env-out", help="Also write KEY=value lines here (default when $GITHUB_ENV is unset: <lab dir>/ci.env).")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, help="Seconds to wait for Authentik to become ready (a first boot migrates the database).")] = 600.0,
+    env_out: Annotated[Optional[Path], typer.Option("--env-out", metavar="FILE", help="Also write KEY=value lines here (default when $GITHUB_ENV is unset: <lab dir>/ci.env).")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, metavar="SECONDS", help="Seconds to wait for Authentik to become ready (a first boot migrates the database).")] = 600.0,
     mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Print ::add-mask:: lines for the exported secrets on stderr (default: on under GitHub Actions).", show_default=False)] = None,
     json: JsonOpt = False,  # accepted for symmetry: the summary is always JSON
 ) -> None:
@@ -71,10 +71,10 @@ def _progress(app: "App", event: object) -> None:
 @boundary("token")
 def token_cmd(
     ctx: typer.Context,
-    user: Annotated[str, typer.Option("--user", "-u", help="A test user or service account (from authlab.yaml).")],
-    provider: Annotated[Optional[str], typer.Option("--provider", "-p", help="The client that issues the token (default: the lab file's only provider).")] = None,
+    user: Annotated[str, typer.Option("--user", "-u", metavar="USER", help="A test user or service account (from authlab.yaml).")],
+    provider: Annotated[Optional[str], typer.Option("--provider", "-p", metavar="NAME", help="The client that issues the token (default: the lab file's only provider).")] = None,
     file: FileOpt = None,
-    password_env: Annotated[Optional[str], typer.Option("--password-env", help="Read the user's password from this environment variable.")] = None,
+    password_env: Annotated[Optional[str], typer.Option("--password-env", metavar="VAR", help="Read the user's password from this environment variable.")] = None,
     url: UrlOpt = None,
     token: TokenOpt = None,
     json: JsonOpt = False,
@@ -94,10 +94,10 @@ def token_cmd(
 @boundary("login-test")
 def login_test_cmd(
     ctx: typer.Context,
-    provider: Annotated[str, typer.Option("--provider", "-p", help="The provider to log in with.")],
-    user: Annotated[Optional[str], typer.Option("--user", "-u", help="Test user (default: the lab file's first user, else the lab's admin).")] = None,
-    password_env: Annotated[Optional[str], typer.Option("--password-env", help="Read the user's password from this environment variable.")] = None,
-    redirect_uri: Annotated[Optional[str], typer.Option("--redirect-uri", help="The redirect URI your app sends (default: the provider's first strict one).")] = None,
+    provider: Annotated[str, typer.Option("--provider", "-p", metavar="NAME", help="The provider to log in with.")],
+    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="Test user (default: the lab file's first user, else the lab's admin).")] = None,
+    password_env: Annotated[Optional[str], typer.Option("--password-env", metavar="VAR", help="Read the user's password from this environment variable.")] = None,
+    redirect_uri: Annotated[Optional[str], typer.Option("--redirect-uri", metavar="URI", help="The redirect URI your app sends (default: the provider's first strict one).")] = None,
     refresh: Annotated[Optional[bool], typer.Option("--refresh/--no-refresh", help="Require the refresh grant (default: when offline_access is configured).", show_default=False)] = None,
     file: FileOpt = None,
     url: UrlOpt = None,

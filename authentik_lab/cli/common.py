@@ -63,12 +63,20 @@ def boundary(command: str) -> Callable[[F], F]:
     return decorate
 
 
-def confirm(app: App, question: str, yes: bool) -> bool:
-    """Ask only a person; scripts must pass --yes explicitly."""
+def confirm(app: App, question: str, yes: bool, action: str | None = None, declined: str = "nothing changed") -> bool:
+    """Ask only a person; scripts must pass --yes explicitly.
+
+    `action` names what needs confirming for the error ("deleting the lab's data"); `declined` is printed when the
+    person answers no (the caller then exits 1).
+    """
     if yes:
         return True
     if not app.interactive:
         from authentik_lab.errors import UsageError
 
-        raise UsageError(f"{question} needs confirmation", hint="pass --yes to confirm in a non-interactive run")
-    return typer.confirm(question, default=False)
+        message = f"{action} needs confirmation" if action else f"{question.rstrip('?')}: needs confirmation"
+        raise UsageError(message, hint="pass --yes to confirm in a non-interactive run")
+    if typer.confirm(question, default=False):
+        return True
+    app.err.print(declined)
+    return False

@@ -41,12 +41,17 @@ def patch(
     bind_localhost: Annotated[bool, typer.Option("--bind-localhost", help="Publish ports on 127.0.0.1 only.")] = False,
     drop_time_mounts: Annotated[bool, typer.Option("--drop-time-mounts", help="Remove /etc/localtime and /etc/timezone mounts (Authentik assumes UTC).")] = False,
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep the previous file as FILE.bak.")] = False,
+    fix_permissions: Annotated[bool, typer.Option("--fix-permissions", help="Create the bind-mounted storage folders and, when run as root, "
+                                                  "chown them to 1000:1000 (otherwise print the command).")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Drop `user: root` and the docker socket from Authentik's services.
 
     Every other byte of FILE stays as it was (comments, quoting, order, anchors, CRLF). Prints a unified
-    diff, writes atomically and keeps FILE.bak. Exit code with --check: 1 when a patch is needed, else 0.
+    diff, writes atomically and keeps FILE.bak (the first backup is never replaced: later ones are FILE.bak.1,
+    FILE.bak.2, ...). Without root the worker runs as uid 1000, so the folders it mounts must belong to it:
+    the command to do that is printed, or --fix-permissions does it. Exit code with --check: 1 when a patch is
+    needed, else 0.
     """
     from authentik_lab.core.compose_patch import PatchOptions
     from authentik_lab.render import emit
@@ -54,7 +59,7 @@ def patch(
 
     app = get_app(ctx)
     options = PatchOptions(keep_docker_socket=keep_docker_socket, bind_localhost=bind_localhost, drop_time_mounts=drop_time_mounts)
-    result = patch_compose_file(file, options, write=not (dry_run or check), backup=not no_backup)
+    result = patch_compose_file(file, options, write=not (dry_run or check), backup=not no_backup, fix_folders=fix_permissions)
     needs = check and result.status != "already_patched"
     emit(app, "compose patch", result, lambda r: _human(app, r, check), ok=not needs)
     if needs:
@@ -68,6 +73,7 @@ def _human(app, result, check: bool) -> None:  # noqa: ANN001 - App and PatchFil
         app.err.print(Text(f"note: {note}"))
     if result.status == "already_patched":
         app.out.print(Text(f"{result.file}: already patched, nothing to change"))
+        _folders(app, result)
         return
     for line in result.diff.splitlines():
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
@@ -80,6 +86,21 @@ def _human(app, result, check: bool) -> None:  # noqa: ANN001 - App and PatchFil
         app.out.print(Text(f"{result.file} needs patching: {summary}; run `authlab compose patch {result.file}`"))
     else:
         app.out.print(Text(f"dry run, {result.file} unchanged; would have: {summary}"))
+    _folders(app, result)
+
+
+def _folders(app, result) -> None:  # noqa: ANN001
+    from rich.text import Text
+
+    for folder in result.permissions_fixed:
+        app.err.print(Text(f"prepared {folder} for uid 1000"))
+    if result.permissions_command:
+        # without `user: root` the worker no longer chowns its mounts: host folders owned by root crash-loop it
+        app.err.print(Text(f"warning: without `user: root` the worker runs as uid 1000 and cannot write "
+                           f"{', '.join(result.folders_to_own)} (missing or owned by another user)"))
+        app.err.print(Text(f"  run: {result.permissions_command}"))
+        if not result.permissions_fixed and result.status != "needs_patch":
+            app.err.print(Text("  (or `authlab compose patch --fix-permissions` as root)"))
 
 
 def register(cli: typer.Typer) -> None:

@@ -25,12 +25,13 @@ def doctor(
                        show_default=False),
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the check ids and titles, run nothing.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the details of passing checks too.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the details of passing checks too, and each skipped check.")] = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe automatic fixes (shown first; asks unless --yes).")] = False,
     yes: YesOpt = False,
     url: Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, help="Authentik base URL (default: the lab's).")] = None,
     token: Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, help="API token (default: the lab's bootstrap token).")] = None,
-    compose: Annotated[Optional[Path], typer.Option("--compose", help="Check this compose file (and the .env beside it) instead of the lab's.")] = None,
+    compose: Annotated[Optional[Path], typer.Option("--compose", envvar=envnames.COMPOSE_FILE, show_default=False,
+                                                    help="Check this compose file (and the .env beside it) instead of the lab's.")] = None,
     app_env: Annotated[Optional[List[Path]], typer.Option("--app-env", help="An app env file to check (repeatable; default: .env, .env.local, .env.development here).")] = None,
     provider: Annotated[Optional[str], typer.Option("--provider", help="Check only this OAuth2 provider (by name).")] = None,
     preset: Annotated[Optional[str], typer.Option("--preset", help="The app's framework preset (sets the expected issuer form).")] = None,
@@ -54,7 +55,7 @@ def doctor(
         if planned:
             if not app.json:
                 _show_plan(app, planned)
-            if confirm(app, f"Apply {len(planned)} fix(es)?", yes):
+            if confirm(app, f"Apply {len(planned)} fix(es)?", yes, action=f"applying {len(planned)} fix(es)", declined="nothing changed"):
                 report = svc.apply_fixes(facts, report, planned)
         elif not app.json:
             app.err.print("--fix: nothing doctor can fix automatically")
@@ -77,9 +78,13 @@ def _human(app: Any, report: Any, verbose: bool) -> None:
     from rich.markup import escape
 
     out = app.out
+    skipped: dict[str, list[str]] = {}
     for f in report.fixes:
         out.print(("[green]fixed:[/] " if f.ok else "[red]fix failed:[/] ") + escape(f.description) + (f" ({escape(f.error)})" if f.error else ""))
     for r in report.results:
+        if r.status == "skip" and not verbose:
+            skipped.setdefault(r.summary, []).append(r.id)  # one line per reason below, not one per check
+            continue
         out.print(f"{MARKS[r.status]} {escape(r.title)}: {escape(r.summary)}" + (f" [dim]({r.id})[/]" if r.status != "ok" or verbose else ""))
         if r.status in ("ok", "skip") and not verbose:
             continue
@@ -94,5 +99,24 @@ def _human(app: Any, report: Any, verbose: bool) -> None:
                 out.print(f"      fix: {escape(m.fix)}")
         if r.fixable is not None and r.status in ("warn", "fail") and not any("--fix" in (m.fix or "") for m in r.messages):
             out.print("      [dim](authlab doctor --fix can do this)[/]")
+    for reason, ids in skipped.items():
+        out.print(f"{MARKS['skip']} skipped {len(ids)} check{'s' if len(ids) > 1 else ''} ({escape(_ids_text(ids, report))}): "
+                  f"{escape(reason)}")
     out.print("")
     out.print(report.tally.text())
+
+
+def _ids_text(ids: list, report: Any) -> str:
+    """`runtime.*` when every check of a group that ran was skipped for this reason, else the ids themselves."""
+    ran: dict[str, int] = {}
+    for r in report.results:
+        group = r.id.split(".", 1)[0]
+        ran[group] = ran.get(group, 0) + 1
+    parts: list[str] = []
+    for cid in ids:
+        group = cid.split(".", 1)[0]
+        whole = sum(1 for i in ids if i.split(".", 1)[0] == group) == ran[group] and ran[group] > 1
+        part = f"{group}.*" if whole else cid
+        if part not in parts:
+            parts.append(part)
+    return ", ".join(parts)

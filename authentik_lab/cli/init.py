@@ -26,10 +26,10 @@ def init(
     --port/--https-port/--bind/--version (re-rendering the compose file). HTTPS defaults to --port + 443.
     """
     from authentik_lab.render import emit
-    from authentik_lab.services.lab import init_lab
+    from authentik_lab.services.lifecycle import init as init_lab
 
     app = get_app(ctx)
-    result = init_lab(lab_dir or app.lab_dir, version=version, http_port=port, https_port=https_port, bind=bind)
+    result = init_lab(app, lab_dir or app.lab_dir, version=version, http_port=port, https_port=https_port, bind=bind)
     emit(app, "init", result, lambda r: render_init(app, r))
 
 
@@ -63,7 +63,10 @@ def render_init(app, result) -> None:  # noqa: ANN001 - App, InitResult (lazy im
     ]
     for label, value in rows:
         out.print(Text(f"  {label:<13}{value}"))
-    if result.action != "unchanged":
+    if getattr(result, "running_stale", False):
+        changed = ", ".join(key for key, _, _ in result.changed)
+        out.print(Text(f"the lab is running with the old settings ({changed}): run `authlab up` to apply them"))
+    elif result.action != "unchanged":
         out.print(Text("next: authlab up"))
 
 

@@ -68,7 +68,8 @@ def down(
     from authentik_lab.services import lifecycle
 
     app = get_app(ctx)
-    if volumes and not confirm(app, "Delete the lab's database and files for good?", yes):
+    if volumes and not confirm(app, "Delete the lab's database and files for good?", yes,
+                               action="deleting the lab's data", declined="nothing deleted"):
         raise typer.Exit(1)
     result = lifecycle.down(app, compose_file=compose, volumes=volumes)
     emit(app, "down", result, lambda r: render_down(app, r))

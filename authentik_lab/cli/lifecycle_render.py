@@ -27,24 +27,30 @@ class Progress:
         self.rows: dict[Stage, tuple[str, str, float | None]] = {s: ("pending", "", None) for s in STAGES}
         self._live: Any = None
         self._announced: set[Stage] = set()
+        self._origin: float | None = None
+        self._spinners: dict[Stage, Any] = {}  # one per row, so each keeps its animation across redraws
 
     def __enter__(self) -> "Progress":
         if self.app.interactive:
             from rich.live import Live
 
-            self._live = Live(self._table(), console=self.app.err, refresh_per_second=8, transient=False)
+            # get_renderable: Live rebuilds the table on each refresh, so the active row's clock keeps ticking
+            self._live = Live(console=self.app.err, refresh_per_second=8, transient=False, get_renderable=self._table)
             self._live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
-            self._live.update(self._table())
+            self._live.refresh()
             self._live.__exit__(*exc)
 
     def update(self, event: "StageEvent") -> None:
+        import time
+
         self.rows[event.stage] = (event.state, event.detail, event.elapsed)
+        self._origin = time.monotonic() - event.elapsed  # when the wait (and `docker compose up -d`) began
         if self._live is not None:
-            self._live.update(self._table())
+            self._live.refresh()
             return
         # plain mode: one line when a stage starts waiting, one when it ends; no redraws, no colour codes needed
         title = STAGE_TITLES[event.stage]
@@ -59,11 +65,16 @@ class Progress:
         from rich.spinner import Spinner
         from rich.table import Table
 
+        import time
+
         table = Table.grid(padding=(0, 1))
         for stage in STAGES:
             state, detail, elapsed = self.rows[stage]
-            mark: Any = Spinner("dots", style="yellow") if state == "active" else _MARKS[state]
-            when = f"[dim]{elapsed:5.1f}s[/]" if elapsed is not None and state != "active" else ""
+            mark: Any = self._spinners.setdefault(stage, Spinner("dots", style="yellow")) if state == "active" else _MARKS[state]
+            if state == "active" and self._origin is not None:
+                when = f"[yellow]{time.monotonic() - self._origin:5.1f}s[/]"  # live: how long so far
+            else:
+                when = f"[dim]{elapsed:5.1f}s[/]" if elapsed is not None else ""
             table.add_row(mark, STAGE_TITLES[stage], when, f"[dim]{escape(detail)}[/]")
         return table
 
@@ -88,15 +99,30 @@ def render_up(app: "App", r: "UpResult") -> None:
         out.print(f"  password    {r.password_key} in {r.env_file}")
         out.print(f"  API token   {r.token_key} in {r.env_file}")
         out.print("  [dim]values hidden; `authlab up --show-secrets` prints them[/]")
-    out.print("  stop it with `authlab down` (keeps data); logs: `authlab logs`")
+    # the same --compose FILE the user passed, or the next command would look for a lab that is not there
+    flag = f" --compose {_shell(str(r.compose_arg))}" if r.compose_arg is not None else ""
+    out.print(f"  stop it with `authlab down{flag}` (keeps data); logs: `authlab logs{flag}`")
     if r.apply is not None:
         from authentik_lab.cli.labfile import render_apply
 
         render_apply(app, r.apply)
 
 
+def _shell(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
 def render_down(app: "App", r: "DownResult") -> None:
-    if r.volumes_removed:
+    if not r.stopped:
+        app.out.print(f"nothing to stop: no lab at {r.lab_dir}")
+        return
+    if r.volumes_removed and r.kept_folders:
+        # compose deletes named volumes only; bind-mounted folders hold data too and stay where they are
+        app.out.print(f"stopped {r.project_name} and deleted its named volumes; bind-mounted folders are kept: "
+                      f"{', '.join(r.kept_folders)} (delete them yourself if you want a fresh start)")
+    elif r.volumes_removed:
         app.out.print(f"stopped {r.project_name} and deleted its data")
     else:
         app.out.print(f"stopped {r.project_name}; data kept (`authlab up` starts it again, `--volumes` deletes it)")

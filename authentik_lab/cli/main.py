@@ -2,7 +2,7 @@
 
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -59,5 +59,35 @@ def _register() -> None:
 _register()
 
 
-def run() -> None:
-    cli()
+def run(argv: Optional[list] = None) -> None:
+    """The console script. With --json, click's own usage errors (a bad option, a missing argument) still print the
+    JSON error document, so a script that parses stdout never gets click's usage text; otherwise click as usual."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--json" not in args:
+        cli(args=args, prog_name="authlab")
+        return
+    try:
+        code = cli(args=args, prog_name="authlab", standalone_mode=False)
+    except Exception as exc:  # noqa: BLE001 - typer ships its own click: recognise its exceptions by shape
+        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
+            _usage_json(exc)
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if type(exc).__name__ == "Abort":
+            print("Aborted!", file=sys.stderr)
+            sys.exit(1)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_json(exc: "Any") -> None:
+    import json
+
+    from authentik_lab.render import envelope
+
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "authlab"
+    command = path.split(" ", 1)[1] if " " in path else ""
+    error = {"type": "UsageError", "message": exc.format_message(), "hint": f"`{path} --help` lists the options"}
+    print(json.dumps(envelope(command, False, error=error), indent=2))

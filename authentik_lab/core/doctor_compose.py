@@ -224,8 +224,10 @@ def check_bind_mount_owner(doc: Mapping[str, Any], file: str, env: Mapping[str, 
     binds = storage_mounts(doc, env)
     if not binds:
         return ok("no bind-mounted storage folders (named volumes get the image's ownership)")
-    if worker_root:
-        return ok("the worker runs as root and fixes folder ownership itself (see compose.worker-root)")
+    # Judge the file as it should run: without `user: root` (compose.worker-root asks to drop it). While the worker
+    # is still root it chowns the folders itself, so a problem is a warning about the patched file, not a failure.
+    level = WARN if worker_root else FAIL
+    later = " once `user: root` is removed (the worker then runs as uid 1000)" if worker_root else ""
     messages, evidence, seen = [], [], set()
     for m in binds:
         path = host_path(m.source, compose_dir)
@@ -234,13 +236,14 @@ def check_bind_mount_owner(doc: Mapping[str, Any], file: str, env: Mapping[str, 
         seen.add(path)
         facts = stats.get(path) or PathFacts(False)
         if not facts.exists:
-            messages.append(Message("fail", f"{path} does not exist: Docker creates it owned by root, and uid 1000 cannot write it",
-                                    f"mkdir -p {path} && sudo chown 1000:1000 {path}"))
+            messages.append(Message(level, f"{path} does not exist: Docker creates it owned by root, and uid 1000 cannot write it{later}",
+                                    f"mkdir -p {path} && sudo chown -R 1000:1000 {path}"))
         elif not writable_by(facts):
             evidence.append(f"{path}: owner {facts.uid}:{facts.gid} mode {facts.mode & 0o777:o}")
-            messages.append(Message("fail", f"{path} ({m.service}:{m.target}) is not writable by uid 1000",
+            messages.append(Message(level, f"{path} ({m.service}:{m.target}) is not writable by uid 1000{later}",
                                     f"sudo chown -R 1000:1000 {path}"))
-    return from_messages(messages, "storage folders are writable by uid 1000", evidence)
+    good = "storage folders are writable by uid 1000" + (" (ready for a worker without root)" if worker_root else "")
+    return from_messages(messages, good, evidence)
 
 
 # --- compose.public-ports -----------------------------------------------------------------------

@@ -17,7 +17,8 @@ SKEW_FAIL = 120.0
 
 def check_engine(info: EngineInfo | None, error: str | None, hint: str) -> Outcome:
     if info is None:
-        return problem(FAIL, f"the Docker engine cannot be reached: {error}", hint)
+        # the adapter's message already names the engine's address ("cannot reach the Docker engine at ...")
+        return problem(FAIL, error or "cannot reach the Docker engine", hint)
     return ok(f"Docker {info.version}" + (" (rootless)" if info.rootless else ""),
               [f"engine {info.version}, OS {info.os} ({info.os_type}/{info.arch})"])
 

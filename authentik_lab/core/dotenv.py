@@ -84,11 +84,38 @@ def merge(text: str, updates: dict[str, str]) -> str:
         if m and m.group("key") in updates:
             # every occurrence: the last one wins when read, so rewriting only the first would change nothing
             key = m.group("key")
-            lines[i] = f"{m.group('lead')}{key}={quote(updates[key])}"
+            lines[i] = f"{m.group('lead')}{key}={_restyle(m.group('value'), updates[key])}"
             pending.pop(key, None)
     if pending:
         lines.extend(f"{key}={quote(value)}" for key, value in pending.items())
     return newline.join(lines) + newline if lines else ""
+
+
+def _split_raw(raw: str) -> tuple[str, str]:
+    """(quote style: '"', "'" or "", what follows the value: an inline comment with its leading spaces, or "")."""
+    if raw[:1] in ("'", '"'):
+        q, i = raw[0], 1
+        while i < len(raw):
+            if q == '"' and raw[i] == "\\":
+                i += 2
+                continue
+            if raw[i] == q:
+                return q, raw[i + 1:]
+            i += 1
+    m = re.search(r"\s+#.*$", raw)
+    return "", (m.group(0) if m else "")
+
+
+def _restyle(raw: str, value: str) -> str:
+    """`value` written the way the user wrote the old one: same quotes (when they can hold it), same inline comment."""
+    style, tail = _split_raw(raw)
+    if style == "'" and "'" not in value and "\n" not in value:
+        written = "'" + value + "'"
+    elif style == '"':
+        written = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$") + '"'
+    else:
+        written = quote(value)
+    return written + tail
 
 
 def render(values: dict[str, str], header: str | None = None) -> str:

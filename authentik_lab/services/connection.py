@@ -62,7 +62,12 @@ def canonical_url(given: str, lab_url: str | None) -> "BaseUrl":
 
 
 def resolve_connection(app: "App", url: str | None = None, token: str | None = None) -> Connection:
-    lab = lab_access(app.lab_dir)  # also with --token: the lab's URL decides the 127.0.0.1-vs-localhost warning
+    try:  # also with --token: the lab's URL decides the 127.0.0.1-vs-localhost warning
+        lab = lab_access(app.lab_dir)
+    except AuthlabError:
+        if not (url and token):
+            raise
+        lab = None  # a broken lab folder must not stop a command that names its own server and token
     if url:
         base = canonical_url(url, lab.url if lab is not None else None)
         if not token:

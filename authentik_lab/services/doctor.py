@@ -145,16 +145,36 @@ def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
     if not result.changed:
         return None
     changes = tuple(f"{file}:{c.line}: {c.before}" + (f"  ->  {c.after}" if c.after else "  (removed)") for c in result.changes)
-    changes += (f"the previous file is kept as {path.name}.bak",)
+    changes += (f"the previous file is kept as {_next_backup(path).name}",)
+    if any(c.kind == "user" for c in result.changes):
+        from authentik_lab.core.bind_mounts import chown_command
+        from authentik_lab.services.compose_patch import folders_needing_owner
+
+        try:
+            folders = folders_needing_owner(path, result.text)
+        except Exception:  # noqa: BLE001 - advice only
+            folders = []
+        if folders:
+            # without root the worker no longer chowns its mounts; doctor does not chown host folders itself
+            changes += (f"then the worker runs as uid 1000 and needs {', '.join(folders)}: run {chown_command(folders)}",)
 
     def apply() -> None:
         from authentik_lab.adapters.files import atomic_write
 
         fresh = patch_compose_text(path.read_text(encoding="utf-8"), options)  # re-read: never write a stale plan
-        atomic_write(path, fresh.text, backup=True)
+        atomic_write(path, fresh.text, backup=True, numbered_backups=True)
 
     what = sorted({c.kind.replace("_", " ") for c in result.changes})
     return PlannedFix("compose-patch", file, f"patch {file}: {', '.join(what)}", changes, ids, apply)
+
+
+def _next_backup(path: Path) -> Path:
+    # as adapters.files.atomic_write(numbered_backups=True): an existing .bak holds the original and is kept
+    candidate, n = path.with_name(path.name + ".bak"), 0
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.bak.{n}")
+    return candidate
 
 
 def _rewrite_env(facts: Facts, updates: dict[str, dict[str, str]]) -> None:

@@ -69,7 +69,7 @@ def _c(id: str, title: str, needs: tuple[str, ...], run: Run) -> Check:
 
 
 CATALOGUE: tuple[Check, ...] = (
-    _c("engine.reachable", "Docker engine reachable", ("docker",), _engine),
+    _c("engine.reachable", "Docker engine reachable", ("engine",), _engine),
     _c("compose.available", "Docker Compose available", ("docker",), _compose_available),
     _c("compose.image-pinned", "Authentik image pinned, server and worker on one tag", ("compose",),
        lambda f: dc.check_image_pinned(f.compose_doc(), f.interp_env())),
@@ -92,11 +92,11 @@ CATALOGUE: tuple[Check, ...] = (
        lambda f: denv.check_bootstrap(_env_file(f), f.env_lines(), _token_needed(f))),
     _c("env.file-mode", ".env not readable by other users", ("env",),
        lambda f: denv.check_file_mode(_env_file(f), f.env_mode())),
-    _c("runtime.containers", "Containers running and healthy", ("docker",),
+    _c("runtime.containers", "Containers running and healthy", ("docker", "running"),
        lambda f: dr.check_containers(g.containers(f), _expected_services(f))),
-    _c("runtime.logs", "No known failure in the logs", ("docker",), lambda f: dr.check_logs(g.logs(f))),
-    _c("runtime.worker", "Worker running", ("docker",), lambda f: dr.check_worker(g.containers(f))),
-    _c("runtime.ports", "Published ports answer as Authentik", ("docker",), lambda f: dr.check_ports(g.port_probes(f), g.server_running(f))),
+    _c("runtime.logs", "No known failure in the logs", ("docker", "running"), lambda f: dr.check_logs(g.logs(f))),
+    _c("runtime.worker", "Worker running", ("docker", "running"), lambda f: dr.check_worker(g.containers(f))),
+    _c("runtime.ports", "Published ports answer as Authentik", ("docker", "running"), lambda f: dr.check_ports(g.port_probes(f), g.server_running(f))),
     _c("http.live", "Server alive (/-/health/live/)", ("api",), lambda f: dh.check_live(f.fetch(LIVE_PATH))),
     _c("http.ready", "Server ready (/-/health/ready/)", ("api",), lambda f: dh.check_ready(f.fetch(READY_PATH))),
     _c("http.token", "API token accepted", ("api",), _token),

@@ -73,18 +73,49 @@ class Facts:
 
     def missing(self, need: str) -> str | None:
         """Why an input is absent, or None when it is there; checks with an absent input are skipped."""
+        if need == "engine":
+            return None  # Docker itself can be checked without any lab
         if need in ("docker", "compose"):
             return None if self.compose_path() else NO_SOURCE
+        if need == "running":
+            return self.not_running()
         if need == "env":
             if not self.compose_path():
                 return NO_SOURCE
             return None if self.env_path() else f"no .env next to {self.compose_path()}"
         if need == "api":
-            return None if self.base_url() else NO_URL
+            if not self.base_url():
+                return NO_URL
+            # a downloaded compose file says which port it would publish, not that anything runs there: probing
+            # localhost on that guess would test whatever else listens. Only --url names a server explicitly.
+            return self.not_running() if self.opts.compose is not None and not self.opts.url else None
         if need == "app-env":
             return None if self.app_env_paths() else (
                 "no app env file (pass --app-env FILE, or run in the app's folder with .env / .env.local / .env.development)")
         return None
+
+    def not_running(self) -> str | None:
+        """For --compose FILE: why its project is not running (no container of it runs), else None. Labs made by
+        `authlab init` are judged by the checks themselves (a stopped lab is a finding there)."""
+        if self.opts.compose is None:
+            return None
+
+        def find() -> str | None:
+            from authentik_lab.services import doctor_gather as g
+
+            info, _ = g.engine_info(self)
+            if info is None:
+                return None if self.opts.url else f"not checked: the Docker engine cannot be reached, so whether project {self.project()} runs is unknown (see engine.reachable; --url checks a server anyway)"
+            found = g.engine(self).containers(self.project())
+            if any(c.state in ("running", "restarting") for c in found):
+                return None
+            others = f" is running ({len(found)} stopped; `authlab status --compose FILE` lists them)" if found else ""
+            return f"not running: no container of project {self.project()}{others}"
+
+        try:
+            return self.once("not_running", find)
+        except Exception:  # noqa: BLE001 - e.g. an unparsable file: the compose checks report it, the rest skips
+            return None
 
     # --- the lab and its files -------------------------------------------------------------------
 

@@ -83,6 +83,7 @@ class InitResult:
     compose_written: bool = False
     compose_backup: Path | None = None
     warnings: tuple[str, ...] = ()
+    running_stale: bool = False  # the lab's containers run with the old settings: `authlab up` applies the new ones
     password_key: str = cfg.BOOTSTRAP_PASSWORD
     token_key: str = cfg.BOOTSTRAP_TOKEN
 

@@ -38,6 +38,8 @@ class Target:
     image: str | None = None
     extra_files: tuple[Path, ...] = ()
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    own_file: bool = False  # a compose file of the user's own (--compose), not a lab made by `authlab init`
+    ports: tuple[tuple[str, int], ...] = ()  # (host address, port) the lab publishes; a lab made by init only
 
 
 def lab_target(app: "App", *, create: bool, settings: dict[str, Any] | None = None) -> tuple[Target, Any]:
@@ -52,7 +54,7 @@ def lab_target(app: "App", *, create: bool, settings: dict[str, Any] | None = No
         lab = load_lab(app.lab_dir)
     secrets = {PASSWORD_KEY: lab.bootstrap_password, TOKEN_KEY: lab.bootstrap_token}
     target = Target(lab.dir, lab.compose_file, lab.env_file, lab.project_name, lab.url, lab.bootstrap_token,
-                    lab.version, lab.image, secrets=secrets)
+                    lab.version, lab.image, secrets=secrets, ports=((lab.bind, lab.http_port), (lab.bind, lab.https_port)))
     return target, init_result
 
 
@@ -71,7 +73,7 @@ def file_target(compose_file: Path) -> Target:
     extras = tuple(compose_file.parent / n for n in OVERRIDE_NAMES if (compose_file.parent / n).is_file())
     secrets = {k: env[k] for k in (PASSWORD_KEY, TOKEN_KEY) if env.get(k)}
     return Target(compose_file.parent, compose_file, env_file, _project_name(env, compose_file.parent),
-                  f"http://localhost:{port}", token, tag or None, extra_files=extras, secrets=secrets)
+                  f"http://localhost:{port}", token, tag or None, extra_files=extras, secrets=secrets, own_file=True)
 
 
 def _project_name(env: dict[str, str], folder: Path) -> str:
@@ -90,10 +92,55 @@ def resolve(app: "App", compose_file: Path | None, *, create: bool = False, sett
     return (file_target(compose_file), None) if compose_file else lab_target(app, create=create, settings=settings)
 
 
+def require_engine(app: "App") -> None:
+    """Every command that needs Docker asks the engine first, so an unreachable engine always reads the same
+    (adapters.compose.unreachable_message, exit code 6) instead of whatever compose happens to print."""
+    app.engine().require()
+
+
+def own_file_errors(target: Target) -> Any:
+    """For a compose file of the user's own, `authlab init` is the wrong advice: it never touches that .env."""
+    import contextlib
+
+    from authentik_lab.errors import ComposeError
+
+    @contextlib.contextmanager
+    def rewrite() -> Any:
+        try:
+            yield
+        except ComposeError as exc:
+            if target.own_file and exc.hint and "authlab init" in exc.hint and "lacks a required value" in exc.message:
+                exc.hint = f"add the value to {target.env_file} (compose reads that file; authlab never writes it)"
+            raise
+
+    return rewrite()
+
+
 def runner_for(app: "App", target: Target) -> "ComposeRunner":
     return app.compose(compose_file=target.compose_file, project_name=target.project_name,
                        project_dir=target.compose_file.parent, env_file=target.env_file if target.env_file.is_file() else None,
                        extra_files=target.extra_files)
+
+
+# --- init (the command) -------------------------------------------------------------------------
+
+
+def init(app: "App", lab_dir: Path, **settings: Any) -> Any:
+    """`authlab init`: init_lab, plus whether the lab's containers still run with the settings just replaced
+    (compose applies a new port only when it recreates them, so `status` would otherwise show the old one)."""
+    import dataclasses
+
+    from authentik_lab.errors import EngineError
+    from authentik_lab.services.lab import init_lab
+
+    result = init_lab(lab_dir, **settings)
+    if not result.changed or not result.compose_written:
+        return result
+    try:
+        running = any(c.state in ("running", "restarting") for c in app.engine().containers(result.project_name))
+    except EngineError:
+        return result  # no Docker, nothing running: init itself never needs the engine
+    return dataclasses.replace(result, running_stale=running) if running else result
 
 
 # --- down ----------------------------------------------------------------------------------------
@@ -104,12 +151,38 @@ class DownResult:
     project_name: str
     lab_dir: Path
     volumes_removed: bool
+    stopped: bool = True  # False: there was no lab to stop (not an error: cleanup steps run `down` unconditionally)
+    kept_folders: tuple[str, ...] = ()  # bind-mounted host folders: `--volumes` deletes named volumes only
 
 
 def down(app: "App", *, compose_file: Path | None = None, volumes: bool = False) -> DownResult:
+    if compose_file is None and not _lab_exists(app.lab_dir):
+        # `if: always()` cleanup after a failed `authlab ci` must not fail too: nothing to stop is success
+        return DownResult("", Path(app.lab_dir).absolute(), False, stopped=False)
     target, _ = resolve(app, compose_file)
-    runner_for(app, target).down(volumes=volumes)
-    return DownResult(target.project_name, target.lab_dir, volumes)
+    require_engine(app)
+    with own_file_errors(target):
+        runner_for(app, target).down(volumes=volumes)
+    kept = tuple(bind_folders(target)) if volumes else ()
+    return DownResult(target.project_name, target.lab_dir, volumes, kept_folders=kept)
+
+
+def _lab_exists(lab_dir: Path) -> bool:
+    from authentik_lab.services.lab import COMPOSE_FILE, ENV_FILE
+
+    return (Path(lab_dir) / ENV_FILE).is_file() or (Path(lab_dir) / COMPOSE_FILE).is_file()
+
+
+def bind_folders(target: Target) -> list[str]:
+    """Host folders the target's compose file bind-mounts (what `down --volumes` leaves in place)."""
+    from authentik_lab.core.bind_mounts import all_bind_folders
+    from authentik_lab.services.compose_patch import doc_and_env
+
+    try:
+        doc, env = doc_and_env(target.compose_file)
+    except Exception:  # noqa: BLE001 - compose itself just read the file; a note about folders is not worth failing for
+        return []
+    return all_bind_folders(doc, env, str(target.compose_file.parent))
 
 
 # --- status --------------------------------------------------------------------------------------
@@ -151,6 +224,7 @@ class StatusResult:
 
 def status(app: "App", *, compose_file: Path | None = None) -> StatusResult:
     target, _ = resolve(app, compose_file)
+    require_engine(app)
     services = _services(app, target)
     api_state, detail, version = _probe_api(app, target) if services else ("no answer", "no containers", None)
     source = "api" if version else ("image tag" if target.version else "unknown")
@@ -188,14 +262,28 @@ def _problems(app: "App", target: Target, services: tuple[ServiceInfo, ...]) -> 
 
 
 def _services(app: "App", target: Target) -> tuple[ServiceInfo, ...]:
+    from authentik_lab.errors import ComposeError
+
     runner = runner_for(app, target)
     if not runner.is_v1:
+        try:
+            rows = runner.ps()
+        except ComposeError as exc:
+            # compose interpolates the whole file even for `ps`, so a user's .env without PG_PASS fails; status only
+            # reads, and the engine knows the same containers by their compose labels
+            if not (target.own_file and "lacks a required value" in exc.message):
+                raise
+            return _engine_services(app, target)
         return tuple(
             ServiceInfo(s.service, s.name, s.state, s.health, s.exit_code if s.state in ("exited", "dead") else None,
                         tuple(f"{p.url or '0.0.0.0'}:{p.published_port}->{p.target_port}" for p in s.publishers))
-            for s in runner.ps()
+            for s in rows
         )
     # compose v1 cannot print JSON; the engine knows the same containers by their compose labels
+    return _engine_services(app, target)
+
+
+def _engine_services(app: "App", target: Target) -> tuple[ServiceInfo, ...]:
     return tuple(ServiceInfo(c.service, c.name, c.state, c.health, c.exit_code) for c in app.engine().containers(target.project_name))
 
 
@@ -231,9 +319,11 @@ class LogsResult:
 
 def _checked_runner(app: "App", compose_file: Path | None, service: str | None) -> "ComposeRunner":
     target, _ = resolve(app, compose_file)
+    require_engine(app)  # before compose, which would print the daemon's own text and exit 1
     runner = runner_for(app, target)
     if service is not None:
-        known = runner.services()
+        with own_file_errors(target):
+            known = runner.services()
         if service not in known:
             raise UsageError(f"no service {service!r} in {target.compose_file.name}", hint=f"pick one of: {', '.join(known)}")
     return runner

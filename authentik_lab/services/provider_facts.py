@@ -54,8 +54,8 @@ class ProviderView:
 
 
 def redirect_entries(value: Any) -> tuple[dict, ...]:
-    if isinstance(value, str):  # pre-2024.12: newline-separated, every line a regex
-        return tuple({"matching_mode": "regex (legacy)", "url": line.strip()} for line in value.splitlines() if line.strip())
+    if isinstance(value, str):  # pre-2024.12: newline-separated, every line a regex (shown "url (legacy-regex)")
+        return tuple({"matching_mode": "legacy-regex", "url": line.strip()} for line in value.splitlines() if line.strip())
     return tuple({"matching_mode": v.get("matching_mode", "strict"), "url": v.get("url", "")} for v in value or [])
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from authentik_lab.errors import ApplyError, AuthlabError, UsageError
-from authentik_lab.services.lifecycle import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, resolve, runner_for
+from authentik_lab.errors import ApplyError, AuthlabError, NotReadyError, UsageError, WaitTimeout
+from authentik_lab.services.lifecycle import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, own_file_errors, resolve, runner_for
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -47,6 +47,7 @@ class UpResult:
     settings_changed: tuple[tuple[str, str, str], ...] = ()  # (key, old, new) init applied (names, never secrets)
     apply: "ApplyResult | None" = None  # the lab file applied once ready; None without one or with --no-apply
     notes: tuple[str, ...] = ()
+    compose_arg: Path | None = None  # the --compose FILE as given, echoed in the next-step hints
 
 
 def up(
@@ -87,18 +88,26 @@ def up(
         notes += list(init_result.warnings)
     engine = app.engine()
     engine.require()  # a missing engine gets its own clear error before compose says something vaguer
+    _preflight_ports(engine, target)
     runner = runner_for(app, target)
+    # `docker compose up -d` blocks until the database is healthy (30 s with the official file): it is part of the
+    # containers stage and of --timeout, so the wait is backdated to when compose began
+    compose_start = time.monotonic()
+    budget = max(1.0, timeout - (compose_start - started))
     if on_event is not None:
         from authentik_lab.core.readiness import Stage
         from authentik_lab.services.wait import StageEvent
 
-        # compose itself blocks until the database is healthy; say so instead of looking stuck
         on_event(StageEvent(Stage.CONTAINERS, "active", "docker compose up -d (waits for the database to be healthy)", 0.0))
-    runner.up(timeout=max(timeout, 60.0))
+    _compose_up(runner, target, budget, compose_start)
     with app.api(target.url, target.token or None, retries=0, timeout=5.0) as api:
-        ready = wait_ready(api, project=target.project_name, engine=engine, has_token=bool(target.token),
-                           fallback_version=target.version, timeout=max(1.0, timeout - (time.monotonic() - started)),
-                           logs_since=wall_start - 1, on_event=on_event)
+        try:
+            ready = wait_ready(api, project=target.project_name, engine=engine, has_token=bool(target.token),
+                               fallback_version=target.version, timeout=budget, started_at=compose_start,
+                               logs_since=wall_start - 1, on_event=on_event)
+        except NotReadyError as exc:
+            _name_host_folder(exc, target)
+            raise
     applied = _apply(app, lab, target, apply_secrets) if lab is not None else None
     return UpResult(
         url=target.url,
@@ -118,7 +127,55 @@ def up(
         settings_changed=tuple(getattr(init_result, "changed", ()) or ()),
         apply=applied,
         notes=tuple(notes),
+        compose_arg=compose_file,
     )
+
+
+def _preflight_ports(engine: Any, target: Target) -> None:
+    """Refuse a busy port before compose starts anything: otherwise postgres and the worker start, the server cannot
+    publish, and a half-started lab is left behind. Skipped while the lab's own containers run (they hold the ports)."""
+    if not target.ports:
+        return
+    if any(c.state in ("running", "restarting") for c in engine.containers(target.project_name)):
+        return
+    from authentik_lab.adapters.ports import port_in_use
+
+    for host, port in target.ports:
+        if port_in_use(host, port):
+            raise UsageError(
+                f"port {port} on {host} is already in use by another process, so the lab cannot publish it (nothing was started)",
+                hint=f"stop that process (`ss -ltnp 'sport = :{port}'` shows it), or use another port: `authlab up --port N`")
+
+
+def _compose_up(runner: Any, target: Target, budget: float, compose_start: float) -> None:
+    import subprocess
+
+    from authentik_lab.errors import ComposeError
+
+    try:
+        with own_file_errors(target):
+            runner.up(timeout=budget)
+    except ComposeError as exc:
+        if not isinstance(exc.__cause__, subprocess.TimeoutExpired):
+            raise
+        from authentik_lab.core.readiness import STAGE_TIMEOUT_HINTS, Stage
+
+        raise WaitTimeout("the containers to start (`docker compose up -d`)", time.monotonic() - compose_start,
+                          "docker compose up -d still running", hint=STAGE_TIMEOUT_HINTS[Stage.CONTAINERS]) from exc
+
+
+def _name_host_folder(exc: NotReadyError, target: Target) -> None:
+    """A PermissionError names the path inside the container; the user must chown the host folder mounted there."""
+    from authentik_lab.core.bind_mounts import permission_hint
+    from authentik_lab.services.compose_patch import doc_and_env
+
+    try:
+        doc, env = doc_and_env(target.compose_file)
+    except Exception:  # noqa: BLE001 - keep the generic hint
+        return
+    hint = permission_hint(exc.evidence, doc, env, str(target.compose_file.parent))
+    if hint:
+        exc.hint = hint
 
 
 def _checked_labfile(app: "App", file: Path | None) -> "LabFile | None":

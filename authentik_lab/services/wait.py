@@ -112,14 +112,17 @@ def wait_ready(
     sleep: Callable[[float], None] = time.sleep,
     rng: Callable[[], float] = random.random,
     on_event: Callable[[StageEvent], None] | None = None,
+    started_at: float | None = None,
 ) -> ReadyResult:
     """Block until every stage passed; raise NotReadyError (definitive failure) or WaitTimeout.
 
     `engine` (with `.containers(project)` and `.logs(project, service, tail, since=)`, like adapters.engine.Engine) is
     watched only when `project` is given; a plain server process has no containers.
+    `started_at` (a `clock()` reading) backdates the wait, e.g. to when `docker compose up -d` began: stage times and
+    `timeout` then count from there, so the time compose spent is neither hidden nor free.
     """
     waiter = _Waiter(api, project, engine if project else None, has_token, fallback_version, token_grace, logs_since,
-                     clock, on_event, unhealthy_grace)
+                     clock, on_event, unhealthy_grace, started_at)
     start = waiter.start
     attempt = 0
     try:
@@ -142,11 +145,12 @@ def wait_ready(
 class _Waiter:
     def __init__(self, api: Any, project: str | None, engine: Any, has_token: bool, fallback_version: str | None,
                  token_grace: float, logs_since: float | None, clock: Callable[[], float],
-                 on_event: Callable[[StageEvent], None] | None, unhealthy_grace: float = UNHEALTHY_GRACE) -> None:
+                 on_event: Callable[[StageEvent], None] | None, unhealthy_grace: float = UNHEALTHY_GRACE,
+                 started_at: float | None = None) -> None:
         self.api, self.has_token = api, has_token
         self.fallback_version, self.token_grace, self.clock, self.on_event = fallback_version, token_grace, clock, on_event
         self.state = _State()
-        self.start = clock()
+        self.start = clock() if started_at is None else started_at
         self.polls = 0
         self.progress_at = self.start  # when a stage last passed
         # logs_since is wall-clock time: older log lines belong to earlier runs

@@ -352,3 +352,11 @@ def test_a_client_id_change_is_called_out_with_the_env_files_holding_the_old_one
     ) in result.stderr.splitlines()
     code, doc = invoke_json("apply", "--dry-run")
     assert code == 0 and all(not i.get("reason") for i in doc["data"]["items"])  # unchanged now: no warning
+
+
+def test_apply_says_how_it_normalised_the_url(env: Env) -> None:
+    env.write("groups: [{name: testers}]\n")
+    result = invoke("apply", "--url", env.server.url + "/api/v3/")
+    assert result.exit_code == 0, result.stderr
+    assert "note: removed the /api/v3 suffix (authlab adds API paths itself)" in result.stderr.splitlines()
+    assert result.stdout.startswith(f"applied: authlab.yaml -> {env.server.url}\n")

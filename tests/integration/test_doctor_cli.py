@@ -95,6 +95,8 @@ def test_without_any_input_everything_is_skipped_with_a_reason_and_exit_is_zero(
     code, out = invoke("app", "env")
     assert code == 0
     assert out.splitlines()[-1] == "0 passed, 9 skipped"
+    assert "[-] skipped 4 checks (env.*): no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)" in out
+    code, out = invoke("app", "env", "-v")
     assert "[-] .env has PG_PASS and AUTHENTIK_SECRET_KEY: no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE) (env.required)" in out
 
 
@@ -213,7 +215,7 @@ def test_engine_and_compose_unavailable_fail(tmp_path: Path, monkeypatch: pytest
     finally:
         detect_binary.cache_clear()
     assert found["engine.reachable"]["status"] == "fail"
-    assert found["engine.reachable"]["summary"].startswith("the Docker engine cannot be reached")
+    assert found["engine.reachable"]["summary"] == f"cannot reach the Docker engine at unix://{tmp_path}/no-such.sock"
     assert (found["compose.available"]["status"], found["compose.available"]["summary"]) == (
         "fail", "Docker Compose is not installed (neither `docker compose` nor `docker-compose` works)")
 
@@ -521,3 +523,97 @@ def test_fix_removes_the_time_zone_mounts_then_compose_localtime_passes(tmp_path
     assert compose.read_text() == before.replace(mounts, "")  # only the two entries went, byte for byte
     assert (tmp_path / "lab" / "compose.yml.bak").read_text() == before
     assert status("--compose", str(compose), "compose.localtime") == {"compose.localtime": "ok"}
+
+
+# --- a downloaded compose file with nothing running (QA finding 4) --------------------------------
+
+
+class NothingRunsEngine:
+    """A reachable engine with no container of any project: what a fresh download looks like."""
+
+    def require(self) -> None:
+        pass
+
+    def info(self):  # noqa: ANN201
+        from authentik_lab.core.readiness import EngineInfo
+
+        return EngineInfo("27.3.1", False, "Debian", "linux", "x86_64")
+
+    def containers(self, project: str) -> list:
+        return []
+
+    def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
+        return []
+
+
+def _doctor_with(engine: type, *args: str, env: dict | None = None):  # noqa: ANN202
+    from authentik_lab.app import App
+
+    probes: list[str] = []
+
+    def no_probe(base_url: str, token: str | None, **kw: object):  # noqa: ANN202
+        probes.append(base_url)
+        raise AssertionError(f"doctor probed {base_url} on a guess")
+
+    result = CliRunner().invoke(cli, ["doctor", *args], env=env, obj=App(engine_factory=engine, api_factory=no_probe))
+    return result, probes
+
+
+@pytest.mark.parametrize("version", ["2023.5.0", "2024.2.1", "2025.2.4", "2025.10.1", "2026.2.0", "2026.2.2", "2026.5.6"])
+def test_a_downloaded_official_file_with_nothing_running_skips_runtime_and_http(tmp_path: Path, shared_authentik: Path, version: str) -> None:
+    folder = tmp_path / "auth"
+    folder.mkdir()
+    compose = folder / "docker-compose.yml"
+    compose.write_text((shared_authentik / f"docker-compose-{version}.yml").read_text())
+    result, probes = _doctor_with(NothingRunsEngine, "--compose", str(compose), "--json")
+    assert result.exit_code == 0, result.stdout
+    assert probes == []
+    found = {c["id"]: c for c in json.loads(result.stdout)["data"]["checks"]}
+    for cid, c in found.items():
+        if cid.startswith(("runtime.", "http.", "provider.")):
+            assert (c["status"], c["summary"]) == ("skip", "not running: no container of project auth"), cid
+    assert {found[i]["status"] for i in ("compose.worker-root", "compose.docker-socket", "compose.public-ports")} == {"warn"}
+    assert not [c for c in found.values() if c["status"] in ("fail", "error")]
+    # the human form: warnings shown, the skipped checks folded into one line per reason
+    human, _ = _doctor_with(NothingRunsEngine, "--compose", str(compose))
+    assert human.exit_code == 0
+    assert "[-] skipped 14 checks (runtime.*, http.*, provider.*): not running: no container of project auth" in human.stdout.splitlines()
+
+
+def test_with_url_a_not_running_compose_file_still_checks_that_server(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    compose = lab(tmp_path)
+    from authentik_lab.app import App
+
+    result = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), "--url", f"http://127.0.0.1:{port}", "http.live",
+                                      "runtime.containers", "--json"], obj=App(engine_factory=NothingRunsEngine))
+    found = {c["id"]: c["status"] for c in json.loads(result.stdout)["data"]["checks"]}
+    assert found == {"runtime.containers": "skip", "http.live": "fail"}
+
+
+def test_doctor_honours_authlab_compose_file(tmp_path: Path) -> None:
+    compose = lab(tmp_path)
+    result, _ = _doctor_with(NothingRunsEngine, "compose.image-pinned", env={"AUTHLAB_COMPOSE_FILE": str(compose)})
+    assert result.stdout.splitlines()[0] == "[✓] Authentik image pinned, server and worker on one tag: pinned to 2026.5.6"
+    assert "AUTHLAB_COMPOSE_FILE" in CliRunner().invoke(cli, ["doctor", "--help"]).stdout
+
+
+def test_without_a_lab_the_engine_is_still_checked_and_skips_fold_into_one_line_per_reason(tmp_path: Path) -> None:
+    from authentik_lab.app import App
+
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path / "none"), "doctor"], obj=App(engine_factory=NothingRunsEngine))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "[✓] Docker engine reachable: Docker 27.3.1",
+        "[-] skipped 15 checks (compose.*, env.*, runtime.*): no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)",
+        "[-] skipped 10 checks (http.*, provider.*): no Authentik URL (no lab here: pass --url and --token, or --compose FILE)",
+        "[-] skipped 5 checks (app.*): no app env file (pass --app-env FILE, or run in the app's folder with .env / .env.local / .env.development)",
+        "",
+        "1 passed, 30 skipped",
+    ]
+    verbose = CliRunner().invoke(cli, ["--dir", str(tmp_path / "none"), "doctor", "-v"], obj=App(engine_factory=NothingRunsEngine))
+    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 30

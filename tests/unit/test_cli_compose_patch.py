@@ -138,6 +138,9 @@ def test_json_document(compose: Path) -> None:
             "backup": None,
             "services": ["server", "worker"],
             "notes": [],
+            "folders_to_own": [str(compose.parent / "data")],
+            "permissions_command": f"mkdir -p {compose.parent / 'data'} && sudo chown -R 1000:1000 {compose.parent / 'data'}",
+            "permissions_fixed": [],
         },
     }
 
@@ -206,3 +209,59 @@ def test_drop_time_mounts_removes_them_and_says_so(tmp_path: Path) -> None:
         f"removed the host time zone mounts from worker (previous version: {path}.bak)")
     assert Path(f"{path}.bak").read_text() == text
     assert _patch("--drop-time-mounts", "--check", str(path)).exit_code == 0
+
+
+def test_patch_names_the_folders_uid_1000_must_own_with_the_exact_command(compose: Path) -> None:
+    result = _patch(str(compose))
+    data = compose.parent / "data"
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"warning: without `user: root` the worker runs as uid 1000 and cannot write {data} (missing or owned by another user)\n"
+        f"  run: mkdir -p {data} && sudo chown -R 1000:1000 {data}\n"
+        "  (or `authlab compose patch --fix-permissions` as root)\n"
+    )
+    assert not data.exists()  # only advice: nothing created without --fix-permissions
+
+
+def test_official_file_lists_data_certs_and_templates(tmp_path: Path, shared_authentik: Path) -> None:
+    import os
+
+    if os.geteuid() == 1000:
+        pytest.skip("folders made by uid 1000 already belong to it")
+    path = tmp_path / "auth" / "docker-compose.yml"
+    path.parent.mkdir()
+    path.write_text((shared_authentik / "docker-compose-2026.5.6.yml").read_text())
+    doc = json.loads(_patch("--json", str(path)).stdout)
+    folders = [str(path.parent / n) for n in ("data", "custom-templates", "certs")]
+    assert doc["data"]["folders_to_own"] == folders
+    assert doc["data"]["permissions_command"] == f"mkdir -p {' '.join(folders)} && sudo chown -R 1000:1000 {' '.join(folders)}"
+
+
+def test_fix_permissions_creates_the_folders_and_chowns_them_as_root(compose: Path) -> None:
+    import os
+
+    data = compose.parent / "data"
+    (data / "media").mkdir(parents=True)
+    (data / "media" / "logo.png").write_text("x")
+    result = _patch("--fix-permissions", str(compose))
+    assert result.exit_code == 0
+    if os.geteuid() != 0:
+        # not root: the folder exists now, and the chown is left to the printed command
+        assert f"sudo chown -R 1000:1000 {data}" in result.stderr
+        return
+    assert result.stderr == f"prepared {data} for uid 1000\n"
+    assert [os.stat(p).st_uid for p in (data, data / "media", data / "media" / "logo.png")] == [1000, 1000, 1000]
+    # a later run finds nothing left to do
+    again = _patch("--fix-permissions", str(compose))
+    assert again.stdout == f"{compose}: already patched, nothing to change\n" and again.stderr == ""
+
+
+def test_a_second_patch_keeps_the_original_backup(compose: Path) -> None:
+    _patch(str(compose))
+    text = compose.read_text().replace("- ${COMPOSE_PORT_HTTP:-9000}:9000", "- ${COMPOSE_PORT_HTTP:-9000}:9000")
+    result = _patch("--bind-localhost", str(compose))
+    assert result.exit_code == 0
+    assert f"(previous version: {compose}.bak.1)" in result.stdout
+    assert Path(f"{compose}.bak").read_text() == ORIGINAL  # the user's original survives
+    assert Path(f"{compose}.bak.1").read_text() == text
+    assert "127.0.0.1:" in compose.read_text()

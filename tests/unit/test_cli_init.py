@@ -163,6 +163,7 @@ def test_json_output(lab: Path) -> None:
             "compose_written": True,
             "compose_backup": None,
             "warnings": [],
+            "running_stale": False,
             "password_key": "AUTHENTIK_BOOTSTRAP_PASSWORD",
             "token_key": "AUTHENTIK_BOOTSTRAP_TOKEN",
         },
@@ -234,3 +235,28 @@ def test_an_existing_gitignore_is_left_alone(lab: Path) -> None:
     (lab / ".gitignore").write_text("mine\n")
     _init()
     assert (lab / ".gitignore").read_text() == "mine\n"
+
+
+def test_a_new_port_on_a_running_lab_says_up_applies_it(tmp_path) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from authentik_lab.app import App
+    from authentik_lab.cli.main import cli
+    from authentik_lab.core.readiness import ContainerState
+
+    class Running:
+        def containers(self, project: str) -> list:
+            return [ContainerState("server", f"{project}-server-1", "running")]
+
+    class Stopped:
+        def containers(self, project: str) -> list:
+            return []
+
+    lab = str(tmp_path / "lab")
+    assert CliRunner().invoke(cli, ["--dir", lab, "init"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["--dir", lab, "init", "--port", "19555"], obj=App(engine_factory=Running))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == (
+        "the lab is running with the old settings (COMPOSE_PORT_HTTP, COMPOSE_PORT_HTTPS): run `authlab up` to apply them")
+    result = CliRunner().invoke(cli, ["--dir", lab, "init", "--port", "19556"], obj=App(engine_factory=Stopped))
+    assert result.stdout.splitlines()[-1] == "next: authlab up"

@@ -21,3 +21,41 @@ def test_help_lists_every_command() -> None:
     assert listed == {
         "init", "up", "down", "status", "logs", "compose", "provider", "doctor", "apply", "ci", "token", "login-test",
     }
+
+
+def test_a_bad_option_with_json_prints_the_json_error_document(capsys) -> None:  # noqa: ANN001
+    import json
+
+    import pytest
+
+    from authentik_lab.cli.main import run
+
+    with pytest.raises(SystemExit) as exited:
+        run(["status", "--bogus", "--json"])
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"authlab": 1, "command": "status", "ok": False, "error": {
+        "type": "UsageError", "message": "No such option: --bogus", "hint": "`authlab status --help` lists the options"}}
+    assert err == ""
+    # without --json click's usage text is unchanged, on stderr
+    with pytest.raises(SystemExit) as exited:
+        run(["status", "--bogus"])
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "No such option: --bogus" in err and "Usage: authlab status" in err
+
+
+def test_run_with_json_keeps_the_commands_exit_code(tmp_path, capsys) -> None:  # noqa: ANN001
+    import json
+
+    import pytest
+
+    from authentik_lab.cli.main import run
+
+    with pytest.raises(SystemExit) as exited:
+        run(["--dir", str(tmp_path / "none"), "status", "--json"])
+    assert exited.value.code == 2
+    assert json.loads(capsys.readouterr().out)["error"]["type"] == "ConfigError"
+    with pytest.raises(SystemExit) as exited:
+        run(["--dir", str(tmp_path / "none"), "down", "--json"])
+    assert exited.value.code == 0

@@ -83,7 +83,8 @@ def test_run_maps_a_failure_to_a_typed_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("stderr", "message", "hint_part"),
     [
-        ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?", "cannot reach the Docker engine", "start the Docker engine"),
+        ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+         "cannot reach the Docker engine at unix:///var/run/docker.sock (the default socket)", "start Docker"),
         ("permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock", "no permission to use the Docker engine", "`docker` group"),
         ("Error response from daemon: pull access denied for ghcr.io/goauthentik/server, repository does not exist or may require 'docker login'", "an image could not be pulled", "AUTHENTIK_TAG"),
         ("no configuration file provided: not found", "compose found no compose file", "authlab init"),
@@ -91,7 +92,8 @@ def test_run_maps_a_failure_to_a_typed_error(tmp_path: Path) -> None:
         ("something new went wrong\nsecond line", "`docker compose up` failed: something new went wrong | second line", "--json"),
     ],
 )
-def test_stderr_phrases_become_messages_with_hints(stderr: str, message: str, hint_part: str) -> None:
+def test_stderr_phrases_become_messages_with_hints(stderr: str, message: str, hint_part: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
     err = error_for(["docker", "compose", "up"], 1, stderr, command="up")
     assert err.message == message
     assert hint_part in (err.hint or "")
@@ -134,3 +136,10 @@ def test_prefers_the_plugin_and_falls_back_to_standalone(tmp_path: Path, monkeyp
     finally:
         compose_mod.detect_binary.cache_clear()
         compose_mod._standalone_major.cache_clear()
+
+
+def test_an_unreachable_engine_names_docker_host_when_it_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+    err = error_for(["docker", "compose", "ps"], 1, "Cannot connect to the Docker daemon at unix:///nonexistent.sock. Is the docker daemon running?", command="ps")
+    assert err.message == "cannot reach the Docker engine at unix:///nonexistent.sock"
+    assert "DOCKER_HOST" in (err.hint or "") and "rootless" in (err.hint or "")

@@ -107,9 +107,14 @@ def test_storage_folder_ownership_without_root() -> None:
     assert dc.check_bind_mount_owner(d, "c.yml", {}, "/lab", world).status == OK
 
 
-def test_storage_folder_ownership_is_the_root_workers_job() -> None:
+def test_a_root_worker_is_judged_as_it_will_run_after_the_patch() -> None:
+    # root chowns the folder today, but the patch drops root: a root-owned folder is then a crash loop, so warn now
     o = dc.check_bind_mount_owner(doc(), "c.yml", {}, "/lab", {"/lab/data": dc.PathFacts(True, 0, 0, 0o40755)})
-    assert o.status == OK and "runs as root" in o.summary
+    assert (o.status, o.summary) == (WARN, "/lab/data (server:/data) is not writable by uid 1000 once `user: root` is removed "
+                                           "(the worker then runs as uid 1000)")
+    assert o.messages[0].fix == "sudo chown -R 1000:1000 /lab/data"
+    o = dc.check_bind_mount_owner(doc(), "c.yml", {}, "/lab", {"/lab/data": dc.PathFacts(True, 1000, 1000, 0o40755)})
+    assert (o.status, o.summary) == (OK, "storage folders are writable by uid 1000 (ready for a worker without root)")
 
 
 def test_root_worker_on_a_rootless_engine_is_a_certain_crash_loop_not_a_risk() -> None:

@@ -72,7 +72,7 @@ def test_render_with_header() -> None:
 
 def test_merge_rewrites_in_place_and_appends_new_keys() -> None:
     text = "# keep me\nA=1\n\nexport B=2 # old comment\nC=3\n"
-    assert dotenv.merge(text, {"B": "20", "D": "4 4"}) == '# keep me\nA=1\n\nexport B=20\nC=3\nD="4 4"\n'
+    assert dotenv.merge(text, {"B": "20", "D": "4 4"}) == '# keep me\nA=1\n\nexport B=20 # old comment\nC=3\nD="4 4"\n'
 
 
 def test_merge_keeps_crlf_line_endings() -> None:
@@ -94,3 +94,29 @@ def test_merge_of_text_without_final_newline_and_of_empty_text() -> None:
     assert dotenv.merge("A=1", {"B": "2"}) == "A=1\nB=2\n"
     assert dotenv.merge("", {"B": "2"}) == "B=2\n"
     assert dotenv.merge("", {}) == ""
+
+
+def test_merge_keeps_the_quoting_style_and_inline_comment_of_a_rewritten_line() -> None:
+    text = (
+        'AUTHENTIK_ISSUER="http://old/application/o/web/"  # old one\n'
+        "CLIENT_ID='old-id' # single\n"
+        "PLAIN=old   # plain comment\n"
+        "BARE=old\n"
+    )
+    merged = dotenv.merge(text, {"AUTHENTIK_ISSUER": "http://localhost:9000/application/o/web/", "CLIENT_ID": "web-local",
+                          "PLAIN": "new", "BARE": "new value"})
+    assert merged == (
+        'AUTHENTIK_ISSUER="http://localhost:9000/application/o/web/"  # old one\n'
+        "CLIENT_ID='web-local' # single\n"
+        "PLAIN=new   # plain comment\n"
+        'BARE="new value"\n'
+    )
+    assert dotenv.parse(merged) == {"AUTHENTIK_ISSUER": "http://localhost:9000/application/o/web/", "CLIENT_ID": "web-local",
+                             "PLAIN": "new", "BARE": "new value"}
+
+
+def test_merge_falls_back_when_the_old_quotes_cannot_hold_the_new_value() -> None:
+    # a single quote inside single quotes cannot be written; escaped double quotes can
+    merged = dotenv.merge("K='old'  # keep\nD=\"a \\\"b\\\"\" # c\n", {"K": "it's", "D": 'x "y" $z'})
+    assert merged == "K=\"it's\"  # keep\nD=\"x \\\"y\\\" \\$z\" # c\n"
+    assert dotenv.parse(merged) == {"K": "it's", "D": 'x "y" $z'}

@@ -36,8 +36,9 @@ def test_an_unreachable_engine_is_an_engine_error_with_a_hint(monkeypatch: pytes
     with pytest.raises(EngineError) as info:
         engine.containers("authlab-x")
     err = info.value
-    assert err.message.startswith("cannot connect to the Docker engine: ")
-    assert "start the Docker engine" in (err.hint or "")
+    # one sentence naming where docker looked, no Python exception repr
+    assert err.message == f"cannot reach the Docker engine at unix://{tmp_path}/no-such-docker.sock"
+    assert "start Docker" in (err.hint or "") and "DOCKER_HOST" in (err.hint or "")
     assert err.exit_code == ExitCode.COMPOSE
 
 
@@ -63,7 +64,8 @@ def test_info_of_docker_info() -> None:
     assert info_of({}) == EngineInfo("?", False, "?", "?", "?")
 
 
-def test_info_reads_the_client_and_maps_its_errors() -> None:
+def test_info_reads_the_client_and_maps_its_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.9:2375")
     class Client:
         def info(self) -> dict:
             return {"ServerVersion": "26.1.0", "SecurityOptions": ["name=rootless"], "OperatingSystem": "Fedora", "OSType": "linux", "Architecture": "x86_64"}
@@ -78,4 +80,14 @@ def test_info_reads_the_client_and_maps_its_errors() -> None:
 
     with pytest.raises(EngineError) as info:
         Engine(client_factory=Down).info()
-    assert info.value.message == "cannot read facts from the Docker engine: connection refused"
+    assert info.value.message == "cannot reach the Docker engine at tcp://10.0.0.9:2375"
+
+    class Refuses:
+        def info(self) -> dict:
+            from docker.errors import APIError
+
+            raise APIError("500 Server Error: engine is shutting down")
+
+    with pytest.raises(EngineError) as info:
+        Engine(client_factory=Refuses).info()
+    assert info.value.message == "the Docker engine refused to read facts: 500 Server Error: engine is shutting down"

@@ -48,6 +48,19 @@ def test_backup_keeps_previous_content(tmp_path: Path) -> None:
     assert target.read_text() == "new\n"
 
 
+def test_numbered_backups_never_replace_the_first_backup(tmp_path: Path) -> None:
+    target = tmp_path / "compose.yml"
+    target.write_text("original\n")
+    assert atomic_write(target, "second\n", backup=True, numbered_backups=True) == tmp_path / "compose.yml.bak"
+    assert atomic_write(target, "third\n", backup=True, numbered_backups=True) == tmp_path / "compose.yml.bak.1"
+    assert atomic_write(target, "fourth\n", backup=True, numbered_backups=True) == tmp_path / "compose.yml.bak.2"
+    assert [(tmp_path / n).read_text() for n in ("compose.yml.bak", "compose.yml.bak.1", "compose.yml.bak.2", "compose.yml")] == [
+        "original\n", "second\n", "third\n", "fourth\n"]
+    # without the option the single .bak is replaced, as the lab's own re-rendered compose file wants
+    assert atomic_write(target, "fifth\n", backup=True) == tmp_path / "compose.yml.bak"
+    assert (tmp_path / "compose.yml.bak").read_text() == "fourth\n"
+
+
 def test_backup_of_a_new_file_is_none(tmp_path: Path) -> None:
     assert atomic_write(tmp_path / "new", "x", backup=True) is None
     assert not (tmp_path / "new.bak").exists()

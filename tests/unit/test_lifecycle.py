@@ -36,6 +36,12 @@ class FakeRunner:
 
 
 class FakeEngine:
+    def require(self) -> None:
+        pass
+
+    def containers(self, project: str) -> list:
+        return []
+
     def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
         return ["chown: changing ownership of '/data': Operation not permitted"] if service == "worker" else []
 
@@ -99,7 +105,7 @@ def test_down_volumes_needs_yes_when_nobody_can_be_asked(tmp_path: Path) -> None
     write_tree(tmp_path, {"compose.yml": "services: {}\n", ".env": "COMPOSE_PROJECT_NAME=p\n"})
     refused = _invoke("down", "--volumes", "--compose", str(tmp_path / "compose.yml"))
     assert refused.exit_code == 2
-    assert "needs confirmation" in refused.stderr and "--yes" in refused.stderr
+    assert refused.stderr == "error: deleting the lab's data needs confirmation\nhint: pass --yes to confirm in a non-interactive run\n"
     assert not [c for c in FakeRunner.calls if c[0] == "down"]
     done = _invoke("down", "--volumes", "--yes", "--compose", str(tmp_path / "compose.yml"))
     assert done.exit_code == 0
@@ -124,3 +130,61 @@ def test_commands_on_a_missing_lab_say_how_to_create_it(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"no lab at {tmp_path / 'nothing'}" in result.stderr
     assert "authlab init" in result.stderr
+
+
+def test_down_volumes_says_bind_mounted_folders_are_kept(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"compose.yml": "services:\n  server:\n    image: x\n    volumes:\n    - ./data:/data\n    - db:/var/lib/db\n"
+                                         "volumes:\n  db: {}\n", ".env": "COMPOSE_PROJECT_NAME=p\n"})
+    done = _invoke("down", "--volumes", "--yes", "--compose", str(tmp_path / "compose.yml"))
+    assert done.exit_code == 0
+    assert done.stdout == (f"stopped p and deleted its named volumes; bind-mounted folders are kept: {tmp_path / 'data'} "
+                           "(delete them yourself if you want a fresh start)\n")
+    doc = json.loads(_invoke("down", "--volumes", "--yes", "--json", "--compose", str(tmp_path / "compose.yml")).stdout)
+    assert doc["data"]["kept_folders"] == [str(tmp_path / "data")]
+
+
+def test_down_of_a_lab_that_does_not_exist_is_not_an_error(tmp_path: Path) -> None:
+    # cleanup steps (`if: always()`) run `down --volumes --yes` even when `ci` failed before creating the lab
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path / "nothing"), "down", "--volumes", "--yes"])
+    assert result.exit_code == 0
+    assert result.stdout == f"nothing to stop: no lab at {tmp_path / 'nothing'}\n"
+    doc = json.loads(CliRunner().invoke(cli, ["--dir", str(tmp_path / "nothing"), "down", "--json"]).stdout)
+    assert (doc["ok"], doc["data"]["stopped"]) == (True, False)
+
+
+class NoPgPassRunner(FakeRunner):
+    """compose interpolates the whole file even for `ps`: the official file without PG_PASS fails like this."""
+
+    STDERR = ("error while interpolating services.postgresql.environment.POSTGRES_PASSWORD: required variable PG_PASS is "
+              "missing a value: database password required")
+
+    def ps(self) -> list[ServiceStatus]:
+        from authentik_lab.adapters.compose import error_for
+
+        raise error_for(["docker", "compose", "ps"], 1, self.STDERR, command="ps")
+
+    def services(self) -> list[str]:
+        from authentik_lab.adapters.compose import error_for
+
+        raise error_for(["docker", "compose", "config"], 1, self.STDERR, command="config")
+
+
+class ContainersEngine(FakeEngine):
+    def containers(self, project: str) -> list:
+        from authentik_lab.core.readiness import ContainerState
+
+        return [ContainerState("server", f"{project}-server-1", "running", "healthy")]
+
+
+def test_status_of_a_users_file_without_pg_pass_reads_the_engine_and_never_suggests_init(tmp_path: Path) -> None:
+    write_tree(tmp_path / "auth", {"docker-compose.yml": "services: {}\n", ".env": f"COMPOSE_PORT_HTTP={_closed_port()}\n"})
+    compose = str(tmp_path / "auth" / "docker-compose.yml")
+    result = CliRunner().invoke(cli, ["status", "--compose", compose], obj=App(compose_factory=NoPgPassRunner, engine_factory=ContainersEngine))
+    assert result.exit_code == 0, result.stderr
+    assert "  server  running (healthy)" in result.stdout.splitlines()
+    assert "authlab init" not in result.output
+    # a command that really needs compose to read the file says what to add, and where
+    logs = CliRunner().invoke(cli, ["logs", "server", "--compose", compose], obj=App(compose_factory=NoPgPassRunner, engine_factory=ContainersEngine))
+    assert logs.exit_code == 6
+    assert logs.stderr == ("error: the .env next to the compose file lacks a required value (PG_PASS)\n"
+                           f"hint: add the value to {tmp_path / 'auth' / '.env'} (compose reads that file; authlab never writes it)\n")

@@ -1,0 +1,32 @@
+"""The live stage view: an active stage shows how long it has been running (compose can take 30 s)."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from rich.console import Console
+
+from authentik_lab.app import App
+from authentik_lab.cli.lifecycle_render import Progress
+from authentik_lab.core.readiness import Stage
+from authentik_lab.services.wait import StageEvent
+
+
+def _text(renderable: object) -> str:
+    buf = io.StringIO()
+    Console(file=buf, width=120, no_color=True).print(renderable)
+    return buf.getvalue()
+
+
+def test_the_active_row_shows_elapsed_time_that_keeps_counting() -> None:
+    progress = Progress(App())
+    progress.app._err = Console(file=io.StringIO())  # plain mode output goes nowhere here
+    progress.update(StageEvent(Stage.CONTAINERS, "active", "docker compose up -d", 2.0))
+    first = _text(progress._table()).splitlines()[0]
+    assert "2.0s" in first and "containers running" in first
+    time.sleep(0.25)
+    later = _text(progress._table()).splitlines()[0]
+    assert "2.2s" in later or "2.3s" in later  # rebuilt on every refresh: the clock ticks while compose runs
+    progress.update(StageEvent(Stage.CONTAINERS, "done", "3 containers running", 31.5))
+    assert "31.5s" in _text(progress._table()).splitlines()[0]
