@@ -92,7 +92,7 @@ def test_ci_from_nothing_then_unchanged(clean_dir, monkeypatch: pytest.MonkeyPat
     assert [(i["kind"], i["name"], i["action"]) for i in data["apply"]["items"]] == [
         ("group", "testers", "create"), ("user", "alice", "create"), ("service_account", "ci-bot", "create"), ("provider", "web", "create"),
     ]
-    assert "ready: worker_objects after" in err
+    assert "done: worker created flows, scope mappings, certificate after" in err
 
     exported = _github_env(github_env)
     assert list(exported) == data["keys"]
