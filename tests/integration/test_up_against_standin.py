@@ -214,6 +214,7 @@ def test_up_json_is_one_document_and_secrets_only_on_request(tmp_path: Path) -> 
             "settings_changed": [],
             "apply": None,  # no authlab.yaml in the working directory: a zero-config up stays zero-config
             "notes": [],
+            "compose_arg": None,  # --compose FILE as given, echoed in the next-step hints
             "secrets": {
                 "AUTHENTIK_BOOTSTRAP_PASSWORD": env["AUTHENTIK_BOOTSTRAP_PASSWORD"],
                 "AUTHENTIK_BOOTSTRAP_TOKEN": env["AUTHENTIK_BOOTSTRAP_TOKEN"],

@@ -145,3 +145,34 @@ def test_after_up_with_compose_the_hints_name_the_same_file(tmp_path: Path) -> N
     assert result.exit_code == 0, result.stderr
     quoted = f"'{folder / 'docker-compose.yml'}'"
     assert f"  stop it with `authlab down --compose {quoted}` (keeps data); logs: `authlab logs --compose {quoted}`\n" in result.stdout
+
+
+class FastRunner(SlowRunner):
+    COMPOSE_SECONDS = 0.0
+
+
+class CrashLoopEngine(RunningEngine):
+    """The worker restarts: uid 1000 cannot write the host folder mounted at /data (official file, root removed)."""
+
+    def containers(self, project: str) -> list[ContainerState]:
+        return [ContainerState("server", f"{project}-server-1", "running"),
+                ContainerState("worker", f"{project}-worker-1", "restarting", restart_count=3)]
+
+    def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
+        return ["PermissionError: [Errno 13] Permission denied: '/data/media/public'"] if service == "worker" else []
+
+
+def test_a_permission_error_names_the_host_folder_mounted_there(tmp_path: Path) -> None:
+    folder = tmp_path / "auth"
+    folder.mkdir()
+    compose = folder / "docker-compose.yml"
+    compose.write_text("services:\n  worker:\n    image: ghcr.io/goauthentik/server:2026.5.6\n    command: worker\n"
+                       "    volumes:\n    - ./data:/data\n    - ./certs:/certs\n")
+    (folder / ".env").write_text(f"COMPOSE_PORT_HTTP={_free_port()}\n")
+    result = CliRunner().invoke(cli, ["up", "--no-apply", "--timeout", "20", "--compose", str(compose)],
+                                obj=App(compose_factory=FastRunner, engine_factory=CrashLoopEngine))
+    assert result.exit_code == 3, result.stderr
+    data = folder / "data"
+    assert result.stderr.splitlines()[-1] == (
+        f"hint: the host folder {data} is mounted at /data: run mkdir -p {data} && sudo chown -R 1000:1000 {data} "
+        "(or use named volumes as `authlab init` does)")

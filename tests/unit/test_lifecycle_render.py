@@ -19,14 +19,20 @@ def _text(renderable: object) -> str:
     return buf.getvalue()
 
 
+def _seconds(row: str) -> float:
+    import re
+
+    return float(re.search(r"(\d+\.\d)s", row).group(1))  # type: ignore[union-attr]
+
+
 def test_the_active_row_shows_elapsed_time_that_keeps_counting() -> None:
     progress = Progress(App())
     progress.app._err = Console(file=io.StringIO())  # plain mode output goes nowhere here
     progress.update(StageEvent(Stage.CONTAINERS, "active", "docker compose up -d", 2.0))
     first = _text(progress._table()).splitlines()[0]
-    assert "2.0s" in first and "containers running" in first
-    time.sleep(0.25)
+    assert "containers running" in first and 2.0 <= _seconds(first) < 2.5
+    time.sleep(0.3)
     later = _text(progress._table()).splitlines()[0]
-    assert "2.2s" in later or "2.3s" in later  # rebuilt on every refresh: the clock ticks while compose runs
+    assert _seconds(later) >= _seconds(first) + 0.2  # rebuilt on every refresh: the clock ticks while compose runs
     progress.update(StageEvent(Stage.CONTAINERS, "done", "3 containers running", 31.5))
     assert "31.5s" in _text(progress._table()).splitlines()[0]

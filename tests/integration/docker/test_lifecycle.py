@@ -196,7 +196,13 @@ def test_a_busy_port_is_named_with_the_fix(lab_dir) -> None:  # noqa: ANN001
         holder.bind(("127.0.0.1", lab.http_port))
         holder.listen()
         code, doc, err = authlab("--dir", d, "up", "--timeout", "120", "--json")
-    assert code == ExitCode.COMPOSE, err
+    # refused by the pre-flight bind test, before compose starts anything (no half-started lab to clean up)
+    assert code == ExitCode.USAGE, err
     error = doc["error"]  # type: ignore[index]
-    assert error["message"] == f"another process already uses the port Authentik should publish (127.0.0.1:{lab.http_port})"
-    assert "authlab init --port N" in error["hint"]
+    assert error["message"] == (f"port {lab.http_port} on 127.0.0.1 is already in use by another process, so the lab "
+                                "cannot publish it (nothing was started)")
+    assert "authlab up --port N" in error["hint"]
+    project = dotenv.parse((Path(d) / ".env").read_text())["COMPOSE_PROJECT_NAME"]
+    started = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert started == []
