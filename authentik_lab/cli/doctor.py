@@ -28,13 +28,13 @@ def doctor(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the details of passing checks too, and each skipped check.")] = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe automatic fixes (shown first; asks unless --yes).")] = False,
     yes: YesOpt = False,
-    url: Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, help="Authentik base URL (default: the lab's).")] = None,
-    token: Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, help="API token (default: the lab's bootstrap token).")] = None,
-    compose: Annotated[Optional[Path], typer.Option("--compose", envvar=envnames.COMPOSE_FILE, show_default=False,
+    url: Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, metavar="URL", help="Authentik base URL (default: the lab's).")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, metavar="TOKEN", help="API token (default: the lab's bootstrap token).")] = None,
+    compose: Annotated[Optional[Path], typer.Option("--compose", envvar=envnames.COMPOSE_FILE, metavar="FILE", show_default=False,
                                                     help="Check this compose file (and the .env beside it) instead of the lab's.")] = None,
-    app_env: Annotated[Optional[List[Path]], typer.Option("--app-env", help="An app env file to check (repeatable; default: .env, .env.local, .env.development here).")] = None,
-    provider: Annotated[Optional[str], typer.Option("--provider", help="Check only this OAuth2 provider (by name).")] = None,
-    preset: Annotated[Optional[str], typer.Option("--preset", help="The app's framework preset (sets the expected issuer form).")] = None,
+    app_env: Annotated[Optional[List[Path]], typer.Option("--app-env", metavar="FILE", help="An app env file to check (repeatable; default: .env, .env.local, .env.development here).")] = None,
+    provider: Annotated[Optional[str], typer.Option("--provider", metavar="NAME", help="Check only this OAuth2 provider (by name).")] = None,
+    preset: Annotated[Optional[str], typer.Option("--preset", metavar="PRESET", help="The app's framework preset (sets the expected issuer form).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Find known Authentik lab pitfalls, explain them, and fix the safe ones on request."""
@@ -50,6 +50,8 @@ def doctor(
         return
     opts = DoctorOptions(url=url, token=token, compose=compose, app_env=tuple(app_env or ()), provider=provider, preset=preset)
     report, facts = svc.run_doctor(app, opts, ids or [])
+    for note in facts.url_notes:
+        app.err.print(f"note: {note}", markup=False, highlight=False)
     if fix:
         planned = svc.plan_fixes(facts, report)
         if planned:

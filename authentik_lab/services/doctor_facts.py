@@ -45,6 +45,7 @@ class Facts:
     def __init__(self, app: "App", opts: DoctorOptions, engine_factory: Callable[[], Any] | None = None) -> None:
         self.app = app
         self.opts = opts
+        self.url_notes: tuple[str, ...] = ()
         self.engine_factory = engine_factory  # tests may hand in a fake engine; production builds the real one
         self._memo: dict[str, tuple[bool, Any]] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -209,11 +210,14 @@ class Facts:
 
     def base_url(self) -> str | None:
         def find() -> str | None:
-            from authentik_lab.core.urls import normalize_base_url
+            from authentik_lab.services.connection import canonical_url
 
-            if self.opts.url:
-                return normalize_base_url(self.opts.url).url
             lab = self.lab()
+            if self.opts.url:
+                # the same normalisation and notes as every other command that takes --url
+                base = canonical_url(self.opts.url, lab.url if lab else None)
+                self.url_notes = base.notes
+                return base.url
             if lab:
                 return lab.url
             port = self.compose_http_port()

@@ -617,3 +617,11 @@ def test_without_a_lab_the_engine_is_still_checked_and_skips_fold_into_one_line_
     ]
     verbose = CliRunner().invoke(cli, ["--dir", str(tmp_path / "none"), "doctor", "-v"], obj=App(engine_factory=NothingRunsEngine))
     assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 30
+
+
+def test_url_notes_say_how_the_given_url_was_normalised(standin: Standin) -> None:
+    # the same canonical URL and notes as every other command that takes --url
+    result = CliRunner().invoke(cli, ["doctor", "http.live", "--url", standin.url + "/api/v3/", "--token", standin.bootstrap_token])
+    assert result.exit_code == 0, result.output
+    assert "note: " in result.stderr and "/api/v3" in result.stderr
+    assert f"{standin.url}/-/health/live/ answered 200" in result.stdout
