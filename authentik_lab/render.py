@@ -35,6 +35,18 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def plain_value(value: Any) -> str:
+    """A planned change's old/new value as a person reads it (`apply` and `provider create` print plans alike):
+    redirect URIs as `url (mode)`, lists bracketed, nothing as (none)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(plain_value(v) for v in value) + "]"
+    if isinstance(value, dict) and "url" in value:
+        return f"{value['url']} ({value.get('matching_mode', 'strict')})"
+    if isinstance(value, str) and "\n" in value:  # pre-2024.12 newline-separated redirect URIs
+        return " | ".join(value.splitlines())
+    return "(none)" if value in (None, "") else str(value)
+
+
 def envelope(command: str, ok: bool, data: Any = None, error: dict | None = None) -> dict:
     doc: dict[str, Any] = {"authlab": ENVELOPE_VERSION, "command": command, "ok": ok}
     if data is not None:

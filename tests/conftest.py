@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,6 +30,18 @@ def shared_authentik() -> Path:
     if not SHARED_AUTHENTIK.is_dir():
         pytest.skip(f"reference data not found at {SHARED_AUTHENTIK}")
     return SHARED_AUTHENTIK
+
+
+# Read at import, like tests/integration/docker/conftest.py: per-test fixtures may scrub CI later.
+REQUIRE_DOCKER = os.environ.get("CI") == "true" or os.environ.get("AUTHLAB_REQUIRE_DOCKER") == "1"
+
+
+def skip_without_docker(reason: str) -> None:
+    """Skip a test that needs docker/compose outside CI; under CI=true or AUTHLAB_REQUIRE_DOCKER=1 fail instead,
+    so a pipeline whose engine broke cannot go green by skipping."""
+    if REQUIRE_DOCKER:
+        pytest.fail(f"Docker is required here (CI=true or AUTHLAB_REQUIRE_DOCKER=1) but {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def write_tree(root: Path, files: dict[str, str]) -> None:

@@ -18,6 +18,10 @@ API_PREFIX = "/api/v3"
 # While Authentik starts, the Go router answers 502/503/504 before gunicorn is up.
 RETRY_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# What callers of `raw()` catch, so services need not know the HTTP library: NO_ANSWER is "not up yet" (refused,
+# reset, timed out); EXCHANGE_FAILED also covers exchanges that went wrong otherwise (redirect loops, bad encoding).
+NO_ANSWER = (httpx.TransportError,)
+EXCHANGE_FAILED = (httpx.HTTPError,)
 
 
 class AuthentikApi:

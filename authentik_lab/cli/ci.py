@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from authentik_lab import envnames
-from authentik_lab.cli.common import JsonOpt, boundary, get_app
-from authentik_lab.cli.labfile import FileOpt, TokenOpt, UrlOpt
+from authentik_lab.cli.common import JsonOpt, LabFileOpt, TokenOpt, UrlOpt, boundary, get_app
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -27,7 +26,7 @@ def register(cli: typer.Typer) -> None:
 @boundary("ci")
 def ci_cmd(
     ctx: typer.Context,
-    file: FileOpt = None,
+    file: LabFileOpt = None,
     env_out: Annotated[Optional[Path], typer.Option("--env-out", metavar="FILE", help="Also write KEY=value lines here (default when $GITHUB_ENV is unset: <lab dir>/ci.env).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, metavar="SECONDS", help="Seconds to wait for Authentik to become ready (a first boot migrates the database).")] = 600.0,
     mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Print ::add-mask:: lines for the exported secrets on stderr (default: on under GitHub Actions).", show_default=False)] = None,
@@ -73,7 +72,7 @@ def token_cmd(
     ctx: typer.Context,
     user: Annotated[str, typer.Option("--user", "-u", metavar="USER", help="A test user or service account (from authlab.yaml).")],
     provider: Annotated[Optional[str], typer.Option("--provider", "-p", metavar="NAME", help="The client that issues the token (default: the lab file's only provider).")] = None,
-    file: FileOpt = None,
+    file: LabFileOpt = None,
     password_env: Annotated[Optional[str], typer.Option("--password-env", metavar="VAR", help="Read the user's password from this environment variable.")] = None,
     url: UrlOpt = None,
     token: TokenOpt = None,
@@ -99,7 +98,7 @@ def login_test_cmd(
     password_env: Annotated[Optional[str], typer.Option("--password-env", metavar="VAR", help="Read the user's password from this environment variable.")] = None,
     redirect_uri: Annotated[Optional[str], typer.Option("--redirect-uri", metavar="URI", help="The redirect URI your app sends (default: the provider's first strict one).")] = None,
     refresh: Annotated[Optional[bool], typer.Option("--refresh/--no-refresh", help="Require the refresh grant (default: when offline_access is configured).", show_default=False)] = None,
-    file: FileOpt = None,
+    file: LabFileOpt = None,
     url: UrlOpt = None,
     token: TokenOpt = None,
     json: JsonOpt = False,

@@ -2,10 +2,12 @@
 
 
 import functools
-from typing import Annotated, Any, Callable, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
+from authentik_lab import envnames
 from authentik_lab.app import App
 from authentik_lab.errors import AuthlabError, ExitCode
 
@@ -13,6 +15,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON document on stdout.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")]
+# every command that talks to Authentik (provider, apply, doctor, token, login-test) reads the same two
+UrlOpt = Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, metavar="URL", help="Authentik base URL (default: the lab's).")]
+TokenOpt = Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, metavar="TOKEN", help="API token (default: the lab's bootstrap token).", show_default=False)]
+LabFileOpt = Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, metavar="FILE", help="The lab file.", show_default="authlab.yaml")]
 
 
 def get_app(ctx: typer.Context) -> App:

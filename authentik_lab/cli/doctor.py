@@ -7,7 +7,7 @@ from typing import Annotated, Any, List, Optional
 import typer
 
 from authentik_lab import envnames
-from authentik_lab.cli.common import JsonOpt, YesOpt, boundary, confirm, get_app
+from authentik_lab.cli.common import JsonOpt, TokenOpt, UrlOpt, YesOpt, boundary, confirm, get_app
 
 MARKS = {"ok": "[green][✓][/]", "warn": "[yellow][!][/]", "fail": "[red][✗][/]", "skip": "[dim][-][/]", "error": "[magenta][?][/]"}
 
@@ -28,8 +28,8 @@ def doctor(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the details of passing checks too, and each skipped check.")] = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe automatic fixes (shown first; asks unless --yes).")] = False,
     yes: YesOpt = False,
-    url: Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, metavar="URL", help="Authentik base URL (default: the lab's).")] = None,
-    token: Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, metavar="TOKEN", help="API token (default: the lab's bootstrap token).")] = None,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
     compose: Annotated[Optional[Path], typer.Option("--compose", envvar=envnames.COMPOSE_FILE, metavar="FILE", show_default=False,
                                                     help="Check this compose file (and the .env beside it) instead of the lab's.")] = None,
     app_env: Annotated[Optional[List[Path]], typer.Option("--app-env", metavar="FILE", help="An app env file to check (repeatable; default: .env, .env.local, .env.development here).")] = None,

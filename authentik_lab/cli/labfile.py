@@ -1,21 +1,15 @@
 """`authlab apply`: make a running Authentik match `authlab.yaml`."""
 
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from authentik_lab import envnames
-from authentik_lab.cli.common import JsonOpt, boundary, get_app
+from authentik_lab.cli.common import JsonOpt, LabFileOpt, TokenOpt, UrlOpt, boundary, get_app
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
     from authentik_lab.services.apply import ApplyResult
-
-FileOpt = Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, metavar="FILE", help="The lab file.", show_default="authlab.yaml")]
-UrlOpt = Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, metavar="URL", help="Authentik base URL (default: the lab's).")]
-TokenOpt = Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, metavar="TOKEN", help="API token (default: the lab's bootstrap token).", show_default=False)]
 
 SYMBOLS = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "conflict": "!"}
 
@@ -27,7 +21,7 @@ def register(cli: typer.Typer) -> None:
 @boundary("apply")
 def apply_cmd(
     ctx: typer.Context,
-    file: FileOpt = None,
+    file: LabFileOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (create/update/unchanged/delete); change nothing.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Delete objects authlab manages that the file no longer names.")] = False,
     url: UrlOpt = None,
@@ -46,6 +40,8 @@ def apply_cmd(
 def render_apply(app: "App", result: "ApplyResult") -> None:
     from rich.markup import escape
 
+    from authentik_lab.render import plain_value
+
     for note in result.notes:
         app.err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     head = "plan (dry run, nothing changed)" if result.dry_run else "applied"
@@ -55,7 +51,7 @@ def render_apply(app: "App", result: "ApplyResult") -> None:
         app.out.print(f"  {symbol} {item.kind.replace('_', ' ')} {escape(item.key)}: {item.action.value}")
         for change in item.changes:
             # whole values, never cut: the part that differs may be at the end of a long redirect URI
-            app.out.print(f"      {escape(change.field)}: {escape(_short(change.old))} -> {escape(_short(change.new))}", soft_wrap=True)
+            app.out.print(f"      {escape(change.field)}: {escape(plain_value(change.old))} -> {escape(plain_value(change.new))}", soft_wrap=True)
         if item.reason and item.action.value != "conflict":  # e.g. a client id that changes under the app's feet
             app.err.print(f"[bold yellow]warning:[/] {escape(item.reason)}", soft_wrap=True)
     counts = result.plan.counts()
@@ -69,14 +65,3 @@ def render_apply(app: "App", result: "ApplyResult") -> None:
         app.err.print(f"[yellow]not in the file:[/] {escape(line)} (kept; `authlab apply --prune` deletes it)", soft_wrap=True)
     if result.passwords_file:
         app.err.print(f"generated passwords are kept in {escape(result.passwords_file)} (mode 0600)", soft_wrap=True)
-
-
-def _short(value: object) -> str:
-    """A value as a person reads it: redirect URIs as `url (mode)`, lists bracketed, nothing as (none)."""
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_short(v) for v in value) + "]"
-    if isinstance(value, dict) and "url" in value:
-        return f"{value['url']} ({value.get('matching_mode', 'strict')})"
-    if isinstance(value, str) and "\n" in value:  # pre-2024.12 newline-separated redirect URIs
-        return " | ".join(value.splitlines())
-    return "(none)" if value in (None, "") else str(value)

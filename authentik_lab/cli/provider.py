@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from authentik_lab import envnames
-from authentik_lab.cli.common import JsonOpt, YesOpt, boundary, confirm, get_app
+from authentik_lab.cli.common import JsonOpt, TokenOpt, UrlOpt, YesOpt, boundary, confirm, get_app
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -15,8 +14,6 @@ if TYPE_CHECKING:
 
 provider_cli = typer.Typer(name="provider", help="Create, inspect and delete OAuth2/OIDC providers for your app.", no_args_is_help=True)
 
-UrlOpt = Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, metavar="URL", help="Authentik base URL (default: the lab's).")]
-TokenOpt = Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, metavar="TOKEN", help="API token (default: the lab's bootstrap token).", show_default=False)]
 ShowSecretOpt = Annotated[bool, typer.Option("--show-secret", help="Print the client secret instead of a redacted form.")]
 
 

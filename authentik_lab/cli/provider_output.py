@@ -16,16 +16,6 @@ def _esc(text: Any) -> str:
     return escape(str(text))
 
 
-def _short(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_short(v) for v in value) + "]"
-    if isinstance(value, dict) and "url" in value:
-        return f"{value['url']} ({value.get('matching_mode', 'strict')})"
-    if isinstance(value, str) and "\n" in value:
-        return " | ".join(value.splitlines())
-    return "(none)" if value in (None, "") else str(value)
-
-
 def refresh_hint(preset_name: str | None) -> str:
     """How the preset's framework is told to request offline_access (the generic wording without a preset)."""
     from authentik_lab.core.presets import PRESETS
@@ -86,6 +76,8 @@ def _phrase(action: str, kind: str, key: str, dry_run: bool) -> str:
 
 
 def create_human(app: "App", result: "CreateResult", show_secret: bool) -> None:
+    from authentik_lab.render import plain_value
+
     print_notes(app, result.notes)
     out = app.out
     where = f"on {result.url} (Authentik {result.server_version})"
@@ -97,7 +89,7 @@ def create_human(app: "App", result: "CreateResult", show_secret: bool) -> None:
             (result.provider_action, "provider", result.name), (result.application_action, "application", result.slug)))
         out.print(_esc(f"{'dry run: ' if result.dry_run else ''}{phrase} {where}"))
     for change in result.changes:
-        out.print(_esc(f"  ~ {change.object}.{change.field}: {_short(change.old)} -> {_short(change.new)}"))
+        out.print(_esc(f"  ~ {change.object}.{change.field}: {plain_value(change.old)} -> {plain_value(change.new)}"))
     if result.provider is not None:
         provider_details(app, result.provider, show_secret)
     if result.env is not None:

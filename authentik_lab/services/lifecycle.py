@@ -1,125 +1,33 @@
-"""Use cases for a lab's lifecycle: down, status, logs (`up` is services.up). Each returns a frozen result;
-nothing prints.
-
-A "target" is what compose runs: normally the lab made by `authlab init`, or, with `--compose FILE`, a
-compose file of the user's own (e.g. a copy of the official one) with the `.env` next to it.
+"""Use cases for a lab's lifecycle: init, down, status, logs (`up` is services.up). Each returns a frozen result;
+nothing prints. Which project they act on (the lab, or `--compose FILE`) is services.target.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from authentik_lab.core import dotenv
-from authentik_lab.errors import ConfigError, UsageError
+from authentik_lab.errors import UsageError
+
+# re-exported: callers and tests import these from here
+from authentik_lab.services.target import (  # noqa: F401
+    ADMIN_USER,
+    OVERRIDE_NAMES,
+    PASSWORD_KEY,
+    TOKEN_KEY,
+    Target,
+    file_target,
+    lab_target,
+    own_file_errors,
+    require_engine,
+    resolve,
+    runner_for,
+)
 
 if TYPE_CHECKING:
     from authentik_lab.adapters.compose import ComposeRunner
     from authentik_lab.app import App
-
-ADMIN_USER = "akadmin"
-PASSWORD_KEY = "AUTHENTIK_BOOTSTRAP_PASSWORD"
-TOKEN_KEY = "AUTHENTIK_BOOTSTRAP_TOKEN"
-# files compose itself would merge over the main file when run without -f
-OVERRIDE_NAMES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml")
-
-
-@dataclass(frozen=True)
-class Target:
-    lab_dir: Path
-    compose_file: Path
-    env_file: Path
-    project_name: str
-    url: str
-    token: str = field(repr=False)
-    version: str | None
-    image: str | None = None
-    extra_files: tuple[Path, ...] = ()
-    secrets: dict[str, str] = field(default_factory=dict, repr=False)
-    own_file: bool = False  # a compose file of the user's own (--compose), not a lab made by `authlab init`
-    ports: tuple[tuple[str, int], ...] = ()  # (host address, port) the lab publishes; a lab made by init only
-
-
-def lab_target(app: "App", *, create: bool, settings: dict[str, Any] | None = None) -> tuple[Target, Any]:
-    """The lab of `--dir`; `create` runs init first with `settings` (init_lab's keyword arguments; a no-op on a
-    complete lab that already has them) and returns its result too."""
-    from authentik_lab.services.lab import ensure_lab, load_lab
-
-    init_result = None
-    if create:
-        lab, init_result = ensure_lab(app.lab_dir, **(settings or {}))
-    else:
-        lab = load_lab(app.lab_dir)
-    secrets = {PASSWORD_KEY: lab.bootstrap_password, TOKEN_KEY: lab.bootstrap_token}
-    target = Target(lab.dir, lab.compose_file, lab.env_file, lab.project_name, lab.url, lab.bootstrap_token,
-                    lab.version, lab.image, secrets=secrets, ports=((lab.bind, lab.http_port), (lab.bind, lab.https_port)))
-    return target, init_result
-
-
-def file_target(compose_file: Path) -> Target:
-    """A compose file of the user's own; its sibling `.env` gives the port, token and project name."""
-    compose_file = Path(compose_file).expanduser().absolute()
-    if not compose_file.is_file():
-        raise UsageError(f"no compose file at {compose_file}", hint="pass the path of a compose file to --compose")
-    env_file = compose_file.parent / ".env"
-    env = dotenv.parse(env_file.read_text(encoding="utf-8")) if env_file.is_file() else {}
-    port = (env.get("COMPOSE_PORT_HTTP") or "9000").strip()
-    if not port.isdigit():
-        raise ConfigError(f"COMPOSE_PORT_HTTP={port!r} is not a port number", location=str(env_file), hint="fix the line in .env")
-    token = (env.get(TOKEN_KEY) or "").strip()
-    tag = (env.get("AUTHENTIK_TAG") or "").strip() or _tag_in(compose_file)
-    extras = tuple(compose_file.parent / n for n in OVERRIDE_NAMES if (compose_file.parent / n).is_file())
-    secrets = {k: env[k] for k in (PASSWORD_KEY, TOKEN_KEY) if env.get(k)}
-    return Target(compose_file.parent, compose_file, env_file, _project_name(env, compose_file.parent),
-                  f"http://localhost:{port}", token, tag or None, extra_files=extras, secrets=secrets, own_file=True)
-
-
-def _project_name(env: dict[str, str], folder: Path) -> str:
-    # compose's own default: COMPOSE_PROJECT_NAME, else the folder name reduced to [a-z0-9_-]
-    name = (env.get("COMPOSE_PROJECT_NAME") or "").strip()
-    return name or re.sub(r"[^a-z0-9_-]", "", folder.name.lower()).lstrip("_-") or "authentik"
-
-
-def _tag_in(compose_file: Path) -> str:
-    # `${AUTHENTIK_TAG:-2026.5.6}` in the official file: the release it was written for
-    m = re.search(r"AUTHENTIK_TAG:-([0-9][0-9.]+)", compose_file.read_text(encoding="utf-8", errors="replace"))
-    return m.group(1) if m else ""
-
-
-def resolve(app: "App", compose_file: Path | None, *, create: bool = False, settings: dict[str, Any] | None = None) -> tuple[Target, Any]:
-    return (file_target(compose_file), None) if compose_file else lab_target(app, create=create, settings=settings)
-
-
-def require_engine(app: "App") -> None:
-    """Every command that needs Docker asks the engine first, so an unreachable engine always reads the same
-    (adapters.compose.unreachable_message, exit code 6) instead of whatever compose happens to print."""
-    app.engine().require()
-
-
-def own_file_errors(target: Target) -> Any:
-    """For a compose file of the user's own, `authlab init` is the wrong advice: it never touches that .env."""
-    import contextlib
-
-    from authentik_lab.errors import ComposeError
-
-    @contextlib.contextmanager
-    def rewrite() -> Any:
-        try:
-            yield
-        except ComposeError as exc:
-            if target.own_file and exc.hint and "authlab init" in exc.hint and "lacks a required value" in exc.message:
-                exc.hint = f"add the value to {target.env_file} (compose reads that file; authlab never writes it)"
-            raise
-
-    return rewrite()
-
-
-def runner_for(app: "App", target: Target) -> "ComposeRunner":
-    return app.compose(compose_file=target.compose_file, project_name=target.project_name,
-                       project_dir=target.compose_file.parent, env_file=target.env_file if target.env_file.is_file() else None,
-                       extra_files=target.extra_files)
 
 
 # --- init (the command) -------------------------------------------------------------------------
@@ -288,14 +196,13 @@ def _engine_services(app: "App", target: Target) -> tuple[ServiceInfo, ...]:
 
 
 def _probe_api(app: "App", target: Target) -> tuple[str, str, str | None]:
-    import httpx
-
+    from authentik_lab.adapters.authentik_api import EXCHANGE_FAILED
     from authentik_lab.core.readiness import VERSION_PATH, token_rejected
 
     with app.api(target.url, target.token or None, retries=0, timeout=3.0) as api:
         try:
             response = api.raw("GET", f"/api/v3/{VERSION_PATH}")
-        except httpx.HTTPError as exc:
+        except EXCHANGE_FAILED as exc:
             return "no answer", f"{target.url}: {type(exc).__name__}", None
     try:
         body = response.json()

@@ -94,13 +94,13 @@ def build_view(
 
 def _fetch_json(api: "AuthentikApi", url: str) -> tuple[int | None, Any, str]:
     """GET an OIDC URL on the canonical base (same Host as the API calls, so the issuer matches)."""
-    import httpx
+    from authentik_lab.adapters.authentik_api import EXCHANGE_FAILED
 
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     try:
         response = api.raw("GET", path)
-    except httpx.HTTPError as exc:
+    except EXCHANGE_FAILED as exc:
         return None, None, f"{url}: {exc}"
     try:
         return response.status_code, response.json(), ""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from authentik_lab.errors import ApplyError, AuthlabError, NotReadyError, UsageError, WaitTimeout
-from authentik_lab.services.lifecycle import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, own_file_errors, resolve, runner_for
+from authentik_lab.services.target import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, own_file_errors, resolve, runner_for
 
 if TYPE_CHECKING:
     from authentik_lab.app import App

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from authentik_lab.cli.main import cli
-from tests.conftest import SHARED_AUTHENTIK, write_tree
+from tests.conftest import SHARED_AUTHENTIK, skip_without_docker, write_tree
 from tests.standin.harness import Standin, start_standin
 
 CALLBACK = "http://localhost:3000/api/auth/callback/authentik"
@@ -225,7 +225,7 @@ def test_engine_and_compose_available_pass(tmp_path: Path) -> None:
     import subprocess
 
     if not shutil.which("docker") or subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
-        pytest.skip("no Docker engine answers here")
+        skip_without_docker("no Docker engine answers here")
     assert status("--compose", str(lab(tmp_path)), "engine", "compose.available") == {"engine.reachable": "ok", "compose.available": "ok"}
 
 
@@ -445,8 +445,16 @@ def test_fix_end_to_end_then_doctor_passes(standin: Standin, tmp_path: Path) -> 
     assert stat.S_IMODE(os.stat(tmp_path / "lab" / ".env").st_mode) == 0o600
 
 
-def test_the_reference_data_is_where_the_tests_expect_it() -> None:
-    assert SHARED_AUTHENTIK.name == "authentik"
+def test_the_reference_data_holds_every_file_the_tests_read(shared_authentik: Path) -> None:
+    """Present or absent as a whole: a renamed or missing file would otherwise turn into a silent per-test skip."""
+    from tests.unit.test_provider_spec import SCHEMAS
+
+    assert shared_authentik == SHARED_AUTHENTIK
+    names = {p.name for p in shared_authentik.iterdir()}
+    wanted = {f"docker-compose-{v}.yml" for v in ("2023.5.0", "2024.2.1", "2025.2.4", "2025.10.1", "2026.2.0", "2026.2.2", "2026.5.6")}
+    wanted |= {f"schema-{v}.yml" for v in SCHEMAS} | {"captures-2026.2.2", "FACTS.md"}
+    assert sorted(wanted - names) == []
+    assert (shared_authentik / "captures-2026.2.2" / "020-provider-create-201.json").is_file()
 
 
 def test_a_lab_made_by_init_needs_no_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

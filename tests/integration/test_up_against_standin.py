@@ -96,7 +96,7 @@ def test_a_token_the_database_does_not_know_gets_the_token_diagnosis() -> None:
     assert err.message == "Authentik rejects the bootstrap token from .env (403 'Token invalid/expired')"
     assert err.evidence == ["GET /api/v3/admin/version/ -> HTTP 403 'Token invalid/expired'"]
     assert "initialised with another AUTHENTIK_BOOTSTRAP_TOKEN" in (err.hint or "")
-    assert took < 5  # decided once the first start was over, not after the 30 s grace
+    assert took < 20  # generous sanity bound: decided once the first start was over, not after the 30 s grace
 
 
 

@@ -97,17 +97,17 @@ def test_timeout_counts_compose_so_up_stops_near_it(tmp_path: Path) -> None:
         result = _invoke("--dir", str(lab), "up", "--no-apply", "--timeout", "3")
         took = time.monotonic() - began
     assert result.exit_code == 3, result.stderr
-    assert took < 3 + 2.5, took
+    # a generous sanity bound (a loaded CI runner is slow): it only proves `up` does not wait for the worker forever
+    assert took < 3 + 15, took
     waited = int(re.search(r"timed out after (\d+)s", result.stderr).group(1))  # type: ignore[union-attr]
     assert waited == 3  # never "after 1s" when 3 s passed
 
 
 def test_a_compose_up_that_outlasts_the_timeout_is_a_wait_timeout(tmp_path: Path) -> None:
     lab, _ = _lab(tmp_path, _free_port())
-    began = time.monotonic()
     result = _invoke("--dir", str(lab), "up", "--no-apply", "--timeout", "1")
-    assert time.monotonic() - began < 3
     assert result.exit_code == 3
+    assert SlowRunner.calls == [("up", SlowRunner.calls[0][1])] and SlowRunner.calls[0][1] <= 1  # compose got the 1 s budget
     assert result.stderr.splitlines()[1] == (
         "error: timed out after 1s waiting for the containers to start (`docker compose up -d`) "
         "(last seen: docker compose up -d still running)")
@@ -133,6 +133,8 @@ def test_the_port_check_is_skipped_while_the_labs_own_containers_hold_the_ports(
         CliRunner().invoke(cli, ["--dir", str(lab), "init", "--port", str(s.port)])  # the stand-in holds the port
         result = _invoke("--dir", str(lab), "up", "--no-apply", "--timeout", "30")
     assert result.exit_code == 0, result.stderr
+    assert [c[0] for c in SlowRunner.calls] == ["up"]  # compose was started although the port is taken
+    assert "already in use" not in result.stderr
 
 
 def test_after_up_with_compose_the_hints_name_the_same_file(tmp_path: Path) -> None:

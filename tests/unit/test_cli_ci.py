@@ -21,11 +21,15 @@ from authentik_lab.services.apply import ApplyResult
 SECRETS = {"AUTHLAB_WEB_CLIENT_SECRET": "client-secret-123", "AUTHLAB_USER_BOB_PASSWORD": "bobpw-Secret-123"}
 
 
+MASK_ARGS: list[object] = []  # what the CLI passed as `mask`: the GITHUB_ACTIONS default itself is the service's job
+
+
 def _fake_ci(app, file=None, *, env_out=None, timeout=600.0, mask=None, on_event=None):  # noqa: ANN001
     import os
 
+    MASK_ARGS.append(mask)
     values = {"AUTHENTIK_URL": "http://localhost:9000", "AUTHLAB_WEB_CLIENT_ID": "web-local", **SECRETS}
-    if mask is None:
+    if mask is None:  # mirrors services.ci; the real default is covered by test_ci_docker (no --mask given there)
         mask = os.environ.get("GITHUB_ACTIONS", "").lower() == "true"
     applied = ApplyResult(file="authlab.yaml", url="http://localhost:9000", dry_run=False, prune=False, plan=ap.Plan(), writes=0)
     return ci_service.CiResult(
@@ -36,6 +40,7 @@ def _fake_ci(app, file=None, *, env_out=None, timeout=600.0, mask=None, on_event
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    MASK_ARGS.clear()
     monkeypatch.setattr(ci_service, "ci", _fake_ci)
     return CliRunner()
 
@@ -45,6 +50,7 @@ def test_under_github_actions_stdout_is_only_json_and_masks_go_to_stderr(runner:
     monkeypatch.setenv("CI", "true")
     result = runner.invoke(cli, ["ci"])
     assert result.exit_code == 0, result.output
+    assert MASK_ARGS == [None]  # no option: the service decides from GITHUB_ACTIONS
     doc = json.loads(result.stdout)  # the whole of stdout parses: no workflow command before or after it
     assert doc["command"] == "ci" and doc["ok"] is True
     assert doc["data"]["keys"] == ["AUTHENTIK_URL", "AUTHLAB_WEB_CLIENT_ID", *SECRETS]
@@ -57,7 +63,8 @@ def test_without_github_actions_no_mask_lines_at_all(runner: CliRunner, monkeypa
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     result = runner.invoke(cli, ["ci"])
     assert result.exit_code == 0, result.output
-    json.loads(result.stdout)
+    assert json.loads(result.stdout)["ok"] is True
+    assert result.stderr == ""
     assert "::add-mask::" not in result.stderr
     assert "::add-mask::" not in result.stdout
 
@@ -66,7 +73,8 @@ def test_mask_option_forces_mask_lines_on_stderr(runner: CliRunner, monkeypatch:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     result = runner.invoke(cli, ["ci", "--mask"])
     assert result.exit_code == 0, result.output
-    json.loads(result.stdout)
+    assert MASK_ARGS == [True]
+    assert json.loads(result.stdout)["ok"] is True
     assert "::add-mask::client-secret-123" in result.stderr.splitlines()
 
 
@@ -98,3 +106,11 @@ def test_progress_lines_use_the_same_words_as_up(monkeypatch: pytest.MonkeyPatch
     result = CliRunner().invoke(cli, ["ci"])
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == ["done: worker created flows, scope mappings, certificate after 3.4s"]
+
+
+def test_no_mask_wins_over_github_actions(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = runner.invoke(cli, ["ci", "--no-mask"])
+    assert result.exit_code == 0, result.output
+    assert MASK_ARGS == [False]
+    assert "::add-mask::" not in result.stderr

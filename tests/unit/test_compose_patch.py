@@ -16,6 +16,7 @@ from authentik_lab.core.compose_patch import (
     patch_compose_text,
     split_port,
 )
+from tests.conftest import skip_without_docker
 
 BIND = PatchOptions(bind_localhost=True)
 
@@ -379,7 +380,7 @@ def test_docker_compose_config_accepts_every_patched_official_file(shared_authen
 
     docker = shutil.which("docker")
     if not docker or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
-        pytest.skip("`docker compose` (v2) is not installed; tests/run.sh installs it")
+        skip_without_docker("`docker compose` (v2) is not installed; tests/run.sh installs it")
     (tmp_path / ".env").write_text("PG_PASS=p\nAUTHENTIK_SECRET_KEY=k\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     for path in _official_files(shared_authentik):

@@ -11,6 +11,7 @@ from authentik_lab.core import lab_config as cfg
 from authentik_lab.core.compose_render import fill, render_compose
 from authentik_lab.core.dialect import parse_version
 from authentik_lab.core.templates import load_template, template_dir
+from tests.conftest import skip_without_docker
 
 VERSIONS = ["2023.5.0", "2024.2.1", "2024.12.3", "2025.2.4", "2025.8.0", "2025.10.1", "2025.12.2", "2026.2.2", "2026.5.6"]
 
@@ -107,7 +108,7 @@ def _compose_v2() -> list[str]:
     docker = shutil.which("docker")
     if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
         return [docker, "compose"]
-    pytest.skip("`docker compose` (v2) is not installed; tests/run.sh installs it")
+    skip_without_docker("`docker compose` (v2) is not installed; tests/run.sh installs it")
 
 
 @pytest.mark.parametrize("version", ["2024.2.1", "2024.12.3", "2026.5.6"])

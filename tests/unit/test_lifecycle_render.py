@@ -30,7 +30,7 @@ def test_the_active_row_shows_elapsed_time_that_keeps_counting() -> None:
     progress.app._err = Console(file=io.StringIO())  # plain mode output goes nowhere here
     progress.update(StageEvent(Stage.CONTAINERS, "active", "docker compose up -d", 2.0))
     first = _text(progress._table()).splitlines()[0]
-    assert "containers running" in first and 2.0 <= _seconds(first) < 2.5
+    assert "containers running" in first and 2.0 <= _seconds(first) < 4.0  # generous: a loaded runner may pause
     time.sleep(0.3)
     later = _text(progress._table()).splitlines()[0]
     assert _seconds(later) >= _seconds(first) + 0.2  # rebuilt on every refresh: the clock ticks while compose runs

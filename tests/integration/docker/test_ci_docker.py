@@ -82,7 +82,7 @@ def test_ci_from_nothing_then_unchanged(clean_dir, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("GITHUB_ENV", str(github_env))
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
 
-    code, doc, err = run("ci", "--timeout", "300", "--no-mask")
+    code, doc, err = run("ci", "--timeout", "300")  # no --mask: GITHUB_ACTIONS=true turns the masks on
     assert code == 0, (doc, err)
     lab.track(dotenv.parse((lab.path / ".authlab" / ".env").read_text())["COMPOSE_PROJECT_NAME"])
     assert doc is not None and doc["ok"] is True
@@ -101,6 +101,9 @@ def test_ci_from_nothing_then_unchanged(clean_dir, monkeypatch: pytest.MonkeyPat
     assert (exported["AUTHLAB_WEB_ISSUER"], exported["AUTHLAB_WEB_ISSUER_NO_SLASH"]) == (issuer, issuer.rstrip("/"))
     assert exported["AUTHLAB_WEB_REDIRECT_URI"] == "http://localhost:3000/api/auth/callback/authentik"
     assert len(exported["AUTHLAB_WEB_CLIENT_SECRET"]) >= 40
+    masks = [line for line in err.splitlines() if line.startswith("::add-mask::")]
+    assert f"::add-mask::{exported['AUTHLAB_WEB_CLIENT_SECRET']}" in masks
+    assert f"::add-mask::{exported['AUTHLAB_USER_ALICE_PASSWORD']}" in masks
     assert exported["AUTHLAB_USER_ALICE_USERNAME"] == "alice" and len(exported["AUTHLAB_USER_ALICE_PASSWORD"]) >= 20
     assert exported["AUTHLAB_SA_CI_BOT_TOKEN"]
     # the summary names the keys, never the secrets

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import httpx
+import psycopg2  # psycopg2-binary is a declared test dependency: missing is a broken install, not a skip
 import pytest
 
 from tests.standin.harness import run_standin
 
-psycopg2 = pytest.importorskip("psycopg2")
 PKG_ROOT = Path(__file__).resolve().parents[3]
 PG_PASS = "pg-secret-1"
 

@@ -1,0 +1,179 @@
+"""What doctor reads from files: the lab, its compose file and .env, and the app's env files.
+
+The base of services.doctor_facts.Facts: it also holds the memo every fact goes through. Checks run concurrently and
+several need the same fact, so each fact is computed at most once behind its own lock; a fact that failed re-raises
+its error to every check that asks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from authentik_lab.core import dotenv
+from authentik_lab.core.checks import Skip
+from authentik_lab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from authentik_lab.app import App
+    from authentik_lab.services.doctor_facts import DoctorOptions
+    from authentik_lab.services.lab import Lab
+
+DEFAULT_APP_ENV = (".env", ".env.local", ".env.development")
+NO_SOURCE = "no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)"
+
+
+class FileFacts:
+    def __init__(self, app: "App", opts: "DoctorOptions", engine_factory: Callable[[], Any] | None = None) -> None:
+        self.app = app
+        self.opts = opts
+        self.url_notes: tuple[str, ...] = ()
+        self.engine_factory = engine_factory  # tests may hand in a fake engine; production builds the real one
+        self._memo: dict[str, tuple[bool, Any]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def once(self, key: str, fn: Callable[[], Any]) -> Any:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                try:
+                    self._memo[key] = (True, fn())
+                except BaseException as exc:  # noqa: BLE001 - remembered and re-raised to each asker
+                    self._memo[key] = (False, exc)
+            good, value = self._memo[key]
+        if good:
+            return value
+        raise value
+
+    def forget(self, *prefixes: str) -> None:
+        """After --fix changed something, the affected facts must be observed again."""
+        with self._guard:
+            for key in list(self._memo):
+                if key.startswith(prefixes):
+                    del self._memo[key]
+
+    # --- the lab and its files -------------------------------------------------------------------
+
+    def lab(self) -> "Lab | None":
+        """The authlab lab in --dir, when it loads; a lab too broken to load is still checked through its files."""
+
+        def load() -> "Lab | None":
+            if self.opts.compose is not None or not (Path(self.app.lab_dir) / "compose.yml").is_file():
+                return None  # an explicit compose file is its own world
+            from authentik_lab.services.lab import load_lab
+
+            try:
+                return load_lab(Path(self.app.lab_dir))
+            except ConfigError:
+                return None  # e.g. a secret missing from .env: env.required says so
+
+        return self.once("lab", load)
+
+    def compose_path(self) -> Path | None:
+        if self.opts.compose is not None:
+            return Path(self.opts.compose).absolute()
+        lab = self.lab()
+        if lab:
+            return lab.compose_file
+        fallback = Path(self.app.lab_dir).absolute() / "compose.yml"
+        return fallback if fallback.is_file() else None
+
+    def compose_text(self) -> str:
+        path = self.compose_path()
+        if path is None:
+            raise Skip(NO_SOURCE)
+        return self.once("compose_text", lambda: _read(path))
+
+    def compose_doc(self) -> dict:
+        def parse() -> dict:
+            import yaml
+
+            try:
+                doc = yaml.safe_load(self.compose_text())
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f"{self.compose_path()}:{mark.line + 1}:{mark.column + 1}" if mark else str(self.compose_path())
+                raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=where,
+                                  hint="fix the file (or `authlab init` for a fresh lab)") from None
+            if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
+                raise ConfigError("not a compose file (no `services` mapping)", location=str(self.compose_path()))
+            return doc
+
+        return self.once("compose_doc", parse)
+
+    def env_path(self) -> Path | None:
+        lab = self.lab()
+        if lab:
+            return lab.env_file
+        compose = self.compose_path()
+        candidate = compose.parent / ".env" if compose else None
+        return candidate if candidate and candidate.is_file() else None
+
+    def env_lines(self) -> dict[str, tuple[int, str]]:
+        path = self.env_path()
+        if path is None:
+            raise Skip(f"no .env next to {self.compose_path()}" if self.compose_path() else NO_SOURCE)
+        return self.once("env_lines", lambda: dotenv.parse_with_lines(_read(path)))
+
+    def env_mode(self) -> int | None:
+        path = self.env_path()
+        try:
+            return path.stat().st_mode if path else None
+        except OSError:
+            return None
+
+    def interp_env(self) -> dict[str, str]:
+        """Compose's interpolation: the shell environment wins over .env."""
+        try:
+            values = {k: v for k, (_, v) in self.env_lines().items()}
+        except Skip:
+            values = {}
+        return {**values, **os.environ}
+
+    def project(self) -> str:
+        """The compose project name, with compose's own precedence: COMPOSE_PROJECT_NAME, `name:`, the folder."""
+        lab = self.lab()
+        if lab:
+            return lab.project_name
+        named = self.interp_env().get("COMPOSE_PROJECT_NAME") or self.compose_doc().get("name")
+        if named:
+            return str(named)
+        return re.sub(r"[^a-z0-9_-]", "", self.compose_path().parent.name.lower())  # type: ignore[union-attr]
+
+    # --- app env files ---------------------------------------------------------------------------
+
+    def app_env_paths(self) -> list[Path]:
+        if self.opts.app_env:
+            return [Path(p) for p in self.opts.app_env]
+        lab_env = self.env_path()
+        skip = {lab_env.resolve()} if lab_env else set()
+        return [p for p in (self.opts.cwd / n for n in DEFAULT_APP_ENV) if p.is_file() and p.resolve() not in skip]
+
+    def app_env_files(self) -> list[Any]:
+        from authentik_lab.core.doctor_app_env import AppEnvFile
+
+        def read() -> list[Any]:
+            return [AppEnvFile(_display(p, self.opts.cwd), dotenv.parse_with_lines(_read(p))) for p in self.app_env_paths()]
+
+        return self.once("app_env", read)
+
+
+def _display(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.absolute().relative_to(cwd.absolute()))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", location=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", location=str(path)) from None

@@ -1,0 +1,102 @@
+"""The real `authlab ci` service end to end against the stand-in: compose and the engine are fakes (the Docker
+variant is tests/integration/docker/test_ci_docker.py), everything else is the code that runs in a pipeline.
+
+Here the GITHUB_ACTIONS default of the masks is the service's own decision, not a fake's (tests/unit/test_cli_ci.py
+replaces the service to test the CLI's streams)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from authentik_lab.app import App
+from authentik_lab.cli.main import cli
+from authentik_lab.core import dotenv
+from authentik_lab.core.readiness import ContainerState
+from tests.standin.harness import run_standin
+
+LAB_FILE = """\
+providers:
+  - name: web
+    preset: nextauth
+    app_url: http://localhost:3000
+users:
+  - {username: alice, email: alice@example.com}
+"""
+
+
+class NoCompose:
+    """`docker compose`: the stand-in process already is "the containers"."""
+
+    def __init__(self, **kw: object) -> None:
+        self.kw = kw
+
+    def up(self, timeout: float | None = None) -> None:
+        pass
+
+
+class RunningEngine:
+    def require(self) -> None:
+        pass
+
+    def containers(self, project: str) -> list[ContainerState]:
+        return [ContainerState(s, f"{project}-{s}-1", "running") for s in ("postgresql", "server", "worker")]
+
+    def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
+        return []
+
+
+def _ci(*args: str):  # noqa: ANN202
+    return CliRunner().invoke(cli, list(args), obj=App(compose_factory=NoCompose, engine_factory=RunningEngine))
+
+
+@pytest.fixture
+def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - yields (lab dir, stand-in)
+    monkeypatch.chdir(tmp_path)
+    lab_dir = tmp_path / "lab"
+    assert CliRunner().invoke(cli, ["--dir", str(lab_dir), "init"]).exit_code == 0
+    token = dotenv.parse((lab_dir / ".env").read_text())["AUTHENTIK_BOOTSTRAP_TOKEN"]
+    with run_standin(worker_delay=0, env={"AUTHENTIK_BOOTSTRAP_TOKEN": token}) as s:
+        init = CliRunner().invoke(cli, ["--dir", str(lab_dir), "init", "--port", str(s.port), "--https-port", str(s.port + 1)])
+        assert init.exit_code == 0, init.output
+        (tmp_path / "authlab.yaml").write_text(LAB_FILE)
+        yield lab_dir, s
+
+
+def test_under_github_actions_the_service_masks_every_exported_secret(lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: ANN001
+    lab_dir, s = lab
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["ok"], doc["data"]["url"], doc["data"]["env_file"]) == (True, f"http://localhost:{s.port}", "out.env")
+    exported = dotenv.parse((tmp_path / "out.env").read_text())
+    assert list(exported) == doc["data"]["keys"]
+    masks = [line for line in result.stderr.splitlines() if line.startswith("::add-mask::")]
+    secrets = [exported["AUTHLAB_WEB_CLIENT_SECRET"], exported["AUTHLAB_USER_ALICE_PASSWORD"]]
+    assert [f"::add-mask::{v}" in masks for v in secrets] == [True, True]
+    assert all(secret and secret not in result.stdout for secret in secrets)
+
+
+def test_without_github_actions_there_is_no_mask_line(lab, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    lab_dir, _ = lab
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    result = _ci("--dir", str(lab_dir), "ci")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["data"]["env_file"] == str(lab_dir / "ci.env")
+    assert "::add-mask::" not in result.stderr + result.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="bug: `ci --json` reports lab_dir as given (relative), `up --json` resolves it")
+def test_ci_reports_the_lab_dir_like_up_does(lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: ANN001
+    lab_dir, _ = lab
+    monkeypatch.setenv("AUTHLAB_DIR", "lab")  # the default `.authlab` is relative in the same way
+    up = _ci("up", "--json", "--no-apply")
+    assert up.exit_code == 0, up.stderr
+    assert json.loads(up.stdout)["data"]["lab_dir"] == str(lab_dir)
+    ci = _ci("ci")
+    assert ci.exit_code == 0, ci.stderr
+    assert json.loads(ci.stdout)["data"]["lab_dir"] == str(lab_dir)
