@@ -24,3 +24,4 @@ COMPOSE_PORT_HTTPS = "COMPOSE_PORT_HTTPS"  # host HTTPS port of a lab
 AUTHLAB_BIND = "AUTHLAB_BIND"  # host address a lab's ports are published on (default 127.0.0.1)
 GITHUB_ACTIONS = "GITHUB_ACTIONS"  # "true" on GitHub runners: `authlab ci` then masks exported secrets
 DOCKER_HOST = "DOCKER_HOST"  # where the Docker engine listens (read by docker itself; authlab names it in errors)
+XDG_CACHE_HOME = "XDG_CACHE_HOME"  # where the object-id cache lives when AUTHLAB_CACHE_DIR is unset

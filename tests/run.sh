@@ -36,10 +36,12 @@ apt_install() {
 }
 
 # -- 1. system packages -------------------------------------------------------------------------
-step "system packages (docker.io, debootstrap)"
+step "system packages (docker.io, debootstrap, postgresql)"
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+# the stand-in's database mode is also tested against a throwaway local PostgreSQL (initdb/pg_ctl)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)
 command -v python3 >/dev/null || missing+=(python3 python3-venv)
 if ((${#missing[@]})); then
     apt_install "${missing[@]}"

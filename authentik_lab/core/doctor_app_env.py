@@ -83,14 +83,14 @@ def issuer_keys(f: AppEnvFile) -> list[str]:
 def expected_form(f: AppEnvFile, key: str, preset_form: str | None) -> tuple[str | None, str]:
     """(form, reason): which trailing-slash form this variable needs, and how we know."""
     upper = key.upper()
+    if preset_form:  # the user said which framework reads this file: that beats guessing from names
+        return preset_form, "the preset's issuer form"
     if upper.endswith("_EXACT"):
         return WITH_SLASH, "an exact issuer for `iss` comparison"
     if upper.startswith("AUTH_") and "NEXTAUTH" not in upper:
         return WITH_SLASH, "Auth.js v5 (AUTH_* variables) compares `iss` exactly"
     if upper.startswith("AUTHENTIK_") and any(k.startswith("NEXTAUTH_") for k in f.lines):
         return WITHOUT_SLASH, "NextAuth v4 appends /.well-known/openid-configuration itself"
-    if preset_form:
-        return preset_form, "the preset's issuer form"
     known = _preset_forms().get(key)
     if known:
         return known

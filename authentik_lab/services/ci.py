@@ -95,7 +95,7 @@ def ci(
     return CiResult(
         url=up_result.url,
         version=up_result.version,
-        lab_dir=str(app.lab_dir),
+        lab_dir=str(app.lab_dir.resolve()),  # absolute, as `up --json` reports it
         ready_after=up_result.elapsed,
         apply=applied,
         github_env=github_env,

@@ -21,7 +21,7 @@ VERSION = 1
 def cache_file() -> Path:
     root = os.environ.get(envnames.CACHE_DIR)
     if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        xdg = os.environ.get(envnames.XDG_CACHE_HOME) or str(Path.home() / ".cache")
         root = str(Path(xdg) / "authlab")
     return Path(root) / "objects.json"
 

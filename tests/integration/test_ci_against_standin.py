@@ -90,7 +90,6 @@ def test_without_github_actions_there_is_no_mask_line(lab, monkeypatch: pytest.M
     assert "::add-mask::" not in result.stderr + result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `ci --json` reports lab_dir as given (relative), `up --json` resolves it")
 def test_ci_reports_the_lab_dir_like_up_does(lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: ANN001
     lab_dir, _ = lab
     monkeypatch.setenv("AUTHLAB_DIR", "lab")  # the default `.authlab` is relative in the same way

@@ -633,3 +633,16 @@ def test_url_notes_say_how_the_given_url_was_normalised(standin: Standin) -> Non
     assert result.exit_code == 0, result.output
     assert "note: " in result.stderr and "/api/v3" in result.stderr
     assert f"{standin.url}/-/health/live/ answered 200" in result.stdout
+
+
+def test_preset_decides_the_issuer_form_over_variable_names(standin: Standin, tmp_path: Path) -> None:
+    # NEXTAUTH_* names suggest v4 (no slash), but the user says the app is Auth.js v5, which needs the slash
+    provider = make_provider(standin)
+    env = _write_env(tmp_path / ".env.local", {
+        "NEXTAUTH_URL": "http://localhost:3000",
+        "AUTHENTIK_ISSUER": f"{standin.url}/application/o/web",
+        "AUTHENTIK_ID": provider["client_id"],
+    })
+    guessed = at(standin, "app.issuer-form", "--app-env", str(env))["app.issuer-form"]["status"]
+    told = at(standin, "app.issuer-form", "--app-env", str(env), "--preset", "authjs")["app.issuer-form"]["status"]
+    assert (guessed, told) == ("ok", "fail")

@@ -36,11 +36,23 @@ def _as_pg(cmd: list[str]) -> list[str]:
     return cmd
 
 
+def _pg_bin(tool: str) -> str | None:
+    """On PATH, or where Debian's postgresql package puts it (not on PATH by default)."""
+    found = shutil.which(tool)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{tool}"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    return str(versions[-1]) if versions else None
+
+
 class Postgres:
     def __init__(self) -> None:
+        self.bins = {}
         for tool in ("initdb", "pg_ctl"):
-            if not shutil.which(tool):
-                pytest.skip(f"{tool} not found")
+            path = _pg_bin(tool)
+            if not path:
+                pytest.skip(f"{tool} not found (tests/run.sh installs Debian's postgresql)")
+            self.bins[tool] = path
         self.dir = tempfile.mkdtemp(prefix="standin-pg-", dir="/tmp")
         os.chmod(self.dir, 0o777)
         self.data = os.path.join(self.dir, "data")
@@ -50,7 +62,7 @@ class Postgres:
         os.chmod(pw, 0o644)
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
-        r = subprocess.run(_as_pg(["initdb", "-D", self.data, "-U", "authentik", "--auth=scram-sha-256", f"--pwfile={pw}"]), capture_output=True, text=True)
+        r = subprocess.run(_as_pg([self.bins["initdb"], "-D", self.data, "-U", "authentik", "--auth=scram-sha-256", f"--pwfile={pw}"]), capture_output=True, text=True)
         if r.returncode != 0:
             pytest.skip(f"initdb failed: {r.stderr[-500:]}")
 
@@ -61,13 +73,13 @@ class Postgres:
             return
         self.running = True
         opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
-        r = subprocess.run(_as_pg(["pg_ctl", "-D", self.data, "-o", opts, "-l", os.path.join(self.dir, "log"), "-w", "start"]), capture_output=True, text=True)
+        r = subprocess.run(_as_pg([self.bins["pg_ctl"], "-D", self.data, "-o", opts, "-l", os.path.join(self.dir, "log"), "-w", "start"]), capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
         subprocess.run(_as_pg(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "authentik", "-d", "postgres", "-c", "CREATE DATABASE authentik"]), env={**os.environ, "PGPASSWORD": PG_PASS}, capture_output=True)
 
     def stop(self) -> None:
         self.running = False
-        subprocess.run(_as_pg(["pg_ctl", "-D", self.data, "-m", "immediate", "stop"]), capture_output=True)
+        subprocess.run(_as_pg([self.bins["pg_ctl"], "-D", self.data, "-m", "immediate", "stop"]), capture_output=True)
 
     def env(self, password: str = PG_PASS) -> dict:
         return {
