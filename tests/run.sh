@@ -68,7 +68,9 @@ fi
 # The install is editable: only a changed pyproject.toml (or another interpreter) needs pip again.
 stamp="$AUTHLAB_LOG_DIR/pip-install.stamp"
 want="$(command -v "$PY") $(sha256sum pyproject.toml | cut -d' ' -f1) $REPO"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$PY" -c 'import authentik_lab, pytest' 2>/dev/null; then
+# from outside the repo, so it is the installed copy that answers: it must be this checkout's
+installed="$(cd / && "$PY" -c 'import os, authentik_lab, pytest; print(os.path.dirname(os.path.dirname(authentik_lab.__file__)))' 2>/dev/null || true)"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && "$installed" == "$REPO" ]]; then
     done_step "up to date ($("$PY" -c 'import sys; print(sys.prefix)'))"
 else
     "$PY" -m pip install -q -e '.[test]' >"$AUTHLAB_LOG_DIR/pip.log" 2>&1 ||
