@@ -12,6 +12,7 @@ from authentik_lab.cli.common import JsonOpt, LabFileOpt, TokenOpt, UrlOpt, boun
 if TYPE_CHECKING:
     from authentik_lab.app import App
     from authentik_lab.services.browser_login import Step
+    from authentik_lab.services.ci import CiResult
     from authentik_lab.services.login_test import LoginTestResult
 
 MARKS = {"passed": "✓", "failed": "✗", "skipped": "-"}
@@ -53,7 +54,24 @@ def ci_cmd(
     # commands from the step's stderr as well as its stdout, so the masks go there, before anything else
     for line in result.masks:
         print(line, file=sys.stderr, flush=True)
+    for line in summary_lines(result):  # the CI log says what happened without opening the JSON
+        app.err.print(line, markup=False, highlight=False, soft_wrap=True)
     emit(app, "ci", result, lambda r: None)
+
+
+def summary_lines(result: "CiResult") -> list[str]:
+    """What was applied (counts) and where the KEY=value lines went; names only, never a value."""
+    applied = result.apply
+    counts = applied.plan.counts()
+    words = {"create": "created", "update": "updated", "unchanged": "unchanged", "delete": "deleted"}
+    parts = [f"{counts[k]} {w}" for k, w in words.items() if counts[k] or k != "delete"]
+    writes = f"{applied.writes} write{'s' if applied.writes != 1 else ''}"
+    lines = [f"applied {applied.file}: {', '.join(parts)} ({writes})"]
+    targets = ([f"appended to $GITHUB_ENV ({result.github_env})"] if result.github_env else []) + (
+        [f"written to {result.env_file} (mode 0600)"] if result.env_file else [])
+    keys = f"{len(result.keys)} key{'s' if len(result.keys) != 1 else ''}"
+    lines.append(f"env: {keys} {' and '.join(targets)}" if targets else f"env: {keys}, not written anywhere")
+    return lines
 
 
 def _progress(app: "App", event: object) -> None:

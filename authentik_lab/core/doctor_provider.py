@@ -69,10 +69,15 @@ def _well_formed(url: str) -> str | None:
         return "contains spaces or is empty"
     parts = urlsplit(url)
     if not parts.scheme:
-        return "has no scheme"
-    if parts.scheme in ("http", "https") and not parts.hostname:
-        return "has no host"
-    return None
+        return "has no scheme (http:// or https://)"
+    if parts.scheme in ("http", "https"):
+        return None if parts.hostname else "has no host"
+    if "." in parts.scheme:
+        return None  # a private-use scheme of a native app (RFC 8252: reverse domain, e.g. com.example.app:/cb)
+    if re.fullmatch(r"\d+(/.*)?", url.split(":", 1)[1]):
+        # urlsplit reads "localhost:3000/cb" as scheme "localhost": the browser never sends such a URI
+        return f"has no scheme (it looks like host:port; write http://{url})"
+    return f"has scheme {parts.scheme!r}, not http or https"
 
 
 def _port(url: str) -> int | None:
@@ -131,7 +136,8 @@ def check_redirect_uris(providers: Sequence[ProviderFacts]) -> Outcome:
                 continue
             why = next((w for mode, url in entries if mode == "strict" for w in [near_miss(url, uri)] if w), None)
             messages.append(Message("fail", f"{pf.name}: the app's callback {uri} is not allowed" + (f": the registered URI {why}" if why else ""),
-                                    f"register exactly {uri} (strict matching compares the whole string)"))
+                                    f"register exactly {uri} (strict matching compares the whole string): add it to "
+                                    f"`redirect_uris` of {pf.name} in authlab.yaml and run `authlab apply`, or in the admin UI"))
     return from_messages(messages, f"{sum(len(redirect_entries(p.provider.get('redirect_uris'))) for p in providers)} redirect URI(s) well-formed"
                          + (" and matching the app" if any(p.expected_redirects for p in providers) else ""), evidence)
 
@@ -142,30 +148,46 @@ def check_scopes(providers: Sequence[ProviderFacts], server: ServerFacts) -> Out
         raise Skip("the server has no OAuth2 scope mappings yet (see http.worker-objects)")
     by_scope = {key[len(SCOPE_KEY):]: pk for pk, key in server.scope_mappings.items() if key.startswith(SCOPE_KEY)}
     messages, evidence = [], []
-    fix: FixAction | None = None
+    patches: list[dict[str, Any]] = []
     for pf in providers:
         attached = {server.scope_mappings.get(str(pk), "")[len(SCOPE_KEY):] for pk in pf.provider.get("property_mappings") or []}
         missing = [s for s in NEEDED_SCOPES if s not in attached]
         evidence.append(f"{pf.name}: scopes {', '.join(sorted(s for s in attached if s)) or '(none)'}")
-        for scope in missing:
+        for i, scope in enumerate(missing):
             why = ("no refresh tokens: Authentik issues one only when offline_access is requested AND its mapping is attached"
                    if scope == "offline_access" else f"the {scope} claims are missing from tokens and userinfo")
+            # the fix line once per provider, under its last missing mapping, not repeated under each
             messages.append(Message(NEEDED_SCOPES[scope], f"{pf.name}: the {scope} scope mapping is not attached ({why})",
-                                    "`authlab doctor --fix` attaches the managed mappings"))
-        addable = [by_scope[s] for s in missing if s in by_scope]
-        if addable and fix is None:
+                                    "`authlab doctor --fix` attaches the managed mappings" if i == len(missing) - 1 else None))
+        addable = [s for s in missing if s in by_scope]
+        if addable:
             current = [str(pk) for pk in pf.provider.get("property_mappings") or []]
-            fix = FixAction("attach-scopes", pf.name, f"attach {', '.join(s for s in missing if s in by_scope)} to provider {pf.name}",
-                            tuple(f"provider {pf.name}: + scope mapping {s}" for s in missing if s in by_scope),
-                            {"provider_pk": pf.provider.get("pk"), "property_mappings": current + addable})
-    return from_messages(messages, "openid, email, profile and offline_access mappings are attached", evidence, fix)
+            patches.append(_patch(pf, f"attach {', '.join(addable)} to provider {pf.name}",
+                                  tuple(f"provider {pf.name}: + scope mapping {s}" for s in addable),
+                                  {"property_mappings": current + [by_scope[s] for s in addable]}))
+    return from_messages(messages, "openid, email, profile and offline_access mappings are attached", evidence,
+                         _provider_fix("attach-scopes", patches))
+
+
+def _patch(pf: ProviderFacts, description: str, changes: tuple[str, ...], body: dict[str, Any]) -> dict[str, Any]:
+    return {"provider": pf.name, "provider_pk": pf.provider.get("pk"), "description": description, "changes": changes, "body": body}
+
+
+def _provider_fix(kind: str, patches: list[dict[str, Any]]) -> FixAction | None:
+    """One action carrying a PATCH per affected provider: `--fix` plans and applies each, so none is left behind."""
+    if not patches:
+        return None
+    names = [p["provider"] for p in patches]
+    what = "attach the missing scope mappings to" if kind == "attach-scopes" else f"set the signing key to {SELF_SIGNED!r} for"
+    return FixAction(kind, ", ".join(names), f"{what} provider(s) {', '.join(names)}",
+                     tuple(c for p in patches for c in p["changes"]), {"patches": tuple(patches)})
 
 
 def check_signing_key(providers: Sequence[ProviderFacts], server: ServerFacts) -> Outcome:
     _need(providers)
     self_signed = next((pk for pk, name in server.certificates.items() if name == SELF_SIGNED), None)
     messages, evidence = [], []
-    fix: FixAction | None = None
+    patches: list[dict[str, Any]] = []
     for pf in providers:
         key = pf.provider.get("signing_key")
         if key and str(key) in server.certificates:
@@ -178,11 +200,11 @@ def check_signing_key(providers: Sequence[ProviderFacts], server: ServerFacts) -
             messages.append(Message("warn", f"{pf.name}: no signing key, so tokens are HS256 (signed with the client secret) "
                                     "and JWKS verification (jose, jwks-rsa, go-oidc) fails: the JWKS has no key",
                                     "set a signing key; `authlab doctor --fix` sets the self-signed certificate"))
-        if self_signed and fix is None:
-            fix = FixAction("set-signing-key", pf.name, f"set the signing key of {pf.name} to {SELF_SIGNED!r}",
-                            (f"provider {pf.name}: signing_key {key or 'null'} -> {self_signed} ({SELF_SIGNED})",),
-                            {"provider_pk": pf.provider.get("pk"), "signing_key": self_signed})
-    return from_messages(messages, "every provider signs with a key pair (RS256)", evidence, fix)
+        if self_signed:
+            patches.append(_patch(pf, f"set the signing key of {pf.name} to {SELF_SIGNED!r}",
+                                  (f"provider {pf.name}: signing_key {key or 'null'} -> {self_signed} ({SELF_SIGNED})",),
+                                  {"signing_key": self_signed}))
+    return from_messages(messages, "every provider signs with a key pair (RS256)", evidence, _provider_fix("set-signing-key", patches))
 
 
 def check_application(providers: Sequence[ProviderFacts]) -> Outcome:

@@ -29,7 +29,8 @@ def check_containers(containers: Sequence[ContainerFacts] | None, expected: Sequ
     by_service = {c.service: c for c in containers}
     messages, evidence = [], []
     for c in containers:
-        evidence.append(f"{c.service}: {c.state}" + (f" ({c.health})" if c.health else "")
+        # Docker keeps the last health status after a container stops; it describes the past, so only shown while running
+        evidence.append(f"{c.service}: {c.state}" + (f" ({c.health})" if c.health and c.state == "running" else "")
                         + (f", {c.restart_count} restarts" if c.restart_count else "")
                         + (f", exit code {c.exit_code}" if c.state == "exited" and c.exit_code is not None else ""))
         if c.state == "restarting" or c.restart_count >= RESTART_LOOP:
@@ -59,12 +60,16 @@ def check_logs(logs: Mapping[str, Sequence[str]] | None) -> Outcome:
     return from_messages(messages, f"no known failure in the recent logs of {len(logs)} container(s)", evidence)
 
 
-def check_worker(containers: Sequence[ContainerFacts] | None) -> Outcome:
+def check_worker(containers: Sequence[ContainerFacts] | None, expected: Sequence[str] = ()) -> Outcome:
+    """`expected`: the compose file's services; a worker listed there was simply never started."""
     containers = _need(containers)
     if not containers:
         raise Skip("no container of the lab exists (see runtime.containers)")
     worker = next((c for c in containers if c.service == "worker"), None)
     why = "the worker applies the blueprints that create the default flows; without it every flow page is 'Not Found'"
+    if worker is None and "worker" in expected:
+        return problem(FAIL, "the worker service was never started (it is in the compose file, but no container of it exists)",
+                       "`authlab up` starts it (`docker compose up -d worker` for a compose file of your own)", more=[Message("info", why)])
     if worker is None:
         return problem(FAIL, "no worker container", "add the worker service (`authlab init` writes it) and `authlab up`",
                        more=[Message("info", why)])

@@ -9,12 +9,12 @@ All problems are collected and reported together, the first one as the message.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any, Callable, Collection, Iterable, Mapping
 
 from authentik_lab.core.yaml_nodes import INVALID, Checker, LabFileError, Problem, url_problem
 
-__all__ = ["LabFile", "LabFileError", "Problem", "ProviderSpec", "GroupSpec", "UserSpec", "ServiceAccountSpec", "parse", "url_problem"]
+__all__ = ["LabFile", "LabFileError", "Problem", "ProviderSpec", "GroupSpec", "UserSpec", "ServiceAccountSpec", "parse", "unknown_group_refs", "url_problem"]
 
 DEFAULT_FILE = "authlab.yaml"
 CLIENT_TYPES = ("confidential", "public")
@@ -74,12 +74,52 @@ class LabFile:
     groups: tuple[GroupSpec, ...] = ()
     users: tuple[UserSpec, ...] = ()
     service_accounts: tuple[ServiceAccountSpec, ...] = ()
+    # key path (e.g. `users[1].groups[0]`) -> file:line:col from parsing, for problems found later
+    # (an unset password variable, a group the server lacks, a name taken on the server)
+    locations: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def provider(self, name: str) -> ProviderSpec | None:
         return next((p for p in self.providers if p.name == name), None)
 
     def user(self, username: str) -> UserSpec | None:
         return next((u for u in self.users if u.username == username), None)
+
+    def service_account(self, name: str) -> ServiceAccountSpec | None:
+        return next((s for s in self.service_accounts if s.name == name), None)
+
+    def where(self, path: str) -> str:
+        """file:line:col of a key path, else of its nearest parent that has one, else the file name."""
+        while path:
+            if path in self.locations:
+                return self.locations[path]
+            path = path.rsplit(".", 1)[0] if "." in path else (path.rsplit("[", 1)[0] if "[" in path else "")
+        return self.path
+
+    def key_of(self, kind: str, name: str) -> str | None:
+        """The key path naming a plan item (`provider web` -> `providers[0].name`), None when not in the file."""
+        sections = {
+            "provider": ("providers", "name", [p.name for p in self.providers]),
+            "group": ("groups", "name", [g.name for g in self.groups]),
+            "user": ("users", "username", [u.username for u in self.users]),
+            "service_account": ("service_accounts", "name", [s.name for s in self.service_accounts]),
+        }
+        section, key, names = sections.get(kind, ("", "", []))
+        return f"{section}[{names.index(name)}].{key}" if name in names else None
+
+    def located(self, kind: str, name: str, message: str) -> str:
+        """`file:line:col: message` for a problem about the named item (the plain file name when it is not in the file)."""
+        path = self.key_of(kind, name)
+        return f"{self.where(path) if path else self.path}: {message}"
+
+
+def unknown_group_refs(lab: LabFile, known: Iterable[str]) -> list[Problem]:
+    """Groups a user names that neither the file defines nor `known` (the server's) holds, at their file:line:col."""
+    known = {g.name for g in lab.groups} | set(known)
+    return [
+        Problem(lab.where(f"users[{i}].groups[{j}]"), f"users[{i}].groups[{j}]",
+                f"user {u.username!r} names group {g!r}, which is neither in the file's groups nor on the server")
+        for i, u in enumerate(lab.users) for j, g in enumerate(u.groups) if g not in known
+    ]
 
 
 # --- the schema -----------------------------------------------------------------------------------
@@ -147,8 +187,8 @@ def parse(text: str, filename: str = DEFAULT_FILE, presets: Collection[str] | No
         "service_accounts": lambda n, p: check.seq(n, p, lambda sn, sp: _named(check, sn, sp, ServiceAccountSpec)),
     }
     values = check.mapping(root, "", fields)
-    lab = LabFile(path=filename, **values)
-    _check_unique(check, root, lab)
+    lab = LabFile(path=filename, **values, locations=dict(check.locations))
+    _check_unique(check, lab)
     if check.problems:
         raise LabFileError(sorted(check.problems, key=_position))
     return lab
@@ -205,32 +245,30 @@ def _check_redirects(check: Checker, node: Any, path: str, values: dict[str, Any
             check.fail(item, sub, "looks like a regular expression; set `regex: true` on the provider for regex matching")
 
 
-def _check_unique(check: Checker, root: Any, lab: LabFile) -> None:
-    """Names are natural keys on the server, so a duplicate would make two entries fight over one object."""
+def _check_unique(check: Checker, lab: LabFile) -> None:
+    """Names are natural keys on the server, so a duplicate would make two entries fight over one object.
 
-    def dupes(section: str, values: list[str | None], what: str) -> None:
+    Each problem points at the repeated value itself (`users[1].username`), not at its list item.
+    """
+
+    def dupes(section: str, values: list[tuple[str, str | None]], what: str) -> None:
         seen: set[str] = set()
-        for i, value in enumerate(values):
+        for i, (key, value) in enumerate(values):
             if value is None:
                 continue
             if value in seen:
-                check.fail(_section_item(root, section, i), f"{section}[{i}]", f"duplicate {what} {value!r}")
+                path = f"{section}[{i}].{key}"
+                check.fail_at(lab.where(path), path, f"duplicate {what} {value!r}")
             seen.add(value)
 
-    dupes("providers", [p.name for p in lab.providers], "provider name")
-    dupes("providers", [p.slug or p.name for p in lab.providers], "application slug")
-    dupes("providers", [p.client_id for p in lab.providers], "client_id")
-    dupes("groups", [g.name for g in lab.groups], "group name")
-    dupes("users", [u.username for u in lab.users], "username")
+    dupes("providers", [("name", p.name) for p in lab.providers], "provider name")
+    dupes("providers", [("slug" if p.slug else "name", p.slug or p.name) for p in lab.providers], "application slug")
+    dupes("providers", [("client_id", p.client_id) for p in lab.providers], "client_id")
+    dupes("groups", [("name", g.name) for g in lab.groups], "group name")
+    dupes("users", [("username", u.username) for u in lab.users], "username")
     usernames = {u.username for u in lab.users}
     for i, sa in enumerate(lab.service_accounts):
         if sa.name in usernames:
-            check.fail(_section_item(root, "service_accounts", i), f"service_accounts[{i}]", f"{sa.name!r} is also a user's username")
-    dupes("service_accounts", [s.name for s in lab.service_accounts], "service account")
-
-
-def _section_item(root: Any, section: str, index: int) -> Any:
-    for key, value in root.value:
-        if key.value == section:
-            return value.value[index] if index < len(value.value) else value
-    return root
+            path = f"service_accounts[{i}].name"
+            check.fail_at(lab.where(path), path, f"{sa.name!r} is also a user's username")
+    dupes("service_accounts", [("name", s.name) for s in lab.service_accounts], "service account")

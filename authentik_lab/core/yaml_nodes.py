@@ -48,6 +48,9 @@ class Checker:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.problems: list[Problem] = []
+        # key path -> file:line:col of its value, kept so checks that run after parsing (against the server,
+        # the environment) can still point at the line that caused them
+        self.locations: dict[str, str] = {}
 
     def at(self, node: Any) -> str:
         mark = node.start_mark
@@ -55,6 +58,9 @@ class Checker:
 
     def fail(self, node: Any, path: str, message: str) -> None:
         self.problems.append(Problem(self.at(node), path, message))
+
+    def fail_at(self, location: str, path: str, message: str) -> None:
+        self.problems.append(Problem(location, path, message))
 
     def mapping(self, node: Any, path: str, fields: dict[str, Callable[[Any, str], Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:
         import yaml
@@ -74,6 +80,7 @@ class Checker:
                 self.fail(key_node, sub, "duplicate key")
                 continue
             seen.add(key)
+            self.locations[sub] = self.at(value_node)
             if key not in fields:
                 close = difflib.get_close_matches(key, list(fields), n=1)
                 suggestion = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(fields)}"
@@ -95,6 +102,7 @@ class Checker:
         if not isinstance(node, yaml.SequenceNode):
             self.fail(node, path, f"expected a list, got {kind(node)}")
             return INVALID
+        self.locations.update({f"{path}[{i}]": self.at(child) for i, child in enumerate(node.value)})
         values = [item(child, f"{path}[{i}]") for i, child in enumerate(node.value)]
         return tuple(v for v in values if v is not INVALID)
 

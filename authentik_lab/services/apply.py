@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from authentik_lab.core import apply_plan as ap
 from authentik_lab.core.dialect import parse_version
-from authentik_lab.core.labfile import LabFile
+from authentik_lab.core.labfile import DEFAULT_FILE, LabFile, unknown_group_refs
 from authentik_lab.errors import ApplyError, AuthlabError
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ def apply(
             notes.append(f"{lab.path} names Authentik {lab.version} but the server runs {dialect.label}")
         groups = list(api.paginate("core/groups/", include_users="false"))
         users = list(api.paginate("core/users/"))
-        problems = ap.missing_groups(lab.users, lab.groups, groups)
+        # a group neither the file nor the server has: found only now, but still a line of the file
+        problems = [f"{p.location}: {p.path}: {p.message}" for p in unknown_group_refs(lab, (g["name"] for g in groups))]
         items = [
             *ap.plan_groups(lab.groups, groups, prune),
             *ap.plan_users(lab.users, users, passwords, prune),
@@ -123,7 +124,7 @@ def apply(
                 apply_providers.execute(run, app, conn, provider_plan, show_secret=show_secrets)
                 _execute_deletes(run, plan)
             except AuthlabError as exc:
-                raise _partial(exc, run) from exc
+                raise _partial(exc, run, lab.path) from exc
         providers = apply_providers.summaries(provider_plan)
         return ApplyResult(
             file=lab.path,
@@ -162,12 +163,20 @@ def init_settings(lab: LabFile | None) -> dict[str, Any]:
     return {k: v for k, v in (("version", lab.version), ("http_port", lab.port)) if v is not None}
 
 
+def rerun_command(lab_path: str) -> str:
+    """The command that applies this lab file again: `-f` whenever it is not ./authlab.yaml, so the hint never
+    sends the user to another file that happens to sit in the folder."""
+    import shlex
+
+    return "authlab apply" if lab_path == DEFAULT_FILE else f"authlab apply -f {shlex.quote(lab_path)}"
+
+
 def _refuse_conflicts(lab: LabFile, plan: ap.Plan, problems: list[str]) -> None:
-    reasons = [f"{i.kind} {i.key}: {i.reason}" for i in plan.conflicts] + problems
+    reasons = [lab.located(i.kind, i.key, f"{i.kind} {i.key}: {i.reason}") for i in plan.conflicts] + problems
     if reasons:
         err = ApplyError(
-            f"{lab.path}: {reasons[0]}" + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""),
-            hint="nothing was changed on the server; fix the lab file or the named objects and run apply again",
+            reasons[0] + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""),
+            hint=f"nothing was changed on the server; fix {lab.path} or the named objects, then run `{rerun_command(lab.path)}`",
         )
         err.evidence = reasons[1:]  # type: ignore[attr-defined]
         raise err
@@ -204,12 +213,12 @@ def _execute_deletes(run: _Run, plan: ap.Plan) -> None:
             run.write("DELETE", path.format(item.pk), what=f"deleted {kind.replace('_', ' ')} {item.key}")
 
 
-def _partial(exc: AuthlabError, run: _Run) -> ApplyError:
+def _partial(exc: AuthlabError, run: _Run, lab_path: str) -> ApplyError:
     done = "; ".join(run.done) if run.done else "nothing"
     err = ApplyError(
         f"apply failed: {exc.message}",
-        hint=(exc.hint + "; " if exc.hint else "") + f"already changed before the failure: {done}. Fix the cause and run apply again "
-        "(it continues from the current state)",
+        hint=(exc.hint + "; " if exc.hint else "") + f"already changed before the failure: {done}. Fix the cause and run "
+        f"`{rerun_command(lab_path)}` again (it continues from the current state)",
     )
     err.evidence = [f"{f}: {m}" for f, m in getattr(exc, "field_errors", [])]  # type: ignore[attr-defined]
     return err

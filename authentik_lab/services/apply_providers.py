@@ -77,7 +77,7 @@ def observe_and_plan(
         try:
             out.desired[spec.name] = desired_from_spec(spec)
         except AuthlabError as exc:
-            raise AuthlabError(f"{lab.path}: providers[{i}] ({spec.name}): {exc.message}", exc.hint) from None
+            raise AuthlabError(f"{lab.where(f'providers[{i}]')}: providers[{i}] ({spec.name}): {exc.message}", exc.hint) from None
     # the list with superuser_full_list: the plain list can answer from a per-user cache that ignores filters
     apps = {a["slug"]: a for a in api.paginate("core/applications/", superuser_full_list="true")}
     providers = {p["name"]: p for p in api.paginate("providers/oauth2/")}

@@ -209,7 +209,10 @@ def refresh(s: Session, expected: bool) -> None:
         if expected:
             s.fail("refresh", "no refresh_token in the token response",
                    "no refresh token: the provider lacks the offline_access scope mapping (Authentik then silently drops "
-                   "offline_access from the granted scope)", "map offline_access (`offline_access: true` in authlab.yaml, the default)")
+                   "offline_access from the granted scope)",
+                   # the one-command fix for any provider; apply only touches providers its lab file names
+                   "`authlab doctor --fix provider.scopes` attaches the mapping "
+                   "(a lab file's provider has it unless `offline_access: false`)")
         s.report(Step("refresh", "skipped", "offline_access is not configured for this provider"))
         return
     status, body = _token(s, {"grant_type": "refresh_token", "refresh_token": old["refresh_token"]})

@@ -110,14 +110,29 @@ def _up(app: "App", lab: Any, timeout: float, on_event: Callable[[Any], None] | 
 
     try:
         return up(app, lab=lab, apply_secrets=True, timeout=timeout, on_event=on_event)
-    except (ConfigError, UsageError, NotReadyError, ApplyError):
-        raise  # bad input (2), never ready (3), apply failed with the lab running (4)
+    except ApplyError as exc:
+        raise _rerun_hint(exc, lab.path) from exc.__cause__  # apply failed with the lab running (4)
+    except (ConfigError, UsageError, NotReadyError):
+        raise  # bad input (2), never ready (3)
     except AuthlabError as exc:
         # compose or engine failures, timeouts: for the pipeline all mean "Authentik never got ready"
         err = NotReadyError(f"Authentik did not start: {exc.message}", hint=exc.hint, evidence=list(getattr(exc, "evidence", []) or []))
         raise err from exc
     except Exception as exc:  # noqa: BLE001 - e.g. a docker SDK error: still "never got ready" for the pipeline
         raise NotReadyError(f"Authentik did not start: {type(exc).__name__}: {exc}", hint="re-run with --debug for the traceback") from exc
+
+
+def _rerun_hint(exc: ApplyError, lab_path: str) -> ApplyError:
+    """One hint that names the file that failed: `up`'s generic "then run `authlab apply`" would apply
+    ./authlab.yaml, which in a folder with several lab files is another file."""
+    from authentik_lab.services.apply import rerun_command
+
+    cause = exc.__cause__
+    hint = (cause.hint if isinstance(cause, AuthlabError) else None) or "re-run with --debug for the traceback"
+    if "authlab apply" not in hint:
+        hint += f"; then run `{rerun_command(lab_path)}`"
+    exc.hint = f"{hint}; Authentik is left running (`authlab down` stops it)"
+    return exc
 
 
 def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: dict[str, str]) -> dict[str, str]:

@@ -101,7 +101,26 @@ def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: 
     checks = choose(ids)
     validate(opts)
     facts = facts or Facts(app, opts)
+    _require_named_provider(facts, checks)
     return DoctorReport(tuple(run_checks(facts, checks))), facts
+
+
+def _require_named_provider(facts: Facts, checks: Sequence[Check]) -> None:
+    """A --provider name the server does not know is bad input: one usage error, not a crash in every provider check.
+    When the server cannot be asked, the checks skip with that reason instead."""
+    from authentik_lab.services import doctor_gather as g
+
+    name = facts.opts.provider
+    if not name or not any(c.group == "provider" for c in checks) or facts.missing("api"):
+        return
+    try:
+        found = g.all_providers(facts)
+    except Exception:  # noqa: BLE001 - Skip or an API error: the checks report why the list is unavailable
+        return
+    if not any(p.get("name") == name for p in found):
+        names = ", ".join(sorted(str(p.get("name")) for p in found)) or "none"
+        raise UsageError(f"no OAuth2 provider named {name!r} at {facts.base_url()} (existing: {names})",
+                         hint="`authlab provider list` shows them; pass one of those names to --provider")
 
 
 # --- fixes --------------------------------------------------------------------------------------
@@ -125,10 +144,11 @@ def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
             planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
                                       lambda a=action: os.chmod(a.params["file"], a.params["mode"])))
         elif kind in ("attach-scopes", "set-signing-key"):
-            body = {"property_mappings": action.params["property_mappings"]} if kind == "attach-scopes" else {"signing_key": action.params["signing_key"]}
-            pk = action.params["provider_pk"]
-            planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
-                                      lambda pk=pk, body=body: facts.api().request("PATCH", f"providers/oauth2/{pk}/", json=body)))
+            # one PATCH per affected provider, each its own line in the plan and in the result
+            for patch in action.params["patches"]:
+                planned.append(PlannedFix(kind, patch["provider"], patch["description"], tuple(patch["changes"]), ids,
+                                          lambda pk=patch["provider_pk"], body=patch["body"]:
+                                          facts.api().request("PATCH", f"providers/oauth2/{pk}/", json=body)))
         elif kind == "app-env-issuer":
             planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
                                       lambda a=action: _rewrite_env(facts, a.params["updates"])))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from authentik_lab.core import doctor_app_env as appenv
+from authentik_lab.core import doctor_app_urls as appurls
 from authentik_lab.core import doctor_compose as dc
 from authentik_lab.core import doctor_env as denv
 from authentik_lab.core import doctor_http as dh
@@ -89,13 +90,13 @@ CATALOGUE: tuple[Check, ...] = (
     _c("env.secret-key-length", "AUTHENTIK_SECRET_KEY long enough", ("env",),
        lambda f: denv.check_secret_key_length(_env_file(f), f.env_lines())),
     _c("env.bootstrap", "Bootstrap token and password set", ("env",),
-       lambda f: denv.check_bootstrap(_env_file(f), f.env_lines(), _token_needed(f))),
+       lambda f: denv.check_bootstrap(_env_file(f), f.env_lines(), _token_needed(f), f.missing("api"))),
     _c("env.file-mode", ".env not readable by other users", ("env",),
        lambda f: denv.check_file_mode(_env_file(f), f.env_mode())),
     _c("runtime.containers", "Containers running and healthy", ("docker", "running"),
        lambda f: dr.check_containers(g.containers(f), _expected_services(f))),
     _c("runtime.logs", "No known failure in the logs", ("docker", "running"), lambda f: dr.check_logs(g.logs(f))),
-    _c("runtime.worker", "Worker running", ("docker", "running"), lambda f: dr.check_worker(g.containers(f))),
+    _c("runtime.worker", "Worker running", ("docker", "running"), lambda f: dr.check_worker(g.containers(f), _expected_services(f))),
     _c("runtime.ports", "Published ports answer as Authentik", ("docker", "running"), lambda f: dr.check_ports(g.port_probes(f), g.server_running(f))),
     _c("http.live", "Server alive (/-/health/live/)", ("api",), lambda f: dh.check_live(f.fetch(LIVE_PATH))),
     _c("http.ready", "Server ready (/-/health/ready/)", ("api",), lambda f: dh.check_ready(f.fetch(READY_PATH))),
@@ -118,11 +119,11 @@ CATALOGUE: tuple[Check, ...] = (
     _c("app.issuer-host", "Issuer host is the one the browser uses", ("app-env",),
        lambda f: appenv.check_issuer_host(f.app_env_files(), g.server_view(f))),
     _c("app.jwks-url", "JWKS URL is /application/o/<slug>/jwks/", ("app-env",),
-       lambda f: appenv.check_jwks_url(f.app_env_files())),
+       lambda f: appurls.check_jwks_url(f.app_env_files(), g.server_view(f))),
     _c("app.token-url", "Token URL is /application/o/token/", ("app-env",),
-       lambda f: appenv.check_token_url(f.app_env_files())),
+       lambda f: appurls.check_token_url(f.app_env_files(), g.server_view(f))),
     _c("app.client-credentials", "Client id and secret match a provider", ("app-env",),
-       lambda f: appenv.check_client_credentials(f.app_env_files(), g.server_view(f))),
+       lambda f: appurls.check_client_credentials(f.app_env_files(), g.server_view(f))),
 )
 
 # what a fix changes -> the facts to observe again before re-running the affected checks

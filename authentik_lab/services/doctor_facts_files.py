@@ -158,9 +158,25 @@ class FileFacts:
         from authentik_lab.core.doctor_app_env import AppEnvFile
 
         def read() -> list[Any]:
-            return [AppEnvFile(_display(p, self.opts.cwd), dotenv.parse_with_lines(_read(p))) for p in self.app_env_paths()]
+            paths = self.app_env_paths()
+            return [AppEnvFile(_display(p, self.opts.cwd), dotenv.parse_with_lines(_read(p)), self._sibling_keys(p, paths))
+                    for p in paths]
 
         return self.once("app_env", read)
+
+    def _sibling_keys(self, path: Path, scanned: list[Path]) -> frozenset[str]:
+        """Variable names of the app's other env files next to `path` that are not checked themselves (e.g. .env
+        when only --app-env .env.local was given): they tell which framework the app uses. Never the lab's .env."""
+        lab_env = self.env_path()
+        skip = {p.resolve() for p in [*scanned, *([lab_env] if lab_env else [])]}
+        names: set[str] = set()
+        for sibling in (path.parent / n for n in (*DEFAULT_APP_ENV, ".env.production")):
+            if sibling.is_file() and sibling.resolve() not in skip:
+                try:
+                    names.update(dotenv.parse_with_lines(_read(sibling)))
+                except ConfigError:
+                    continue  # context only: an unreadable sibling just tells us nothing
+        return frozenset(names)
 
 
 def _display(path: Path, cwd: Path) -> str:

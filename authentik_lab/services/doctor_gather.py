@@ -268,18 +268,22 @@ def server_view(f: Facts) -> ServerView:
     """What the app.* checks compare against; without a usable API only the browser URL is known."""
 
     def build() -> ServerView:
-        form = None
+        form = why = None
         if f.opts.preset:
             from authentik_lab.core.presets import get_preset
+            from authentik_lab.core.urls import IssuerForm
 
-            form = get_preset(f.opts.preset).issuer_form.value
+            preset = get_preset(f.opts.preset)
+            form = preset.issuer_form.value
+            why = {IssuerForm.WITH_SLASH: f"{preset.title} compares `iss` exactly",
+                   IssuerForm.WITHOUT_SLASH: f"{preset.title} appends /.well-known/openid-configuration itself"}.get(preset.issuer_form)
         base = f.base_url() if f.missing("api") is None else None
         try:
             items = all_providers(f)
         except Skip:
-            return ServerView(base, None, (), form)
+            return ServerView(base, None, (), form, why)
         refs = tuple(ProviderRef(str(p.get("name")), str(p.get("client_id")), str(p.get("client_secret") or ""),
                                  p.get("assigned_application_slug")) for p in items)
-        return ServerView(base, frozenset(r.slug for r in refs if r.slug), refs, form)
+        return ServerView(base, frozenset(r.slug for r in refs if r.slug), refs, form, why)
 
     return f.once("server_view", build)

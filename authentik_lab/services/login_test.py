@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from authentik_lab.core.apply_plan import SERVICE_ACCOUNT_TYPE
 from authentik_lab.core.oidc_flow import DEFAULT_SCOPES, Pkce, usable_redirect_uri
 from authentik_lab.core.urls import issuer_url
 from authentik_lab.errors import UsageError
@@ -81,11 +82,25 @@ def resolve_client(app: "App", conn: "Connection", provider: str, redirect_uri: 
     return bl.Client(found["client_id"], found.get("client_secret") or "", confidential, chosen, issuer_url(conn.url, slug))
 
 
-def resolve_user(app: "App", lab: "LabFile | None", user: str | None, password_env: str | None) -> tuple[str, str]:
-    """(username, password): the lab file's users (env var or generated), the lab's admin, or --password-env."""
+def resolve_user(
+    app: "App",
+    lab: "LabFile | None",
+    user: str | None,
+    password_env: str | None,
+    *,
+    file: Path | None = None,
+    provider: str | None = None,
+    user_type: Callable[[str], str | None] | None = None,
+) -> tuple[str, str]:
+    """(username, password): --password-env, the lab file's users (env var or generated), a password apply
+    generated for that username from any lab file (the store is per lab, keyed by username), or the lab's admin.
+
+    `user_type` asks the server what an unknown user is, only once every local source has failed, so a
+    service account gets "use `authlab token`" rather than "add it to the lab file".
+    """
     import os
 
-    from authentik_lab.services.test_users import password_for
+    from authentik_lab.services.test_users import find_labfile, password_for, store_path, stored_password
 
     if password_env:
         if not user:
@@ -100,6 +115,11 @@ def resolve_user(app: "App", lab: "LabFile | None", user: str | None, password_e
         if not password:
             raise missing_password(lab, spec, app.lab_dir)
         return spec.username, password
+    if user and lab is not None and lab.service_account(user) is not None:
+        raise service_account_error(user, f"{lab.where(lab.key_of('service_account', user) or '')} lists it under service_accounts", provider)
+    stored = stored_password(app.lab_dir, user) if user else None
+    if stored:  # e.g. created by `authlab apply -f lab.yaml`, tested without -f
+        return str(user), stored
     from authentik_lab.errors import ConfigError
     from authentik_lab.services.lab import load_lab
 
@@ -110,9 +130,23 @@ def resolve_user(app: "App", lab: "LabFile | None", user: str | None, password_e
         lab_env = None
     if lab_env is not None and admin == lab_env.admin_user:
         return admin, lab_env.bootstrap_password
+    if user and user_type is not None and user_type(user) == SERVICE_ACCOUNT_TYPE:
+        raise service_account_error(user, "the server says so", provider)
+    looked = str(lab.path if lab is not None else find_labfile(file))
+    where = f"not in {looked}" if lab is not None else f"no lab file at {looked}"
     raise UsageError(
-        f"don't know the password of {admin!r}",
-        hint="add the user to authlab.yaml and run `authlab apply`, or pass --user NAME --password-env VAR",
+        f"don't know the password of {admin!r} ({where}, and {store_path(app.lab_dir)} has no password for it)",
+        hint=f"pass -f FILE with the lab file that lists {admin} (or add it to {looked}) and run `authlab apply`, "
+        "or pass --user NAME --password-env VAR",
+    )
+
+
+def service_account_error(user: str, why: str, provider: str | None) -> UsageError:
+    """Service accounts have an app-password token, not a password: no browser login exists for them."""
+    command = f"authlab token --user {user}" + (f" --provider {provider}" if provider else "")
+    return UsageError(
+        f"{user!r} is a service account ({why}); service accounts cannot log in interactively",
+        hint=f"get a token for it with `{command}` (client_credentials)",
     )
 
 
@@ -151,7 +185,8 @@ def login_test(
     from authentik_lab.services.connection import resolve_connection
 
     lab = optional_labfile(file)
-    username, password = resolve_user(app, lab, user, password_env)
+    username, password = resolve_user(app, lab, user, password_env, file=file, provider=provider,
+                                      user_type=lambda name: _server_user_type(app, url, token, name))
     conn = resolve_connection(app, url, token)
     client = resolve_client(app, conn, provider, redirect_uri)
     spec = lab.provider(provider) if lab else None
@@ -174,3 +209,16 @@ def login_test(
         except bl.StepFailed as exc:
             report(exc.step)
     return LoginTestResult(provider, username, conn.url, client.issuer, client.client_id, client.redirect_uri, tuple(steps), conn.notes)
+
+
+def _server_user_type(app: "App", url: str | None, token: str | None, username: str) -> str | None:
+    """The user's type on the server, None when it cannot be asked (no lab, bad token): only to word an error."""
+    from authentik_lab.services.connection import resolve_connection
+
+    try:
+        conn = resolve_connection(app, url, token)
+        with app.api(conn.url, conn.token) as api:
+            found = [u for u in api.get("core/users/", username=username).get("results", []) if u.get("username") == username]
+    except Exception:  # noqa: BLE001 - this only chooses the wording of the error that follows
+        return None
+    return str(found[0].get("type") or "") if found else None

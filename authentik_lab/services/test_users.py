@@ -76,13 +76,14 @@ def resolve_passwords(lab: LabFile, lab_dir: Path, environ: Mapping[str, str] | 
         if user.password_env:
             value = environ.get(user.password_env, "")
             if not value:
-                missing.append(f"users[{i}] ({user.username}): {user.password_env} is not set or empty")
+                key = f"users[{i}].password_env"
+                missing.append(f"{lab.where(key)}: {key} ({user.username}): {user.password_env} is not set or empty")
             out[user.username] = value
         else:
             out[user.username] = store.get(user.username) or secrets.token_urlsafe(18)
     if missing:
         err = ConfigError(
-            f"{lab.path}: {missing[0]}",
+            missing[0],
             hint="export the variable (in CI: from a secret) or use `password: generate`; nothing was changed on the server",
         )
         err.evidence = missing[1:]  # type: ignore[attr-defined]
@@ -96,3 +97,8 @@ def password_for(user: UserSpec, lab_dir: Path, environ: Mapping[str, str] | Non
     if user.password_env:
         return environ.get(user.password_env) or None
     return read_store(lab_dir).get(user.username)
+
+
+def stored_password(lab_dir: Path, username: str) -> str | None:
+    """The password apply generated for `username`, whichever lab file named the user (the store is per lab)."""
+    return read_store(lab_dir).get(username) or None

@@ -70,7 +70,7 @@ def get_token(
     with app.api(conn.url, conn.token) as api:
         found = [u for u in api.get("core/users/", username=user).get("results", []) if u.get("username") == user]
         if not found:
-            raise UsageError(f"no user {user!r} at {conn.url}", hint="add it to authlab.yaml (users: or service_accounts:) and run `authlab apply`")
+            raise UsageError(f"no user {user!r} at {conn.url}", hint=_unknown_user_hint(lab, file))
         user_type = str(found[0].get("type") or "internal")
         app_password = _app_password(api, user) if user_type == SERVICE_ACCOUNT_TYPE else None
     steps: list[bl.Step] = []
@@ -89,7 +89,7 @@ def get_token(
                 session.tokens = body
             else:
                 grant = "authorization_code"
-                username, password = resolve_user(app, lab, user, password_env)
+                username, password = resolve_user(app, lab, user, password_env, file=file, provider=provider)
                 bl.authorize(session, username, password, of.DEFAULT_SCOPES)
                 bl.exchange_code(session)
             status, jwks = http.get_json(session.endpoints["jwks_uri"])  # type: ignore[index]
@@ -116,6 +116,15 @@ def get_token(
         warning="" if verdict.ok else f"a backend cannot verify this token through JWKS: {verdict.cause or verdict.detail}",
         notes=conn.notes,
     )
+
+
+def _unknown_user_hint(lab: Any, file: Path | None) -> str:
+    """Name the lab file that was actually read (or looked for), with the -f that applies it."""
+    from authentik_lab.services.apply import rerun_command
+    from authentik_lab.services.test_users import find_labfile
+
+    looked = lab.path if lab is not None else str(find_labfile(file))
+    return f"add it to {looked} (users: or service_accounts:) and run `{rerun_command(looked)}`, or pass -f FILE with the lab file that has it"
 
 
 def _only_provider(lab: Any) -> str:

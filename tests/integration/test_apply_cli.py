@@ -164,7 +164,7 @@ def test_unset_password_variable_stops_before_any_request(env: Env, monkeypatch)
     result = invoke("apply")
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: authlab.yaml: users[1] (bob): BOB_PASSWORD is not set or empty\n"
+        "error: authlab.yaml:18:19: users[1].password_env (bob): BOB_PASSWORD is not set or empty\n"
         "hint: export the variable (in CI: from a secret) or use `password: generate`; nothing was changed on the server\n"
     )
     assert env.server.requests() == []
@@ -185,9 +185,31 @@ def test_unmanaged_user_and_unknown_group_are_refused_before_any_write(env: Env)
     assert code == 4
     assert doc["error"]["type"] == "ApplyError"
     assert doc["error"]["message"] == (
-        "authlab.yaml: user akadmin: a user named 'akadmin' already exists and authlab does not manage it (no `authlab.managed: true` "
+        "authlab.yaml:2:15: user akadmin: a user named 'akadmin' already exists and authlab does not manage it (no `authlab.managed: true` "
         "attribute); rename it in the lab file, delete it, or add the attribute to let authlab manage it (and 1 more)"
     )
+    assert doc["error"]["hint"] == "nothing was changed on the server; fix authlab.yaml or the named objects, then run `authlab apply`"
+    # found only against the server, the unknown group still points at its line in the file (QA3 L7)
+    result = invoke("apply")
+    assert result.exit_code == 4
+    assert result.stderr.splitlines()[1] == (
+        "  │ authlab.yaml:5:14: users[1].groups[0]: user 'carol' names group 'typo-group', which is neither in the "
+        "file's groups nor on the server"
+    )
+    assert env.writes() == []
+
+
+def test_a_failing_other_file_is_named_once_in_the_hint_with_its_dash_f(env: Env) -> None:
+    env.write("users:\n  - username: carol\n    groups: [nosuchgroup]\n", name="b2.yaml")
+    env.server.clear_requests()
+    for args in (["apply", "-f", "b2.yaml"], ["apply", "-f", "b2.yaml", "--dry-run"]):
+        result = invoke(*args)
+        assert result.exit_code == 4, result.stdout
+        assert result.stderr.splitlines() == [
+            "error: b2.yaml:3:14: users[0].groups[0]: user 'carol' names group 'nosuchgroup', which is neither in the file's "
+            "groups nor on the server",
+            "hint: nothing was changed on the server; fix b2.yaml or the named objects, then run `authlab apply -f b2.yaml`",
+        ]
     assert env.writes() == []
 
 
@@ -281,11 +303,11 @@ def test_an_unmarked_provider_with_the_same_name_is_a_conflict_and_nothing_is_wr
         result = invoke(*args)
         assert result.exit_code == 4, result.stdout
         assert result.stderr.splitlines() == [
-            "error: authlab.yaml: provider p-grafana: application 'p-grafana' already exists and authlab does not manage it "
+            "error: authlab.yaml:2:11: provider p-grafana: application 'p-grafana' already exists and authlab does not manage it "
             "(no `meta_publisher: authlab` on its application), so apply will not take it over; rename the provider in "
             "authlab.yaml, delete the existing one (`authlab provider delete p-grafana`), or add `adopt: true` to this "
             "provider in authlab.yaml to let authlab update and mark it",
-            "hint: nothing was changed on the server; fix the lab file or the named objects and run apply again",
+            "hint: nothing was changed on the server; fix authlab.yaml or the named objects, then run `authlab apply`",
         ]
     assert env.writes() == []
     assert env.api("GET", "/api/v3/providers/oauth2/")["results"] == before
@@ -299,7 +321,7 @@ def test_an_unmarked_provider_without_an_application_is_a_conflict_too(env: Env)
     env.server.clear_requests()
     code, doc = invoke_json("apply")
     assert code == 4
-    assert doc["error"]["message"].startswith("authlab.yaml: provider p-grafana: OAuth2 provider 'p-grafana' already exists and authlab does not manage it")
+    assert doc["error"]["message"].startswith("authlab.yaml:2:11: provider p-grafana: OAuth2 provider 'p-grafana' already exists and authlab does not manage it")
     assert env.writes() == []
 
 

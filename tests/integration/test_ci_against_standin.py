@@ -99,3 +99,37 @@ def test_ci_reports_the_lab_dir_like_up_does(lab, monkeypatch: pytest.MonkeyPatc
     ci = _ci("ci")
     assert ci.exit_code == 0, ci.stderr
     assert json.loads(ci.stdout)["data"]["lab_dir"] == str(lab_dir)
+
+
+def test_a_failing_lab_file_is_named_once_in_the_hint_with_its_dash_f(lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: ANN001
+    lab_dir, s = lab
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "b2.yaml").write_text("users:\n  - username: dave\n    groups: [nosuchgroup]\n")
+    result = _ci("--dir", str(lab_dir), "ci", "-f", "bad/b2.yaml")
+    assert result.exit_code == 4, result.stderr
+    hint = ("nothing was changed on the server; fix bad/b2.yaml or the named objects, then run `authlab apply -f bad/b2.yaml`; "
+            "Authentik is left running (`authlab down` stops it)")
+    assert json.loads(result.stdout)["error"]["hint"] == hint
+    assert result.stderr.splitlines()[-2:] == [
+        f"error: Authentik is ready at http://localhost:{s.port} and left running, but bad/b2.yaml could not "
+        "be applied: bad/b2.yaml:3:14: users[0].groups[0]: user 'dave' names group 'nosuchgroup', which is neither in the file's "
+        "groups nor on the server",
+        f"hint: {hint}",
+    ]
+    assert result.stderr.count("authlab apply") == 1
+
+
+def test_success_summary_on_stderr_says_what_was_applied_and_where_the_env_went(lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: ANN001
+    lab_dir, _ = lab
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("GITHUB_ENV", str(tmp_path / "gh.env"))
+    first = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")
+    assert first.exit_code == 0, first.stderr
+    keys = len(json.loads(first.stdout)["data"]["keys"])
+    assert first.stderr.splitlines()[-2:] == [
+        "applied authlab.yaml: 2 created, 0 updated, 0 unchanged (5 writes)",
+        f"env: {keys} keys appended to $GITHUB_ENV ({tmp_path / 'gh.env'}) and written to out.env (mode 0600)",
+    ]
+    again = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")
+    assert again.stderr.splitlines()[-2] == "applied authlab.yaml: 0 created, 0 updated, 2 unchanged (0 writes)"

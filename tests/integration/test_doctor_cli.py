@@ -189,7 +189,8 @@ def test_bind_mounted_storage_must_be_writable_by_uid_1000(tmp_path: Path) -> No
 
 def test_env_problems(tmp_path: Path) -> None:
     compose = lab(tmp_path, env="PG_PASS=\nAUTHENTIK_SECRET_KEY=short\n", env_mode=0o644)
-    assert status("--compose", str(compose), "env") == {
+    # --url names a server doctor talks to, so authlab needs a token: the bootstrap values are missing
+    assert status("--compose", str(compose), "--url", "http://127.0.0.1:9", "env") == {
         "env.required": "fail", "env.secret-key-length": "warn", "env.bootstrap": "fail", "env.file-mode": "warn"}
     # with an explicit token authlab does not need the bootstrap values
     assert status("--compose", str(compose), "--token", "x", "env.bootstrap") == {"env.bootstrap": "ok"}
@@ -343,12 +344,20 @@ def test_deleted_signing_certificate_fails_signing_key_and_discovery(standin: St
     assert found["provider.discovery"]["status"] == "fail", found["provider.discovery"]
 
 
-def test_an_unknown_provider_name_is_an_error_result(standin: Standin) -> None:
+def test_an_unknown_provider_name_is_one_usage_error(standin: Standin) -> None:
     make_provider(standin)
-    code, out = invoke("--url", standin.url, "--token", standin.bootstrap_token, "provider.scopes", "--provider", "nope")
-    assert code == 1
-    assert out.splitlines()[0] == ("[?] openid, email, profile, offline_access mappings attached: the check crashed: "
-                                   "LookupError: no OAuth2 provider named 'nope' (existing: web) (provider.scopes)")
+    result = CliRunner().invoke(cli, ["doctor", "--url", standin.url, "--token", standin.bootstrap_token, "provider", "--provider", "nope"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: no OAuth2 provider named 'nope' at {standin.url} (existing: web)",
+        "hint: `authlab provider list` shows them; pass one of those names to --provider",
+    ]
+    doc = json.loads(CliRunner().invoke(cli, ["doctor", "--url", standin.url, "--token", standin.bootstrap_token, "provider",
+                                              "--provider", "nope", "--json"]).stdout)
+    assert doc["ok"] is False and doc["command"] == "doctor"
+    # checks that do not look at providers are not stopped by the name
+    assert invoke("--url", standin.url, "--token", standin.bootstrap_token, "http.live", "--provider", "nope")[0] == 0
 
 
 def test_redirect_uri_mismatch_against_the_app_env(standin: Standin, tmp_path: Path) -> None:
@@ -443,6 +452,45 @@ def test_fix_end_to_end_then_doctor_passes(standin: Standin, tmp_path: Path) -> 
     assert "user: root" not in compose.read_text() and (tmp_path / "lab" / "compose.yml.bak").read_text().count("user: root") == 1
     assert app_env.read_text().splitlines()[2] == f"AUTHENTIK_ISSUER={standin.url}/application/o/web"
     assert stat.S_IMODE(os.stat(tmp_path / "lab" / ".env").st_mode) == 0o600
+
+
+def test_one_fix_run_fixes_every_faulty_provider(standin: Standin) -> None:
+    a = make_provider(standin, "twoa", scopes=("openid", "email", "profile"), signing=False)
+    b = make_provider(standin, "twob", scopes=("openid", "email", "profile"), signing=False)
+    make_provider(standin, "good")
+    args = ("--url", standin.url, "--token", standin.bootstrap_token, "provider")
+    assert status(*args) == {"provider.redirect-uris": "ok", "provider.scopes": "warn", "provider.signing-key": "warn",
+                             "provider.application": "ok", "provider.discovery": "ok"}
+    code, out = invoke(*args, "--fix", "--yes")
+    assert code == 0, out
+    cert = next(c["pk"] for c in _results(standin, "/api/v3/crypto/certificatekeypairs/") if c["name"] == SELF_SIGNED)
+    assert out.splitlines() == [
+        "Planned fixes:",
+        "  • attach offline_access to provider twoa",
+        "      provider twoa: + scope mapping offline_access",
+        "  • attach offline_access to provider twob",
+        "      provider twob: + scope mapping offline_access",
+        f"  • set the signing key of twoa to '{SELF_SIGNED}'",
+        f"      provider twoa: signing_key null -> {cert} ({SELF_SIGNED})",
+        f"  • set the signing key of twob to '{SELF_SIGNED}'",
+        f"      provider twob: signing_key null -> {cert} ({SELF_SIGNED})",
+        "fixed: attach offline_access to provider twoa",
+        "fixed: attach offline_access to provider twob",
+        f"fixed: set the signing key of twoa to '{SELF_SIGNED}'",
+        f"fixed: set the signing key of twob to '{SELF_SIGNED}'",
+        "[✓] Redirect URIs well-formed and matching the app: 3 redirect URI(s) well-formed",
+        "[✓] openid, email, profile, offline_access mappings attached: openid, email, profile and offline_access mappings are attached",
+        "[✓] Providers sign tokens with a key pair: every provider signs with a key pair (RS256)",
+        "[✓] Each provider has its application: every provider has its application",
+        "[✓] Discovery and JWKS answer, consistent with the issuer: discovery and JWKS answer and agree with the issuer",
+        "",
+        "5 passed",
+    ]
+    for p in (a, b):
+        got = standin.api("GET", f"/api/v3/providers/oauth2/{p['pk']}/")[1]
+        assert got["signing_key"] == cert and len(got["property_mappings"]) == 4  # type: ignore[index]
+    again = status(*args)
+    assert again == {k: "ok" for k in again} and len(again) == 5
 
 
 def test_the_reference_data_holds_every_file_the_tests_read(shared_authentik: Path) -> None:
@@ -588,6 +636,22 @@ def test_a_downloaded_official_file_with_nothing_running_skips_runtime_and_http(
     assert "[-] skipped 14 checks (runtime.*, http.*, provider.*): not running: no container of project auth" in human.stdout.splitlines()
 
 
+def test_the_official_file_with_its_documented_env_passes_without_bootstrap_values(tmp_path: Path, shared_authentik: Path) -> None:
+    # the official install's .env has PG_PASS and AUTHENTIK_SECRET_KEY only; its initial-setup flow replaces the bootstrap values
+    folder = tmp_path / "cmp"
+    write_tree(folder, {"docker-compose.yml": (shared_authentik / "docker-compose-2024.2.1.yml").read_text(),
+                        ".env": "PG_PASS=x\nAUTHENTIK_SECRET_KEY=" + "k" * 60 + "\n"})
+    os.chmod(folder / ".env", 0o600)
+    result, probes = _doctor_with(NothingRunsEngine, "--compose", str(folder / "docker-compose.yml"), "--json")
+    assert result.exit_code == 0, result.stdout
+    found = {c["id"]: c for c in json.loads(result.stdout)["data"]["checks"]}
+    assert (found["env.bootstrap"]["status"], found["env.bootstrap"]["summary"]) == (
+        "skip", f"AUTHENTIK_BOOTSTRAP_TOKEN, AUTHENTIK_BOOTSTRAP_PASSWORD not set in {folder / '.env'}; not needed now, as no check "
+                "talks to the API (not running: no container of project cmp); once it runs, pass --token to check the API")
+    assert {c["status"] for c in found.values()} <= {"ok", "warn", "skip"}
+    assert probes == []
+
+
 def test_with_url_a_not_running_compose_file_still_checks_that_server(tmp_path: Path) -> None:
     import socket
 
@@ -635,6 +699,44 @@ def test_url_notes_say_how_the_given_url_was_normalised(standin: Standin) -> Non
     assert f"{standin.url}/-/health/live/ answered 200" in result.stdout
 
 
+def test_nextauth_v4_is_told_from_the_env_file_next_to_the_one_with_the_issuer(standin: Standin, tmp_path: Path) -> None:
+    provider = make_provider(standin)
+    write_tree(tmp_path, {".env": "NEXTAUTH_URL=http://localhost:3000\nNEXTAUTH_SECRET=abc\n",
+                          ".env.local": f"AUTHENTIK_ID={provider['client_id']}\nAUTHENTIK_ISSUER={standin.url}/application/o/web/\n"})
+    scanned = at(standin, "app.issuer-form")["app.issuer-form"]
+    assert (scanned["status"], scanned["summary"]) == (
+        "fail", ".env.local:2: AUTHENTIK_ISSUER: remove the trailing slash (NextAuth v4 appends /.well-known/openid-configuration itself)")
+    # only .env.local checked: its neighbour .env still says which framework reads it
+    given = at(standin, "app.issuer-form", "--app-env", str(tmp_path / ".env.local"))["app.issuer-form"]
+    assert given["status"] == "fail" and given["fixable"]["changes"] == [f".env.local: AUTHENTIK_ISSUER={standin.url}/application/o/web"]
+    # without any NEXTAUTH_* in the folder the form is unknown: a warning that asks for --preset, not a ✓
+    (tmp_path / ".env").unlink()
+    code, out = invoke("--url", standin.url, "--token", standin.bootstrap_token, "app.issuer-form")
+    assert code == 0
+    assert out.splitlines() == [
+        "[!] Issuer form right for the framework: .env.local:2: AUTHENTIK_ISSUER: can't tell which framework reads AUTHENTIK_ISSUER, "
+        "so its trailing-slash form is not checked (app.issuer-form)",
+        f"    • .env.local:2: AUTHENTIK_ISSUER={standin.url}/application/o/web/",
+        "      fix: pass --preset (e.g. --preset nextauth for NextAuth v4, --preset authjs for Auth.js v5)",
+        "",
+        "0 passed, 1 warning",
+    ]
+
+
+def test_jwks_url_of_a_missing_or_other_application_fails(standin: Standin, tmp_path: Path) -> None:
+    make_provider(standin)
+    make_provider(standin, "api")
+    _write_env(tmp_path / ".env", {"OIDC_ISSUER": f"{standin.url}/application/o/web/", "OIDC_JWKS_URL": f"{standin.url}/application/o/nope/jwks/"})
+    nope = at(standin, "app.jwks-url")["app.jwks-url"]
+    assert (nope["status"], nope["summary"]) == ("fail", ".env:2: OIDC_JWKS_URL: no application with slug 'nope' (known: api, web); "
+                                                         "this JWKS URL answers 404")
+    assert nope["messages"][0]["fix"] == f"use {standin.url}/application/o/web/jwks/"
+    _write_env(tmp_path / ".env", {"OIDC_ISSUER": f"{standin.url}/application/o/web/", "OIDC_JWKS_URL": f"{standin.url}/application/o/api/jwks/"})
+    assert at(standin, "app.jwks-url")["app.jwks-url"]["status"] == "fail"
+    _write_env(tmp_path / ".env", {"OIDC_ISSUER": f"{standin.url}/application/o/web/", "OIDC_JWKS_URL": f"{standin.url}/application/o/web/jwks/"})
+    assert at(standin, "app.jwks-url")["app.jwks-url"]["status"] == "ok"
+
+
 def test_preset_decides_the_issuer_form_over_variable_names(standin: Standin, tmp_path: Path) -> None:
     # NEXTAUTH_* names suggest v4 (no slash), but the user says the app is Auth.js v5, which needs the slash
     provider = make_provider(standin)
@@ -646,3 +748,5 @@ def test_preset_decides_the_issuer_form_over_variable_names(standin: Standin, tm
     guessed = at(standin, "app.issuer-form", "--app-env", str(env))["app.issuer-form"]["status"]
     told = at(standin, "app.issuer-form", "--app-env", str(env), "--preset", "authjs")["app.issuer-form"]["status"]
     assert (guessed, told) == ("ok", "fail")
+    summary = at(standin, "app.issuer-form", "--app-env", str(env), "--preset", "authjs")["app.issuer-form"]["summary"]
+    assert summary == ".env.local:2: AUTHENTIK_ISSUER: add the trailing slash (Auth.js v5 (next-auth@5 / @auth/core) compares `iss` exactly)"

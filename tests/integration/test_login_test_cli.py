@@ -80,7 +80,8 @@ def test_provider_without_offline_access_fails_at_the_refresh_step(applied: Env)
         "✗ refresh: no refresh_token in the token response",
         "  cause: no refresh token: the provider lacks the offline_access scope mapping (Authentik then silently drops "
         "offline_access from the granted scope)",
-        "  hint: map offline_access (`offline_access: true` in authlab.yaml, the default)",
+        "  hint: `authlab doctor --fix provider.scopes` attaches the mapping (a lab file's provider has it unless "
+        "`offline_access: false`)",
         "login-test failed at step 'refresh' (provider legacy, user alice)",
     ]
 
@@ -187,3 +188,45 @@ def test_url_notes_are_printed(applied: Env) -> None:
     assert "note: removed the /api/v3 suffix (authlab adds API paths itself)" in _lines(result.stderr)
     code, doc = invoke_json("login-test", "--provider", "web", "--url", applied.server.url + "/")
     assert code == 0 and doc["data"]["notes"] == ["removed the trailing slash"]
+
+
+def test_a_password_generated_by_apply_dash_f_is_found_without_dash_f(env: Env) -> None:
+    # QA3 M3: README's `up -f e2e/authlab.yaml`, then `login-test --user alice` without -f
+    (env.dir / "e2e").mkdir()
+    env.write(LAB_FILE, name="e2e/authlab.yaml")
+    assert invoke("apply", "-f", "e2e/authlab.yaml").exit_code == 0
+    result = invoke("login-test", "--provider", "web", "--user", "alice")
+    assert result.exit_code == 0, result.stderr
+    assert _lines(result.stdout)[-1] == f"login-test passed: alice logged in with provider web ({env.server.url}/application/o/web/)"
+
+
+def test_an_unknown_user_names_the_file_that_was_looked_at(env: Env) -> None:
+    env.write(LAB_FILE, name="lab.yaml")
+    assert invoke("apply", "-f", "lab.yaml").exit_code == 0
+    result = invoke("login-test", "--provider", "web", "--user", "mallory")
+    assert result.exit_code == 2
+    store = env.dir / ".authlab" / "test-users.json"
+    assert _lines(result.stderr) == [
+        f"error: don't know the password of 'mallory' (no lab file at authlab.yaml, and {store} has no password for it)",
+        "hint: pass -f FILE with the lab file that lists mallory (or add it to authlab.yaml) and run `authlab apply`, or pass "
+        "--user NAME --password-env VAR",
+    ]
+    result = invoke("login-test", "--provider", "web", "--user", "mallory", "-f", "lab.yaml")
+    assert _lines(result.stderr)[0] == f"error: don't know the password of 'mallory' (not in lab.yaml, and {store} has no password for it)"
+    assert "(or add it to lab.yaml)" in _lines(result.stderr)[1]
+
+
+def test_a_service_account_points_to_authlab_token(applied: Env) -> None:
+    result = invoke("login-test", "--provider", "web", "--user", "ci-bot")
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == [
+        "error: 'ci-bot' is a service account (authlab.yaml:20:11 lists it under service_accounts); service accounts cannot "
+        "log in interactively",
+        "hint: get a token for it with `authlab token --user ci-bot --provider web` (client_credentials)",
+    ]
+    # without the lab file the server tells: still not "add it to authlab.yaml"
+    (applied.dir / "authlab.yaml").unlink()
+    result = invoke("login-test", "--provider", "web", "--user", "ci-bot")
+    assert result.exit_code == 2
+    assert _lines(result.stderr)[0] == ("error: 'ci-bot' is a service account (the server says so); service accounts cannot log in "
+                                        "interactively")

@@ -83,8 +83,29 @@ def test_unknown_user(env: Env) -> None:
     assert result.exit_code == 2
     assert result.stderr == (
         f"error: no user 'mallory' at {env.server.url}\n"
-        "hint: add it to authlab.yaml (users: or service_accounts:) and run `authlab apply`\n"
+        "hint: add it to authlab.yaml (users: or service_accounts:) and run `authlab apply`, or pass -f FILE with the lab file "
+        "that has it\n"
     )
+
+
+def test_unknown_user_hint_names_the_dash_f_file_that_was_read(env: Env) -> None:
+    _applied(env)
+    env.write("users:\n  - username: zed\n", name="e2e.yaml")
+    result = invoke("token", "--user", "mallory", "--provider", "web", "-f", "e2e.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[1] == (
+        "hint: add it to e2e.yaml (users: or service_accounts:) and run `authlab apply -f e2e.yaml`, or pass -f FILE with the "
+        "lab file that has it"
+    )
+
+
+def test_a_password_generated_by_another_lab_file_is_found_without_dash_f(env: Env) -> None:
+    # QA3 M3: `apply -f lab.yaml`, then `token` without -f: the password store in the lab dir is keyed by username
+    env.write(LAB_FILE, name="lab.yaml")
+    assert invoke("apply", "-f", "lab.yaml").exit_code == 0
+    result = invoke("token", "--user", "alice", "--provider", "web")
+    assert result.exit_code == 0, result.stderr
+    assert decode_jwt(result.stdout.strip())[1]["iss"] == f"{env.server.url}/application/o/web/"
 
 
 def test_hs256_provider_token_is_flagged_as_unverifiable(env: Env) -> None:

@@ -369,7 +369,7 @@ def test_apply_failure_after_ready_exits_4_and_leaves_the_lab_running(tmp_path: 
     assert error["type"] == "ApplyError"
     assert error["message"].startswith(
         f"Authentik is ready at http://localhost:{s.port} and left running, but authlab.yaml could not be applied: "
-        "authlab.yaml: user akadmin: ")
+        "authlab.yaml:2:15: user akadmin: ")
     assert error["hint"].endswith("then run `authlab apply` (or `authlab up` again); `authlab down` stops the lab")
 
 
@@ -380,7 +380,7 @@ def test_apply_failure_after_ready_exits_4_and_leaves_the_lab_running(tmp_path: 
          "authlab.yaml:3:13: users[0].groups: expected a list, got a string ('testers')",
          "fix the lab file; no container was started (--no-apply skips the lab file)"),
         ({"authlab.yaml": "users:\n  - username: bob\n    password_env: AUTHLAB_TEST_UNSET_PW\n"}, (),
-         "authlab.yaml: users[0] (bob): AUTHLAB_TEST_UNSET_PW is not set or empty",
+         "authlab.yaml:3:19: users[0].password_env (bob): AUTHLAB_TEST_UNSET_PW is not set or empty",
          "export the variable (in CI: from a secret) or use `password: generate`; no container was started "
          "(--no-apply skips the lab file)"),
         ({}, ("-f", "missing.yaml"), "no lab file at missing.yaml",

@@ -31,11 +31,17 @@ def _fake_ci(app, file=None, *, env_out=None, timeout=600.0, mask=None, on_event
     values = {"AUTHENTIK_URL": "http://localhost:9000", "AUTHLAB_WEB_CLIENT_ID": "web-local", **SECRETS}
     if mask is None:  # mirrors services.ci; the real default is covered by test_ci_docker (no --mask given there)
         mask = os.environ.get("GITHUB_ACTIONS", "").lower() == "true"
-    applied = ApplyResult(file="authlab.yaml", url="http://localhost:9000", dry_run=False, prune=False, plan=ap.Plan(), writes=0)
+    plan = ap.Plan((ap.Item("group", "testers", ap.Action.UNCHANGED), ap.Item("user", "bob", ap.Action.CREATE),
+                    ap.Item("provider", "web", ap.Action.UNCHANGED)))
+    applied = ApplyResult(file="e2e/lab.yaml", url="http://localhost:9000", dry_run=False, prune=False, plan=plan, writes=2)
     return ci_service.CiResult(
         url="http://localhost:9000", version="2026.5.6", lab_dir=str(app.lab_dir), ready_after=1.0, apply=applied,
-        github_env=None, env_file=None, keys=tuple(values), masks=tuple(ce.github_masks(values)) if mask else (),
+        github_env=os.environ.get("GITHUB_ENV") or None, env_file=None if os.environ.get("GITHUB_ENV") else "/lab/ci.env",
+        keys=tuple(values), masks=tuple(ce.github_masks(values)) if mask else (),
     )
+
+
+SUMMARY = ["applied e2e/lab.yaml: 1 created, 0 updated, 2 unchanged (2 writes)", "env: 4 keys written to /lab/ci.env (mode 0600)"]
 
 
 @pytest.fixture
@@ -54,7 +60,7 @@ def test_under_github_actions_stdout_is_only_json_and_masks_go_to_stderr(runner:
     doc = json.loads(result.stdout)  # the whole of stdout parses: no workflow command before or after it
     assert doc["command"] == "ci" and doc["ok"] is True
     assert doc["data"]["keys"] == ["AUTHENTIK_URL", "AUTHLAB_WEB_CLIENT_ID", *SECRETS]
-    assert result.stderr.splitlines() == ["::add-mask::client-secret-123", "::add-mask::bobpw-Secret-123"]
+    assert result.stderr.splitlines() == ["::add-mask::client-secret-123", "::add-mask::bobpw-Secret-123", *SUMMARY]
     for secret in SECRETS.values():
         assert secret not in result.stdout
 
@@ -64,7 +70,7 @@ def test_without_github_actions_no_mask_lines_at_all(runner: CliRunner, monkeypa
     result = runner.invoke(cli, ["ci"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["ok"] is True
-    assert result.stderr == ""
+    assert result.stderr.splitlines() == SUMMARY
     assert "::add-mask::" not in result.stderr
     assert "::add-mask::" not in result.stdout
 
@@ -105,7 +111,7 @@ def test_progress_lines_use_the_same_words_as_up(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(ci_service, "ci", with_progress)
     result = CliRunner().invoke(cli, ["ci"])
     assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines() == ["done: worker created flows, scope mappings, certificate after 3.4s"]
+    assert result.stderr.splitlines() == ["done: worker created flows, scope mappings, certificate after 3.4s", *SUMMARY]
 
 
 def test_no_mask_wins_over_github_actions(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,3 +120,43 @@ def test_no_mask_wins_over_github_actions(runner: CliRunner, monkeypatch: pytest
     assert result.exit_code == 0, result.output
     assert MASK_ARGS == [False]
     assert "::add-mask::" not in result.stderr
+
+
+def test_success_summary_names_the_counts_and_both_env_targets(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GITHUB_ENV", str(tmp_path / "gh.env"))
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    result = runner.invoke(cli, ["ci"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [SUMMARY[0], f"env: 4 keys appended to $GITHUB_ENV ({tmp_path / 'gh.env'})"]
+    for secret in SECRETS.values():
+        assert secret not in result.stderr
+
+
+def test_summary_lines_with_both_targets_and_deletes() -> None:
+    from authentik_lab.cli.ci import summary_lines
+
+    plan = ap.Plan((ap.Item("user", "carol", ap.Action.DELETE), ap.Item("user", "bob", ap.Action.UPDATE)))
+    applied = ApplyResult(file="authlab.yaml", url="u", dry_run=False, prune=True, plan=plan, writes=1)
+    result = ci_service.CiResult(url="u", version=None, lab_dir="/lab", ready_after=0.0, apply=applied,
+                                 github_env="/gh/env", env_file="out.env", keys=("A",))
+    assert summary_lines(result) == [
+        "applied authlab.yaml: 0 created, 1 updated, 0 unchanged, 1 deleted (1 write)",
+        "env: 1 key appended to $GITHUB_ENV (/gh/env) and written to out.env (mode 0600)",
+    ]
+
+
+@pytest.mark.parametrize("command", ["ci", "token", "login-test", "apply"])
+def test_help_shows_metavars_not_python_types(command: str) -> None:
+    import re
+
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert re.findall(r"<(?:str|int|float|path|bool|list\[\w+\])>", result.stdout) == []
+    options = " ".join(result.stdout.split())
+    expected = {
+        "ci": ["-f, --file FILE", "--env-out FILE", "--timeout SECONDS"],
+        "token": ["-u, --user USER", "-p, --provider NAME", "-f, --file FILE", "--password-env VAR", "--url URL", "--token TOKEN"],
+        "login-test": ["-p, --provider NAME", "-u, --user USER", "--password-env VAR", "--redirect-uri URI", "-f, --file FILE"],
+        "apply": ["-f, --file FILE", "--url URL", "--token TOKEN"],
+    }[command]
+    assert [e for e in expected if e not in options] == []

@@ -42,21 +42,6 @@ def test_issuer_host_docker_name_fails_other_host_warns() -> None:
     assert ae.check_issuer_host([f("OIDC_ISSUER=http://127.0.0.1:9000/application/o/web/\n")], SERVER).status == WARN
 
 
-def test_jwks_and_token_urls() -> None:
-    good = f("OIDC_JWKS_URL=http://localhost:9000/application/o/web/jwks/\nOIDC_TOKEN_URL=http://localhost:9000/application/o/token/\n")
-    assert ae.check_jwks_url([good]).status == OK and ae.check_token_url([good]).status == OK
-    bad = f("OIDC_JWKS_URL=http://localhost:9000/.well-known/jwks.json\nOIDC_TOKEN_URL=http://localhost:9000/application/o/web/token/\n")
-    assert "Authentik has no /.well-known/jwks.json" in ae.check_jwks_url([bad]).summary
-    assert ae.check_token_url([bad]).status == FAIL
-
-
-def test_client_credentials_match_without_printing_secrets() -> None:
-    assert ae.check_client_credentials([f("AUTH_AUTHENTIK_ID=cid\nAUTH_AUTHENTIK_SECRET=csecret\nAUTH_SECRET=x\n")], SERVER).status == OK
-    wrong = ae.check_client_credentials([f("AUTH_AUTHENTIK_ID=cid\nAUTH_AUTHENTIK_SECRET=typo\n")], SERVER)
-    assert wrong.status == FAIL and "typo" not in repr(wrong) and "csecret" not in repr(wrong)
-    assert ae.check_client_credentials([f("OIDC_CLIENT_ID=other\n")], SERVER).status == FAIL
-
-
 def test_expected_callbacks_from_app_url_or_redirect_variable() -> None:
     assert ae.expected_callbacks(f("NEXTAUTH_URL=http://localhost:3000\n")) == ("http://localhost:3000/api/auth/callback/authentik",)
     assert ae.expected_callbacks(f("OIDC_REDIRECT_URI=http://localhost:8787/callback\n")) == ("http://localhost:8787/callback",)
@@ -65,7 +50,26 @@ def test_expected_callbacks_from_app_url_or_redirect_variable() -> None:
 def test_preset_variable_names_decide_the_form_when_only_one_framework_uses_them() -> None:
     o = ae.check_issuer_form([f("OAUTH2_PROXY_OIDC_ISSUER_URL=http://localhost:9000/application/o/web\n")], SERVER)
     assert o.summary == ".env:1: OAUTH2_PROXY_OIDC_ISSUER_URL: add the trailing slash (oauth2-proxy (provider=oidc) expects it)"
-    # AUTHENTIK_ISSUER alone is ambiguous (NextAuth v4 wants no slash, others want it): no verdict on the form
-    assert ae.check_issuer_form([f("AUTHENTIK_ISSUER=http://localhost:9000/application/o/web\n")], SERVER).status == OK
+    # AUTHENTIK_ISSUER alone is ambiguous (NextAuth v4 wants no slash, others want it): no verdict, and no ✓ either
+    unknown = ae.check_issuer_form([f("AUTHENTIK_ISSUER=http://localhost:9000/application/o/web\n")], SERVER)
+    assert (unknown.status, unknown.summary) == (WARN, ".env:1: AUTHENTIK_ISSUER: can't tell which framework reads AUTHENTIK_ISSUER, "
+                                                       "so its trailing-slash form is not checked")
+    assert unknown.messages[0].fix == "pass --preset (e.g. --preset nextauth for NextAuth v4, --preset authjs for Auth.js v5)"
+    assert unknown.fixable is None
     with_preset = ae.ServerView(BROWSER, frozenset({"web"}), (), ae.WITHOUT_SLASH)
     assert ae.check_issuer_form([f("AUTHENTIK_ISSUER=http://localhost:9000/application/o/web/\n")], with_preset).status == FAIL
+
+
+def test_nextauth_v4_is_recognised_from_the_other_env_files_of_the_folder() -> None:
+    # the usual Next.js layout: NEXTAUTH_URL in .env, the Authentik values in .env.local
+    env = f("NEXTAUTH_URL=http://localhost:3000\nNEXTAUTH_SECRET=abc\n", "app/.env")
+    local = f("AUTHENTIK_ID=cid\nAUTHENTIK_ISSUER=http://localhost:9000/application/o/web/\n", "app/.env.local")
+    o = ae.check_issuer_form([env, local], SERVER)
+    assert (o.status, o.summary) == (FAIL, "app/.env.local:2: AUTHENTIK_ISSUER: remove the trailing slash "
+                                           "(NextAuth v4 appends /.well-known/openid-configuration itself)")
+    assert o.fixable is not None and o.fixable.params == {"updates": {"app/.env.local": {"AUTHENTIK_ISSUER": "http://localhost:9000/application/o/web"}}}
+    # a file of another folder says nothing about this one
+    assert ae.check_issuer_form([f("NEXTAUTH_URL=http://localhost:3000\n", "other/.env"), local], SERVER).status == WARN
+    # a sibling that is only read for context (--app-env .env.local) counts too
+    alone = ae.AppEnvFile("app/.env.local", local.lines, frozenset({"NEXTAUTH_URL"}))
+    assert ae.check_issuer_form([alone], SERVER).status == FAIL

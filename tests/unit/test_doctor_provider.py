@@ -55,7 +55,9 @@ def test_scopes_missing_offline_access_warns_and_offers_the_fix() -> None:
     assert dp.check_scopes([facts()], SERVER).status == OK
     o = dp.check_scopes([facts(provider(property_mappings=["m1", "m2", "m3"]))], SERVER)
     assert o.status == WARN
-    assert o.fixable is not None and o.fixable.params == {"provider_pk": 7, "property_mappings": ["m1", "m2", "m3", "m4"]}
+    assert o.fixable is not None and o.fixable.params == {"patches": ({
+        "provider": "web", "provider_pk": 7, "description": "attach offline_access to provider web",
+        "changes": ("provider web: + scope mapping offline_access",), "body": {"property_mappings": ["m1", "m2", "m3", "m4"]}},)}
     assert dp.check_scopes([facts(provider(property_mappings=["m1"]))], SERVER).status == FAIL
 
 
@@ -63,7 +65,7 @@ def test_signing_key_absent_warns_unknown_fails() -> None:
     assert dp.check_signing_key([facts()], SERVER).status == OK
     none = dp.check_signing_key([facts(provider(signing_key=None))], SERVER)
     assert none.status == WARN and "HS256" in none.summary
-    assert none.fixable is not None and none.fixable.params == {"provider_pk": 7, "signing_key": "c1"}
+    assert none.fixable is not None and [p["body"] for p in none.fixable.params["patches"]] == [{"signing_key": "c1"}]
     assert dp.check_signing_key([facts(provider(signing_key="gone"))], SERVER).status == FAIL
 
 
@@ -84,3 +86,35 @@ def test_discovery_consistency() -> None:
     assert (empty.status, empty.summary) == (FAIL, "web: the JWKS has no keys although a signing key is set")
     gone = dp.check_discovery([facts(discovery=dp.Fetched(disc.url, 404, None), jwks=jwks)])
     assert gone.status == FAIL
+
+
+def test_scope_and_signing_fixes_cover_every_affected_provider() -> None:
+    a = provider(pk=7, name="twoa", property_mappings=["m1", "m2", "m3"], signing_key=None)
+    b = provider(pk=8, name="twob", property_mappings=["m1", "m2", "m3"], signing_key=None)
+    scopes = dp.check_scopes([facts(a), facts(b), facts()], SERVER)
+    assert scopes.fixable is not None
+    assert [(p["provider"], p["provider_pk"], p["body"]) for p in scopes.fixable.params["patches"]] == [
+        ("twoa", 7, {"property_mappings": ["m1", "m2", "m3", "m4"]}), ("twob", 8, {"property_mappings": ["m1", "m2", "m3", "m4"]})]
+    assert scopes.fixable.changes == ("provider twoa: + scope mapping offline_access", "provider twob: + scope mapping offline_access")
+    signing = dp.check_signing_key([facts(a), facts(b), facts()], SERVER)
+    assert signing.fixable is not None
+    assert [p["description"] for p in signing.fixable.params["patches"]] == [
+        "set the signing key of twoa to 'authentik Self-signed Certificate'", "set the signing key of twob to 'authentik Self-signed Certificate'"]
+
+
+def test_the_fix_line_is_given_once_per_provider_not_under_every_missing_mapping() -> None:
+    o = dp.check_scopes([facts(provider(property_mappings=[]))], SERVER)
+    assert [m.fix for m in o.messages] == [None, None, None, "`authlab doctor --fix` attaches the managed mappings"]
+
+
+def test_a_redirect_uri_without_a_scheme_is_malformed() -> None:
+    def check(url: str) -> tuple[str, str]:
+        o = dp.check_redirect_uris([facts(provider(redirect_uris=[{"matching_mode": "strict", "url": url}]))])
+        return o.status, o.summary
+
+    assert check("localhost:3000/cb") == (FAIL, "web: redirect URI 'localhost:3000/cb' has no scheme (it looks like host:port; "
+                                               "write http://localhost:3000/cb)")
+    assert check("ftp://localhost/cb") == (FAIL, "web: redirect URI 'ftp://localhost/cb' has scheme 'ftp', not http or https")
+    assert check("/api/auth/callback") == (FAIL, "web: redirect URI '/api/auth/callback' has no scheme (http:// or https://)")
+    assert check("http:///cb")[0] == FAIL
+    assert check("com.example.app:/oauth2redirect")[0] == OK  # a native app's private-use scheme (RFC 8252)

@@ -24,8 +24,20 @@ def test_containers_running_pass_crash_loop_and_exit_fail() -> None:
     exited = [*RUNNING[:2], ContainerState("worker", "w-1", "exited", exit_code=1)]
     assert dr.check_worker(exited).summary == "the worker is exited (exit code 1)"
     assert dr.check_worker(RUNNING[:2]).status == FAIL
+    assert dr.check_worker(RUNNING[:2]).messages[0].fix == "add the worker service (`authlab init` writes it) and `authlab up`"
+    never = dr.check_worker(RUNNING[:2], ["postgresql", "server", "worker"])
+    assert (never.status, never.summary) == (FAIL, "the worker service was never started (it is in the compose file, but no container of it exists)")
+    assert never.messages[0].fix == "`authlab up` starts it (`docker compose up -d worker` for a compose file of your own)"
     with pytest.raises(Skip):
         dr.check_containers(None, [])
+
+
+def test_a_stopped_container_shows_no_stale_health_status() -> None:
+    stopped = [ContainerState("postgresql", "p-1", "running", "healthy"), ContainerState("server", "s-1", "running", "unhealthy"),
+               ContainerState("worker", "w-1", "exited", "unhealthy", exit_code=0)]
+    o = dr.check_containers(stopped, ["postgresql", "server", "worker"])
+    assert o.evidence == ("postgresql: running (healthy)", "server: running (unhealthy)", "worker: exited, exit code 0")
+    assert [m.text for m in o.messages] == ["server is unhealthy", "worker is exited (exit code 0)"]
 
 
 def test_logs_name_known_failures_with_evidence() -> None:

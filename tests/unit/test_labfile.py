@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 
 import pytest
@@ -135,7 +136,7 @@ def test_every_problem_is_reported_sorted_by_position_and_the_first_is_the_messa
     assert [str(p) for p in err.problems] == [
         "authlab.yaml:1:7: port: expected a whole number, got a string ('9000')",
         "authlab.yaml:4:15: users[0].password: only 'generate' is allowed here; put a fixed password in an environment variable and use password_env",
-        "authlab.yaml:5:5: users[1]: duplicate username 'alice'",
+        "authlab.yaml:5:15: users[1].username: duplicate username 'alice'",
         "authlab.yaml:6:13: users[1].groups: expected a list, got a string ('testers')",
         "authlab.yaml:7:1: colour: unknown key; allowed: version, port, providers, groups, users, service_accounts",
     ]
@@ -164,10 +165,10 @@ def test_custom_filename_appears_in_locations() -> None:
         ("users:\n  - username: a\n    password_env: 1PASS\n", "authlab.yaml:3:19: users[0].password_env: expected an environment variable name; got '1PASS'"),
         ("users:\n  - username: a\n    password_env: A\n    password: generate\n", "authlab.yaml:2:5: users[0]: give either password_env or password: generate, not both"),
         ("users:\n  - username: a\n    email: nope\n", "authlab.yaml:3:12: users[0].email: expected an email address; got 'nope'"),
-        ("groups:\n  - {name: a}\n  - {name: a}\n", "authlab.yaml:3:5: groups[1]: duplicate group name 'a'"),
-        ("users: [{username: bot}]\nservice_accounts: [{name: bot}]\n", "authlab.yaml:2:20: service_accounts[0]: 'bot' is also a user's username"),
-        ("providers:\n  - {name: a, client_id: same}\n  - {name: b, client_id: same}\n", "authlab.yaml:3:5: providers[1]: duplicate client_id 'same'"),
-        ("providers:\n  - {name: a, slug: x}\n  - {name: x}\n", "authlab.yaml:3:5: providers[1]: duplicate application slug 'x'"),
+        ("groups:\n  - {name: a}\n  - {name: a}\n", "authlab.yaml:3:12: groups[1].name: duplicate group name 'a'"),
+        ("users: [{username: bot}]\nservice_accounts: [{name: bot}]\n", "authlab.yaml:2:27: service_accounts[0].name: 'bot' is also a user's username"),
+        ("providers:\n  - {name: a, client_id: same}\n  - {name: b, client_id: same}\n", "authlab.yaml:3:26: providers[1].client_id: duplicate client_id 'same'"),
+        ("providers:\n  - {name: a, slug: x}\n  - {name: x}\n", "authlab.yaml:3:12: providers[1].name: duplicate application slug 'x'"),
         ("version: latest\n", "authlab.yaml:1:10: version: expected an Authentik release like 2026.5.6; got 'latest'"),
         ("port: 9000\nport: 9001\n", "authlab.yaml:2:1: port: duplicate key"),
         ("users:\n  - username: true\n", "authlab.yaml:2:15: users[0].username: expected a string, got a boolean (quote it if you mean the word)"),
@@ -217,3 +218,46 @@ def test_adopt_is_an_opt_in_boolean_per_provider() -> None:
         """
     )
     assert len(problems) == 1 and problems[0].startswith("authlab.yaml:3:12: providers[0].adopt: ")
+
+
+# --- positions kept for later stages (QA3 L7) ---------------------------------------------------------
+
+STAGED = """
+    groups:
+      - name: testers
+    users:
+      - username: carol
+        groups: [testers, nosuchgroup]
+      - username: dave
+        password_env: DAVE_PW_UNSET
+    service_accounts:
+      - name: ci-bot
+    """
+
+
+def test_parsed_file_keeps_the_position_of_every_key_path() -> None:
+    lab = _parse(STAGED, filename="bad/b2.yaml")
+    assert lab.where("users[0].groups[1]") == "bad/b2.yaml:5:23"
+    assert lab.where("users[1].password_env") == "bad/b2.yaml:7:19"
+    assert lab.where("users[1].email") == "bad/b2.yaml:6:5"  # not in the file: its nearest parent, the list item
+    assert lab.where("nothing[3].here") == "bad/b2.yaml"
+    assert LabFile(path="x.yaml").where("users[0]") == "x.yaml"  # built in code: no positions, the file name
+    assert lab == dataclasses.replace(lab, locations={})  # positions are not part of what the file says
+
+
+def test_unknown_group_reference_points_at_the_list_entry() -> None:
+    from authentik_lab.core.labfile import unknown_group_refs
+
+    lab = _parse(STAGED, filename="bad/b2.yaml")
+    assert [str(p) for p in unknown_group_refs(lab, ["on-server"])] == [
+        "bad/b2.yaml:5:23: users[0].groups[1]: user 'carol' names group 'nosuchgroup', which is neither in the file's groups "
+        "nor on the server"
+    ]
+    assert unknown_group_refs(lab, ["nosuchgroup"]) == []  # the server has it: fine
+
+
+def test_a_plan_item_is_located_at_its_name() -> None:
+    lab = _parse(STAGED, filename="bad/b2.yaml")
+    assert lab.key_of("service_account", "ci-bot") == "service_accounts[0].name"
+    assert lab.located("user", "dave", "user dave: taken") == "bad/b2.yaml:6:15: user dave: taken"
+    assert lab.located("provider", "web", "provider web: gone") == "bad/b2.yaml: provider web: gone"

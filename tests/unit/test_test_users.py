@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from authentik_lab.core.labfile import LabFile, UserSpec
+from authentik_lab.core.labfile import LabFile, UserSpec, parse
 from authentik_lab.errors import ConfigError
-from authentik_lab.services.test_users import load_labfile, password_for, read_store, resolve_passwords, store_path, write_store
+from authentik_lab.services.test_users import load_labfile, password_for, read_store, resolve_passwords, store_path, stored_password, write_store
 
 LAB = LabFile(path="authlab.yaml", users=(UserSpec("alice"), UserSpec("bob", password_env="BOB_PW")))
 
@@ -31,7 +31,23 @@ def test_generated_passwords_are_stable_once_stored(tmp_path: Path) -> None:
 def test_missing_environment_variable_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         resolve_passwords(LAB, tmp_path, environ={})
-    assert info.value.message == "authlab.yaml: users[1] (bob): BOB_PW is not set or empty"
+    assert info.value.message == "authlab.yaml: users[1].password_env (bob): BOB_PW is not set or empty"
+
+
+def test_missing_environment_variable_points_at_the_password_env_key_of_a_parsed_file(tmp_path: Path) -> None:
+    lab = parse("users:\n  - username: alice\n  - username: dave\n    password_env: DAVE_PW_UNSET\n"
+                "  - username: erin\n    password_env: ERIN_PW_UNSET\n", filename="bad/b2.yaml")
+    with pytest.raises(ConfigError) as info:
+        resolve_passwords(lab, tmp_path, environ={})
+    assert info.value.message == "bad/b2.yaml:4:19: users[1].password_env (dave): DAVE_PW_UNSET is not set or empty"
+    assert info.value.evidence == ["bad/b2.yaml:6:19: users[2].password_env (erin): ERIN_PW_UNSET is not set or empty"]  # type: ignore[attr-defined]
+
+
+def test_stored_password_is_found_by_username_whichever_file_generated_it(tmp_path: Path) -> None:
+    assert stored_password(tmp_path, "alice") is None  # no store yet
+    write_store(tmp_path, {"alice": "from-lab-yaml"})
+    assert stored_password(tmp_path, "alice") == "from-lab-yaml"
+    assert stored_password(tmp_path, "bob") is None
 
 
 def test_missing_lab_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
