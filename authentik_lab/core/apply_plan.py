@@ -195,12 +195,6 @@ def plan_service_accounts(desired: Sequence[ServiceAccountSpec], observed: Itera
     return items
 
 
-def missing_groups(desired_users: Sequence[UserSpec], desired_groups: Sequence[GroupSpec], observed_groups: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Groups a user names that neither the file defines nor the server has: an error before any write."""
-    known = {g.name for g in desired_groups} | {g["name"] for g in observed_groups}
-    return [f"user {u.username!r} names group {g!r}, which is neither in the file's groups nor on the server" for u in desired_users for g in u.groups if g not in known]
-
-
 def orphans(kind: str, key: str, desired_keys: set[str], observed: Iterable[Mapping[str, Any]]) -> list[str]:
     return [f"{kind} {o[key]}" for o in observed if is_managed(o) and o[key] not in desired_keys]
 

@@ -205,6 +205,16 @@ def _settings(lab: "LabFile | None", options: dict[str, Any], own_compose: bool)
     return {**from_file, **options}, notes
 
 
+def _apply_hint(hint: str | None, lab_path: str) -> str:
+    """The apply error's own hint already names the command when it is about the file; never say it twice."""
+    from authentik_lab.services.apply import rerun_command
+
+    rerun = rerun_command(lab_path)
+    if hint and rerun in hint:
+        return f"{hint}; `authlab down` stops the lab"
+    return (f"{hint}; " if hint else "") + f"then run `{rerun}` (or `authlab up` again); `authlab down` stops the lab"
+
+
 def _apply(app: "App", lab: "LabFile", target: Target, show_secrets: bool) -> "ApplyResult":
     """Apply the lab file to the lab that is now ready; any failure is an ApplyError that says the lab runs on."""
     from authentik_lab.services.apply import apply
@@ -221,7 +231,7 @@ def _apply(app: "App", lab: "LabFile", target: Target, show_secrets: bool) -> "A
         cause = cause[len("apply failed: "):]
     err = ApplyError(
         f"Authentik is ready at {target.url} and left running, but {lab.path} could not be applied: {cause}",
-        hint=(f"{hint}; " if hint else "") + "then run `authlab apply` (or `authlab up` again); `authlab down` stops the lab",
+        hint=_apply_hint(hint, lab.path),
     )
     err.evidence = evidence  # type: ignore[attr-defined]
     raise err from error

@@ -10,7 +10,6 @@ from authentik_lab.core.apply_plan import (
     Item,
     Plan,
     fingerprint_matches,
-    missing_groups,
     orphans,
     password_fingerprint,
     plan_groups,
@@ -166,13 +165,6 @@ def test_service_accounts_are_created_once_and_pruned() -> None:
         ("old-bot", Action.DELETE, 11),
     ]
     assert items[1].payload == {"name": "deploy", "create_group": False, "expiring": False}
-
-
-def test_missing_groups_are_reported_before_any_write() -> None:
-    users = [UserSpec("a", groups=("testers", "authentik Admins", "typo"))]
-    assert missing_groups(users, [GroupSpec("testers")], [_group("authentik Admins", managed=False)]) == [
-        "user 'a' names group 'typo', which is neither in the file's groups nor on the server"
-    ]
 
 
 def test_plan_counts_and_document() -> None:

@@ -188,3 +188,14 @@ def test_status_of_a_users_file_without_pg_pass_reads_the_engine_and_never_sugge
     assert logs.exit_code == 6
     assert logs.stderr == ("error: the .env next to the compose file lacks a required value (PG_PASS)\n"
                            f"hint: add the value to {tmp_path / 'auth' / '.env'} (compose reads that file; authlab never writes it)\n")
+
+
+def test_apply_hint_names_the_rerun_command_once() -> None:
+    from authentik_lab.services.up import _apply_hint
+
+    assert _apply_hint("fix e2e/lab.yaml, then run `authlab apply -f e2e/lab.yaml`", "e2e/lab.yaml") == (
+        "fix e2e/lab.yaml, then run `authlab apply -f e2e/lab.yaml`; `authlab down` stops the lab")
+    assert _apply_hint("the token lacks permission", "e2e/lab.yaml") == (
+        "the token lacks permission; then run `authlab apply -f e2e/lab.yaml` (or `authlab up` again); "
+        "`authlab down` stops the lab")
+    assert _apply_hint(None, "authlab.yaml") == "then run `authlab apply` (or `authlab up` again); `authlab down` stops the lab"
