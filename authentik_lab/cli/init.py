@@ -13,11 +13,11 @@ from authentik_lab.cli.common import JsonOpt, boundary, get_app
 @boundary("init")
 def init(
     ctx: typer.Context,
-    version: Annotated[Optional[str], typer.Option("--version", help="Authentik release to run, e.g. 2024.12.3.", show_default="2026.5.6, or the lab's")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", help="HTTP port on the host.", show_default="9000, or the lab's")] = None,
-    https_port: Annotated[Optional[int], typer.Option("--https-port", help="HTTPS port on the host.", show_default="--port + 443")] = None,
-    bind: Annotated[Optional[str], typer.Option("--bind", help="Host address the ports are published on (0.0.0.0 = every interface).", show_default="127.0.0.1, or the lab's")] = None,
-    lab_dir: Annotated[Optional[Path], typer.Option("--dir", help=f"The lab directory; same as `authlab --dir` [env: {envnames.LAB_DIR}].", show_default=".authlab")] = None,
+    version: Annotated[Optional[str], typer.Option("--version", metavar="RELEASE", help="Authentik release to run, e.g. 2024.12.3.", show_default="2026.5.6, or the lab's")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", metavar="PORT", help="HTTP port on the host.", show_default="9000, or the lab's")] = None,
+    https_port: Annotated[Optional[int], typer.Option("--https-port", metavar="PORT", help="HTTPS port on the host.", show_default="--port + 443")] = None,
+    bind: Annotated[Optional[str], typer.Option("--bind", metavar="ADDRESS", help="Host address the ports are published on (0.0.0.0 = every interface).", show_default="127.0.0.1, or the lab's")] = None,
+    lab_dir: Annotated[Optional[Path], typer.Option("--dir", metavar="DIR", help=f"The lab directory; same as `authlab --dir` [env: {envnames.LAB_DIR}].", show_default=".authlab")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Create the lab folder: compose file and .env with fresh secrets.

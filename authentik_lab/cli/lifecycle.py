@@ -17,6 +17,7 @@ ComposeOpt = Annotated[
     typer.Option(
         "--compose",
         envvar=envnames.COMPOSE_FILE,
+        metavar="FILE",
         help="Use this compose file (and the .env and compose.override.yml next to it) instead of the lab, "
         "e.g. your copy of the official file.",
         show_default=False,
@@ -29,12 +30,12 @@ def up(
     ctx: typer.Context,
     timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, metavar="SECONDS", help="Seconds to wait until Authentik is ready; a first start runs migrations.", min=1)] = 300,
     show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Also print the admin password and the API token.")] = False,
-    file: Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, help="Apply this lab file once Authentik is ready (checked before anything starts).", show_default="authlab.yaml when it exists")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, metavar="FILE", help="Apply this lab file once Authentik is ready (checked before anything starts).", show_default="authlab.yaml when it exists")] = None,
     no_apply: Annotated[bool, typer.Option("--no-apply", help="Do not read or apply the lab file.")] = False,
-    port: Annotated[Optional[int], typer.Option("--port", help="HTTP port on the host, as `authlab init --port` (secrets are kept).", show_default="9000, or the lab's")] = None,
-    https_port: Annotated[Optional[int], typer.Option("--https-port", help="HTTPS port on the host.", show_default="--port + 443")] = None,
-    version: Annotated[Optional[str], typer.Option("--version", help="Authentik release to run, e.g. 2024.12.3.", show_default="2026.5.6, or the lab's")] = None,
-    bind: Annotated[Optional[str], typer.Option("--bind", help="Host address the ports are published on (0.0.0.0 = every interface).", show_default="127.0.0.1, or the lab's")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", metavar="PORT", help="HTTP port on the host, as `authlab init --port` (secrets are kept).", show_default="9000, or the lab's")] = None,
+    https_port: Annotated[Optional[int], typer.Option("--https-port", metavar="PORT", help="HTTPS port on the host.", show_default="--port + 443")] = None,
+    version: Annotated[Optional[str], typer.Option("--version", metavar="RELEASE", help="Authentik release to run, e.g. 2024.12.3.", show_default="2026.5.6, or the lab's")] = None,
+    bind: Annotated[Optional[str], typer.Option("--bind", metavar="ADDRESS", help="Host address the ports are published on (0.0.0.0 = every interface).", show_default="127.0.0.1, or the lab's")] = None,
     compose: ComposeOpt = None,
     json: JsonOpt = False,
 ) -> None:

@@ -33,7 +33,7 @@ def root(
     ctx: typer.Context,
     lab_dir: Annotated[
         Optional[Path],
-        typer.Option("--dir", envvar=envnames.LAB_DIR, help="The lab directory (compose file, .env, data).", show_default=".authlab"),
+        typer.Option("--dir", envvar=envnames.LAB_DIR, metavar="DIR", help="The lab directory (compose file, .env, data).", show_default=".authlab"),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", envvar=envnames.DEBUG, help="Show tracebacks for errors.")] = False,
     version: Annotated[
