@@ -1,4 +1,4 @@
-"""Filesystem writes that never leave a half-written file behind."""
+"""Filesystem reads that keep every byte, and writes that never leave a half-written file behind."""
 
 from __future__ import annotations
 
@@ -6,6 +6,30 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from authentik_lab.errors import ConfigError
+
+
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text with its line endings untouched (Path.read_text would turn CRLF into LF, and a
+    rewrite would then silently change every line of a Windows-edited file)."""
+    try:
+        return Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", hint="save the file as UTF-8",
+                          location=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", hint="check the file's permissions", location=str(path)) from None
+
+
+def next_backup_path(path: Path, numbered: bool) -> Path:
+    """Where the next backup of `path` goes: `<name>.bak`, or with `numbered` the first free `.bak.N` so that an
+    existing `.bak` (the user's original) is never replaced."""
+    candidate, n = path.with_name(path.name + ".bak"), 0
+    while numbered and candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.bak.{n}")
+    return candidate
 
 
 def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup: bool = False,
@@ -24,11 +48,7 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
     path.parent.mkdir(parents=True, exist_ok=True)
     backup_path: Path | None = None
     if backup and path.exists():
-        backup_path = path.with_name(path.name + ".bak")
-        n = 0
-        while numbered_backups and backup_path.exists():
-            n += 1
-            backup_path = path.with_name(f"{path.name}.bak.{n}")
+        backup_path = next_backup_path(path, numbered_backups)
         shutil.copy2(path, backup_path)
     if mode is None:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644

@@ -34,9 +34,11 @@ def doc_and_env(path: Path) -> tuple[dict, dict[str, str]]:
 
     from authentik_lab.core import dotenv
 
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    from authentik_lab.adapters.files import read_text
+
+    doc = yaml.safe_load(read_text(Path(path))) or {}
     env_file = Path(path).parent / ".env"
-    values = dotenv.parse(env_file.read_text(encoding="utf-8")) if env_file.is_file() else {}
+    values = dotenv.parse(read_text(env_file)) if env_file.is_file() else {}
     return (doc if isinstance(doc, dict) else {}), {**values, **os.environ}
 
 
@@ -147,9 +149,6 @@ def _read(path: Path) -> str:
         raise ConfigError(f"{path} is a directory", hint=hint)
     if not path.exists():
         raise ConfigError(f"{path}: no such file", hint="pass the path of your compose file, e.g. docker-compose.yml")
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", hint="check the file's permissions") from None
+    from authentik_lab.adapters.files import read_text
+
+    return read_text(path)

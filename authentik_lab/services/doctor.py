@@ -156,54 +156,36 @@ def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
 
 
 def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
-    from authentik_lab.core.compose_patch import PatchOptions, patch_compose_text
+    from authentik_lab.adapters.files import next_backup_path
+    from authentik_lab.core.compose_patch import PatchOptions
+    from authentik_lab.services.compose_patch import patch_compose_file
 
     path = Path(file)
     # the opt-in edits only when their check asked for them; root and the socket go whenever the file is patched
     options = PatchOptions(bind_localhost="compose.public-ports" in ids, drop_time_mounts="compose.localtime" in ids)
-    result = patch_compose_text(path.read_text(encoding="utf-8"), options)
-    if not result.changed:
+    result = patch_compose_file(path, options, write=False)  # the same reading and patching as `compose patch`
+    if not result.changes:
         return None
     changes = tuple(f"{file}:{c.line}: {c.before}" + (f"  ->  {c.after}" if c.after else "  (removed)") for c in result.changes)
-    changes += (f"the previous file is kept as {_next_backup(path).name}",)
-    if any(c.kind == "user" for c in result.changes):
-        from authentik_lab.core.bind_mounts import chown_command
-        from authentik_lab.services.compose_patch import folders_needing_owner
-
-        try:
-            folders = folders_needing_owner(path, result.text)
-        except Exception:  # noqa: BLE001 - advice only
-            folders = []
-        if folders:
-            # without root the worker no longer chowns its mounts; doctor does not chown host folders itself
-            changes += (f"then the worker runs as uid 1000 and needs {', '.join(folders)}: run {chown_command(folders)}",)
+    changes += (f"the previous file is kept as {next_backup_path(path, numbered=True).name}",)
+    if result.folders_to_own:
+        # without root the worker no longer chowns its mounts; doctor does not chown host folders itself
+        changes += (f"then the worker runs as uid 1000 and needs {', '.join(result.folders_to_own)}: run {result.permissions_command}",)
 
     def apply() -> None:
-        from authentik_lab.adapters.files import atomic_write
-
-        fresh = patch_compose_text(path.read_text(encoding="utf-8"), options)  # re-read: never write a stale plan
-        atomic_write(path, fresh.text, backup=True, numbered_backups=True)
+        patch_compose_file(path, options, write=True)  # re-reads the file: never writes a stale plan
 
     what = sorted({c.kind.replace("_", " ") for c in result.changes})
     return PlannedFix("compose-patch", file, f"patch {file}: {', '.join(what)}", changes, ids, apply)
 
 
-def _next_backup(path: Path) -> Path:
-    # as adapters.files.atomic_write(numbered_backups=True): an existing .bak holds the original and is kept
-    candidate, n = path.with_name(path.name + ".bak"), 0
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.name}.bak.{n}")
-    return candidate
-
-
 def _rewrite_env(facts: Facts, updates: dict[str, dict[str, str]]) -> None:
-    from authentik_lab.adapters.files import atomic_write
+    from authentik_lab.adapters.files import atomic_write, read_text
     from authentik_lab.core import dotenv
 
     for display, values in updates.items():
         path = next(p for p in facts.app_env_paths() if _same(p, display, facts.opts.cwd))
-        atomic_write(path, dotenv.merge(path.read_text(encoding="utf-8"), values))
+        atomic_write(path, dotenv.merge(read_text(path), values))
 
 
 def _same(path: Path, display: str, cwd: Path) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from authentik_lab.core import dotenv
 from authentik_lab.core.checks import Skip
+from authentik_lab.adapters.files import read_text
 from authentik_lab.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class FileFacts:
         path = self.compose_path()
         if path is None:
             raise Skip(NO_SOURCE)
-        return self.once("compose_text", lambda: _read(path))
+        return self.once("compose_text", lambda: read_text(path))
 
     def compose_doc(self) -> dict:
         def parse() -> dict:
@@ -118,7 +119,7 @@ class FileFacts:
         path = self.env_path()
         if path is None:
             raise Skip(f"no .env next to {self.compose_path()}" if self.compose_path() else NO_SOURCE)
-        return self.once("env_lines", lambda: dotenv.parse_with_lines(_read(path)))
+        return self.once("env_lines", lambda: dotenv.parse_with_lines(read_text(path)))
 
     def env_mode(self) -> int | None:
         path = self.env_path()
@@ -159,7 +160,7 @@ class FileFacts:
 
         def read() -> list[Any]:
             paths = self.app_env_paths()
-            return [AppEnvFile(_display(p, self.opts.cwd), dotenv.parse_with_lines(_read(p)), self._sibling_keys(p, paths))
+            return [AppEnvFile(_display(p, self.opts.cwd), dotenv.parse_with_lines(read_text(p)), self._sibling_keys(p, paths))
                     for p in paths]
 
         return self.once("app_env", read)
@@ -173,7 +174,7 @@ class FileFacts:
         for sibling in (path.parent / n for n in (*DEFAULT_APP_ENV, ".env.production")):
             if sibling.is_file() and sibling.resolve() not in skip:
                 try:
-                    names.update(dotenv.parse_with_lines(_read(sibling)))
+                    names.update(dotenv.parse_with_lines(read_text(sibling)))
                 except ConfigError:
                     continue  # context only: an unreadable sibling just tells us nothing
         return frozenset(names)
@@ -184,12 +185,3 @@ def _display(path: Path, cwd: Path) -> str:
         return str(path.absolute().relative_to(cwd.absolute()))
     except ValueError:
         return str(path)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", location=str(path)) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", location=str(path)) from None

@@ -239,12 +239,9 @@ def _default_version() -> str:
 def _read(path: Path) -> str:
     if path.is_dir():
         raise ConfigError(f"{path} is a directory, expected a .env file", hint="remove it or pass another --dir")
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})", hint="fix or remove the file") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", hint="check the file's permissions") from None
+    from authentik_lab.adapters.files import read_text
+
+    return read_text(path)
 
 
 def _env_error(env_file: Path, text: str, key: str, message: str) -> ConfigError:

@@ -199,10 +199,10 @@ def _with_rollback(api: "AuthentikApi", provider: dict, desired: Desired, exc: A
 
 
 def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView) -> EnvWrite:
-    from authentik_lab.adapters.files import atomic_write
+    from authentik_lab.adapters.files import atomic_write, read_text
     from authentik_lab.core import dotenv
 
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = read_text(path) if path.exists() else ""
     facts = AppFacts(
         client_id=provider["client_id"],
         client_secret=provider.get("client_secret") if desired.client_type == "confidential" else None,

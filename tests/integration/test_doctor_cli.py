@@ -581,6 +581,17 @@ def test_fix_removes_the_time_zone_mounts_then_compose_localtime_passes(tmp_path
     assert status("--compose", str(compose), "compose.localtime") == {"compose.localtime": "ok"}
 
 
+def test_fix_keeps_crlf_line_endings_of_the_compose_file(tmp_path: Path) -> None:
+    # a Windows-edited file: the fix removes the time mount and leaves every other line, CRLF included, as it was
+    mount = "    - /etc/localtime:/etc/localtime:ro\n"
+    compose = lab(tmp_path, COMPOSE.replace("    - media:/media\n", "    - media:/media\n" + mount))
+    crlf = compose.read_bytes().replace(b"\n", b"\r\n")
+    compose.write_bytes(crlf)
+    code, out = invoke("--compose", str(compose), "compose.localtime", "--fix", "--yes")
+    assert code == 0, out
+    assert compose.read_bytes() == crlf.replace(mount.replace("\n", "\r\n").encode(), b"")
+
+
 # --- a downloaded compose file with nothing running (QA finding 4) --------------------------------
 
 

@@ -336,6 +336,16 @@ def test_env_out_merges_and_keeps_the_users_lines(server: Standin, tmp_path: Pat
         ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "NEXTAUTH_URL", "AUTHENTIK_TOKEN_URL"], ["AUTHENTIK_ISSUER"], ["NEXTAUTH_SECRET"])
 
 
+def test_env_out_keeps_crlf_line_endings(server: Standin, tmp_path: Path) -> None:
+    env_file = tmp_path / ".env.local"
+    env_file.write_bytes(b"# my app\r\nAUTHENTIK_ISSUER=http://old\r\n")
+    code, doc = cli_json(server, "create", "crlf", "--preset", "nextauth", "--env-out", str(env_file))
+    assert code == 0, doc
+    data = env_file.read_bytes()
+    assert data.startswith(f"# my app\r\nAUTHENTIK_ISSUER={server.url}/application/o/crlf\r\n".encode())
+    assert data.count(b"\n") == data.count(b"\r\n") == 7  # the two lines kept, five added, all CRLF
+
+
 def test_url_is_normalised_and_the_change_is_noted(server: Standin) -> None:
     result = CliRunner().invoke(cli, ["provider", "create", "norm", "--url", server.url + "/api/v3/", "--token", server.bootstrap_token])
     assert result.exit_code == 0, result.stderr

@@ -94,3 +94,27 @@ def test_no_temp_files_left_after_success(tmp_path: Path) -> None:
     atomic_write(tmp_path / "f", "x")
     atomic_write(tmp_path / "f", "y")
     assert os.listdir(tmp_path) == ["f"]
+
+
+def test_read_text_keeps_crlf_and_reports_bad_bytes_with_the_file(tmp_path: Path) -> None:
+    from authentik_lab.adapters.files import read_text
+    from authentik_lab.errors import ConfigError
+
+    good = tmp_path / "a.env"
+    good.write_bytes(b"A=1\r\nB=2\r\n")
+    assert read_text(good) == "A=1\r\nB=2\r\n"
+    bad = tmp_path / "b.env"
+    bad.write_bytes(b"A=\xff\n")
+    with pytest.raises(ConfigError) as err:
+        read_text(bad)
+    assert err.value.message == f"{bad}: not UTF-8 text (invalid start byte at byte 2)"
+
+
+def test_next_backup_path_never_replaces_the_original_backup(tmp_path: Path) -> None:
+    from authentik_lab.adapters.files import next_backup_path
+
+    target = tmp_path / "compose.yml"
+    assert next_backup_path(target, numbered=True) == tmp_path / "compose.yml.bak"
+    (tmp_path / "compose.yml.bak").write_text("original")
+    assert next_backup_path(target, numbered=True) == tmp_path / "compose.yml.bak.1"
+    assert next_backup_path(target, numbered=False) == tmp_path / "compose.yml.bak"
