@@ -17,7 +17,8 @@ from authentik_lab.core import doctor_provider as dp
 from authentik_lab.core import doctor_runtime as dr
 from authentik_lab.core.checks import Check, Outcome
 from authentik_lab.services import doctor_gather as g
-from authentik_lab.services.doctor_facts import LIVE_PATH, ME_PATH, READY_PATH, Facts
+from authentik_lab.services.doctor_facts import Facts
+from authentik_lab.services.doctor_facts_server import LIVE_PATH, ME_PATH, READY_PATH
 
 Run = Callable[[Facts], Outcome]
 

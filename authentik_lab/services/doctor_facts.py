@@ -10,16 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# re-exported: the doctor services and tests import these from here
-from authentik_lab.services.doctor_facts_files import DEFAULT_APP_ENV, NO_SOURCE  # noqa: F401
-from authentik_lab.services.doctor_facts_server import (  # noqa: F401
-    CONFIG_PATH,
-    LIVE_PATH,
-    ME_PATH,
-    NO_URL,
-    READY_PATH,
-    ServerFacts,
-)
+from authentik_lab.services.doctor_facts_files import NO_SOURCE
+from authentik_lab.services.doctor_facts_server import NO_URL, ServerFacts
 
 
 @dataclass(frozen=True)

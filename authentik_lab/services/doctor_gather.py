@@ -14,7 +14,8 @@ from authentik_lab.core.doctor_app_env import ProviderRef, ServerView, expected_
 from authentik_lab.core.doctor_compose import PathFacts, host_path, storage_mounts
 from authentik_lab.core.doctor_provider import Fetched, ProviderFacts, ServerFacts
 from authentik_lab.services.authentik_objects import application_by_slug, concurrently
-from authentik_lab.services.doctor_facts import CONFIG_PATH, Facts
+from authentik_lab.services.doctor_facts import Facts
+from authentik_lab.services.doctor_facts_server import CONFIG_PATH
 
 ENGINE_DOWN = "the Docker engine cannot be reached (see engine.reachable)"
 

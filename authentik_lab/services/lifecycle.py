@@ -10,20 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from authentik_lab.errors import UsageError
 
-# re-exported: callers and tests import these from here
-from authentik_lab.services.target import (  # noqa: F401
-    ADMIN_USER,
-    OVERRIDE_NAMES,
-    PASSWORD_KEY,
-    TOKEN_KEY,
-    Target,
-    file_target,
-    lab_target,
-    own_file_errors,
-    require_engine,
-    resolve,
-    runner_for,
-)
+from authentik_lab.services.target import Target, own_file_errors, require_engine, resolve, runner_for
 
 if TYPE_CHECKING:
     from authentik_lab.adapters.compose import ComposeRunner

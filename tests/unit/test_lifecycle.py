@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from authentik_lab.adapters.compose import Publisher, ServiceStatus
 from authentik_lab.app import App
 from authentik_lab.cli.main import cli
-from authentik_lab.services.lifecycle import file_target
+from authentik_lab.services.target import file_target
 from tests.conftest import write_tree
 
 
