@@ -68,6 +68,14 @@ def generate_secrets(token: Callable[[int], str] = _secrets.token_urlsafe) -> di
     }
 
 
+def compose_project_name(explicit: str | None, folder_name: str) -> str:
+    """The project `docker compose` itself uses for a file of the user's: COMPOSE_PROJECT_NAME (shell over .env)
+    or the file's top-level `name:` when set, else the folder's name reduced to [a-z0-9_-], leading letter or digit."""
+    if explicit and explicit.strip():
+        return explicit.strip()
+    return re.sub(r"[^a-z0-9_-]", "", folder_name.lower()).lstrip("_-") or "authentik"
+
+
 def project_name(lab_dir: PurePath) -> str:
     """`authlab-<folder>-<hash of the absolute path>`: stable for a lab, different for two labs.
 

@@ -8,7 +8,6 @@ its error to every check that asks.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -141,10 +140,10 @@ class FileFacts:
         lab = self.lab()
         if lab:
             return lab.project_name
+        from authentik_lab.core.lab_config import compose_project_name
+
         named = self.interp_env().get("COMPOSE_PROJECT_NAME") or self.compose_doc().get("name")
-        if named:
-            return str(named)
-        return re.sub(r"[^a-z0-9_-]", "", self.compose_path().parent.name.lower())  # type: ignore[union-attr]
+        return compose_project_name(str(named or ""), self.compose_path().parent.name)  # type: ignore[union-attr]
 
     # --- app env files ---------------------------------------------------------------------------
 

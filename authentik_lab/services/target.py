@@ -7,6 +7,7 @@ env file, a project name, a URL and a token.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,14 +73,23 @@ def file_target(compose_file: Path) -> Target:
     tag = (env.get("AUTHENTIK_TAG") or "").strip() or _tag_in(compose_file)
     extras = tuple(compose_file.parent / n for n in OVERRIDE_NAMES if (compose_file.parent / n).is_file())
     secrets = {k: env[k] for k in (PASSWORD_KEY, TOKEN_KEY) if env.get(k)}
-    return Target(compose_file.parent, compose_file, env_file, _project_name(env, compose_file.parent),
+    return Target(compose_file.parent, compose_file, env_file, _project_name(env, compose_file),
                   f"http://localhost:{port}", token, tag or None, extra_files=extras, secrets=secrets, own_file=True)
 
 
-def _project_name(env: dict[str, str], folder: Path) -> str:
-    # compose's own default: COMPOSE_PROJECT_NAME, else the folder name reduced to [a-z0-9_-]
-    name = (env.get("COMPOSE_PROJECT_NAME") or "").strip()
-    return name or re.sub(r"[^a-z0-9_-]", "", folder.name.lower()).lstrip("_-") or "authentik"
+def _project_name(env: dict[str, str], compose_file: Path) -> str:
+    import yaml
+
+    from authentik_lab.core.lab_config import compose_project_name
+
+    explicit = os.environ.get("COMPOSE_PROJECT_NAME") or env.get("COMPOSE_PROJECT_NAME")
+    if not explicit:
+        try:
+            doc = yaml.safe_load(compose_file.read_text(encoding="utf-8", errors="replace"))
+        except yaml.YAMLError:
+            doc = None  # compose itself reports the broken file when it runs
+        explicit = str(doc.get("name") or "") if isinstance(doc, dict) else ""
+    return compose_project_name(explicit, compose_file.parent.name)
 
 
 def _tag_in(compose_file: Path) -> str:

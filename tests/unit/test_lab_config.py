@@ -166,3 +166,12 @@ def test_equal_ports_and_out_of_range_https_are_rejected() -> None:
         cfg.plan_env({}, LAB, http_port=9000, https_port=9000)
     with pytest.raises(ValueError, match=r"HTTPS port \(--port \+ 443\) must be between"):
         cfg.plan_env({}, LAB, http_port=65500)
+
+
+def test_compose_project_name_follows_compose_rules() -> None:
+    from authentik_lab.core.lab_config import compose_project_name
+
+    assert compose_project_name(None, "My App!") == "myapp"
+    assert compose_project_name("", "_app") == "app"  # compose wants a leading letter or digit
+    assert compose_project_name(" named ", "ignored") == "named"
+    assert compose_project_name(None, "___") == "authentik"

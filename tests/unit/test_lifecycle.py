@@ -199,3 +199,18 @@ def test_apply_hint_names_the_rerun_command_once() -> None:
         "the token lacks permission; then run `authlab apply -f e2e/lab.yaml` (or `authlab up` again); "
         "`authlab down` stops the lab")
     assert _apply_hint(None, "authlab.yaml") == "then run `authlab apply` (or `authlab up` again); `authlab down` stops the lab"
+
+
+def test_a_users_file_gets_the_project_compose_would_use(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    folder = tmp_path / "_My-App"
+    folder.mkdir()
+    compose = folder / "docker-compose.yml"
+    compose.write_text("services: {}\n")
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    assert file_target(compose).project_name == "my-app"
+    compose.write_text("name: fromfile\nservices: {}\n")
+    assert file_target(compose).project_name == "fromfile"  # the top-level name: wins over the folder
+    (folder / ".env").write_text("COMPOSE_PROJECT_NAME=fromenv\n")
+    assert file_target(compose).project_name == "fromenv"
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "fromshell")
+    assert file_target(compose).project_name == "fromshell"  # the shell wins over .env, as in compose
