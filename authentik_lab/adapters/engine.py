@@ -56,6 +56,17 @@ class Engine:
             found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         return sorted((state_of(c.attrs) for c in found), key=lambda s: (s.service, s.name))
 
+    def volume_exists(self, name: str) -> bool:
+        """Whether the engine has a volume of that exact name (`docker volume inspect NAME`)."""
+        from docker.errors import NotFound
+
+        with _mapped("inspect volumes on"):
+            try:
+                self.client.volumes.get(name)
+            except NotFound:
+                return False
+        return True
+
     def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
         """The last lines (stdout and stderr) of the service's newest container, optionally only those written
         after `since` (epoch seconds); [] when it has none."""

@@ -29,8 +29,26 @@ def fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
-def template_values(settings: "LabSettings", layout: Layout) -> dict[str, str]:
+# Volumes earlier authlab templates declared that the current ones do not mount. A re-rendered file keeps them
+# declared, so `authlab down --volumes` still removes them; nothing mounts them, so nothing is written there.
+RETIRED_VOLUMES = {
+    # authlab 0.x mounted `data` at /data for 2025.12+: it only ever held the image's media -> /media symlink
+    # (the files themselves went to the container's /media), so mounting `media` at /media loses nothing.
+    "data": "an earlier authlab mounted this volume at /data; it only held the image's media symlink",
+}
+
+
+def retired_volumes_block(names: "tuple[str, ...] | list[str]") -> str:
+    out = []
+    for name in names:
+        out.append(f"  # {RETIRED_VOLUMES[name]}; kept declared so `authlab down --volumes` removes it\n")
+        out.append(f"  {name}:\n    driver: local\n")
+    return "".join(out)
+
+
+def template_values(settings: "LabSettings", layout: Layout, keep_volumes: "tuple[str, ...]" = ()) -> dict[str, str]:
     return {
+        "legacy_volumes": retired_volumes_block([n for n in keep_volumes if n != layout.storage_volume]),
         "version": settings.version,
         "postgres_tag": settings.postgres_tag or layout.postgres_tag,
         "storage_volume": layout.storage_volume,
@@ -41,8 +59,24 @@ def template_values(settings: "LabSettings", layout: Layout) -> dict[str, str]:
     }
 
 
-def render_compose(settings: "LabSettings", template_text: str | None = None) -> str:
-    """The compose file for `settings`; `template_text` lets tests feed a template without the file system."""
+def render_compose(settings: "LabSettings", template_text: str | None = None, previous: str | None = None) -> str:
+    """The compose file for `settings`; `template_text` lets tests feed a template without the file system.
+
+    `previous` is the lab's current compose text: volumes it declares that authlab has retired stay declared
+    (see RETIRED_VOLUMES), so re-rendering an existing lab never orphans one of its volumes."""
     layout = layout_for(settings.version)
     text = template_text if template_text is not None else load_template(layout.template)
-    return fill(text, template_values(settings, layout))
+    return fill(text, template_values(settings, layout, declared_retired_volumes(previous)))
+
+
+def declared_retired_volumes(compose_text: str | None) -> tuple[str, ...]:
+    if not compose_text:
+        return ()
+    import yaml
+
+    try:
+        doc = yaml.safe_load(compose_text)
+    except yaml.YAMLError:
+        return ()
+    volumes = doc.get("volumes") if isinstance(doc, dict) else None
+    return tuple(n for n in RETIRED_VOLUMES if isinstance(volumes, dict) and n in volumes)

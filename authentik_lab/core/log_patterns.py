@@ -39,9 +39,25 @@ def _p(id: str, pattern: str, diagnosis: str, fix: str) -> LogPattern:
 # Order matters: the first pattern that matches anything is the headline diagnosis.
 PATTERNS: tuple[LogPattern, ...] = (
     _p(
+        "socket-group-denied",
+        # The real `ak worker` as root with /var/run/docker.sock mounted first creates a group with the socket's gid
+        # and adds authentik to it, before any chown (real-boot-2026.2.2/README.md). shadow-utils then prints e.g.
+        # "groupadd: failure while writing changes to /etc/gshadow" (no CAP_CHOWN for the new file's group),
+        # "usermod: failure while writing changes to /etc/group", "groupadd: cannot lock /etc/group; try again later."
+        r"(?P<tool>groupadd|usermod): (?:failure while writing changes to|cannot lock|cannot open|unable to lock) "
+        r"(?P<file>/etc/\w+)",
+        "the worker runs as root (`user: root`) with the docker socket mounted, so it first adds itself to the "
+        "socket's group ({tool}), but root in the container cannot write {file} (rootless Docker, Podman or "
+        "dropped capabilities); the chown of /data and /certs that would follow fails for the same reason",
+        "remove `user: root` and the /var/run/docker.sock mount from the worker: `authlab compose patch FILE` "
+        "does both (a lab made by `authlab init` sets neither)",
+    ),
+    _p(
         "chown-denied",
         # coreutils: "chown: changing ownership of '/media': Operation not permitted" (no CAP_CHOWN over
-        # the files: rootless engine, Podman, dropped capabilities) or "... Permission denied" (NFS root_squash)
+        # the files: rootless engine, Podman, dropped capabilities) or "... Permission denied" (NFS root_squash).
+        # The real `ak worker` chowns /data (/media before 2025.12), /certs and its Prometheus directory
+        # (/dev/shm//authentik_prometheus_tmp) in that order: the first line names the mount that matters.
         r"chown: changing ownership of (?P<path>.+?): (?:Permission denied|Operation not permitted)",
         "the worker runs as root (`user: root`) to chown {path}, but root in the container cannot change "
         "ownership on this filesystem (rootless Docker, Podman, NFS or dropped capabilities)",

@@ -180,12 +180,52 @@ def unhealthy_is_final(unhealthy_since: float, last_progress: float, now: float,
 
 
 # --- the bootstrap token -------------------------------------------------------------------------
+#
+# On a real first boot the bootstrap user and token do not exist when /-/health/ready/ first answers: the worker
+# creates them during its first blueprint pass, after the default flows appear (real-boot-2026.2.2: ready at
+# 97.6 s, default-authentication-flow at 114.8 s, token accepted at 122.4 s; other runs: 12.9-25 s after ready).
+# So a 403 right after ready says nothing about the token in .env. What tells the two apart without a token:
+# the flow executor answers 404 for the authentication flow until the worker has applied the flow blueprints,
+# and whether this `up` found the database already initialised.
 
 TOKEN_REJECTED_HINT = (
     "the database was initialised with another AUTHENTIK_BOOTSTRAP_TOKEN (bootstrap values are read only on the "
     "very first start): put the old token back into .env, or start over with `authlab down --volumes` "
     "(deletes all lab data) and `authlab up`"
 )
+TOKEN_PENDING_HINT = (
+    "on a first start the worker creates the bootstrap token during its first blueprint pass (about 2 minutes after "
+    "`up` on 2 cores): is the worker running and does it get AUTHENTIK_BOOTSTRAP_TOKEN from .env? "
+    "`authlab status`, `authlab logs worker`; a slow machine needs a larger --timeout"
+)
+AUTH_FLOW_EXECUTOR = f"/api/v3/flows/executor/{AUTHENTICATION_FLOW}/"  # 404 until the flow exists; no token needed
+# With no knowledge of the database's age, a refusal that outlasts the flows by this long is final. The real gap
+# between the authentication flow and the token was 7.6 s (real-boot-2026.2.2), up to tens of seconds when loaded.
+TOKEN_GRACE = 60.0
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    final: bool
+    detail: str  # what the live view says while it waits
+
+
+def judge_token_refusal(db_existed: bool | None, flows_applied: bool, refused_since_flows: float,
+                        grace: float = TOKEN_GRACE) -> TokenVerdict:
+    """Is a refused bootstrap token (403) a wrong token, or one the worker has not created yet?
+
+    `db_existed`: the database was initialised before this `up` (None: unknown, e.g. `--url` or a bind mount
+    authlab cannot read); `flows_applied`: the flow executor finds default-authentication-flow;
+    `refused_since_flows`: seconds the token has been refused since the flows were first seen.
+    A fresh database always gets its token from this boot's worker, so there a refusal is never final.
+    """
+    if not flows_applied:
+        return TokenVerdict(False, "worker has not applied the default flows yet: bootstrap token not created yet")
+    if db_existed is True:
+        return TokenVerdict(True, "the database existed before this start and its worker's objects exist")
+    if db_existed is None and refused_since_flows >= grace:
+        return TokenVerdict(True, f"still refused {refused_since_flows:.0f}s after the worker's flows appeared")
+    return TokenVerdict(False, "worker is applying blueprints: bootstrap token not created yet")
 
 
 def token_rejected(status: int, body: object) -> bool:
@@ -205,10 +245,11 @@ STAGE_TARGETS: dict[Stage, str] = {
     Stage.TOKEN: "Authentik to accept the bootstrap token",
     Stage.WORKER_OBJECTS: "the worker to create the default flows, scope mappings and certificate",
 }
+WORKER_FIRST_PASS = "the worker to apply its first blueprints (the default flows, then the bootstrap token)"
 STAGE_TIMEOUT_HINTS: dict[Stage, str] = {
     Stage.CONTAINERS: "`authlab status` shows each container; `authlab logs SERVICE` shows why one does not start",
     Stage.LIVE: "the server is still starting or crashed: `authlab logs server`; a first start can take minutes, raise --timeout",
     Stage.READY: "the server cannot reach PostgreSQL yet: `authlab logs postgresql`; a first start runs migrations, raise --timeout",
-    Stage.TOKEN: TOKEN_REJECTED_HINT,
+    Stage.TOKEN: TOKEN_PENDING_HINT,
     Stage.WORKER_OBJECTS: "the worker applies these blueprints: is it running? `authlab status`, then `authlab logs worker`",
 }

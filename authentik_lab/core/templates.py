@@ -1,8 +1,8 @@
 """Which of authlab's compose templates covers which Authentik release, and where the templates live.
 
 Two layouts exist upstream: the Redis era (up to 2025.8) and the current one (2025.10 on, Redis gone).
-Inside the current layout the storage mount moved from /media to /data in 2025.12, and the official file
-switched its PostgreSQL image from 12 to 16 in 2024.6. These are facts about releases, so they live here
+Inside the current layout the official storage mount moved from /media to /data in 2025.12 (authlab keeps a
+volume at /media, see layout_for), and the official file switched its PostgreSQL image from 12 to 16 in 2024.6. These are facts about releases, so they live here
 as data; `compose_render` turns a layout plus the lab's settings into a compose file.
 """
 
@@ -44,11 +44,13 @@ def layout_for(version: str) -> Layout:
         oldest = ".".join(map(str, OLDEST_COVERED[:2]))
         raise VersionNotCovered(f"Authentik {version} is older than the oldest release authlab's templates cover ({oldest})")
     postgres_tag = "16-alpine" if v >= (2024, 6, 0) else "12-alpine"
+    # Uploaded files live in /media for every release: before 2025.12 Authentik writes there, and from 2025.12 on
+    # it writes to /data/media, which the image ships as a symlink to /media (real-boot-2026.2.2/README.md). A named
+    # volume at /data would copy that symlink in (two containers doing so at once can fail: "failed to create
+    # symlink ... file exists") and the files would still land in the container's own /media, lost on re-create.
     if v < (2025, 10, 0):
         return Layout("redis.yml.tmpl", True, "media", "/media", postgres_tag)
-    if v < (2025, 12, 0):
-        return Layout("current.yml.tmpl", False, "media", "/media", postgres_tag)
-    return Layout("current.yml.tmpl", False, "data", "/data", postgres_tag)
+    return Layout("current.yml.tmpl", False, "media", "/media", postgres_tag)
 
 
 def is_newer_than_covered(version: str) -> bool:

@@ -121,7 +121,8 @@ def init_lab(
     warnings = _warnings(plan, existing)
     settings = plan.settings
     write_compose = plan.settings_changed or not compose_file.exists()
-    rendered = render_compose(settings) if write_compose else None  # render first: a template error writes nothing
+    previous = compose_file.read_text(encoding="utf-8") if write_compose and compose_file.exists() else None
+    rendered = render_compose(settings, previous=previous) if write_compose else None  # a template error writes nothing
 
     gitignore = lab_dir / ".gitignore"
     if not gitignore.exists():

@@ -110,7 +110,7 @@ class StatusResult:
     url: str
     running: bool  # every container of the project runs
     services: tuple[ServiceInfo, ...]
-    api: str  # "ok" | "token rejected" | "no answer" | "error"
+    api: str  # "ok" | "token rejected" | "token not created yet" | "no answer" | "error"
     api_detail: str
     version: str | None
     version_source: str  # "api" | "image tag" | "unknown"
@@ -184,7 +184,7 @@ def _engine_services(app: "App", target: Target) -> tuple[ServiceInfo, ...]:
 
 def _probe_api(app: "App", target: Target) -> tuple[str, str, str | None]:
     from authentik_lab.adapters.authentik_api import EXCHANGE_FAILED
-    from authentik_lab.core.readiness import VERSION_PATH, token_rejected
+    from authentik_lab.core.readiness import AUTH_FLOW_EXECUTOR, VERSION_PATH, judge_token_refusal, token_rejected
 
     with app.api(target.url, target.token or None, retries=0, timeout=3.0) as api:
         try:
@@ -198,7 +198,17 @@ def _probe_api(app: "App", target: Target) -> tuple[str, str, str | None]:
     if response.status_code == 200 and isinstance(body, dict):
         return "ok", f"GET /api/v3/{VERSION_PATH} -> 200", body.get("version_current")
     if token_rejected(response.status_code, body):
-        return "token rejected", f"GET /api/v3/{VERSION_PATH} -> {response.status_code}", None
+        seen = f"GET /api/v3/{VERSION_PATH} -> {response.status_code}"
+        # the same judgement as `up`'s wait: before the worker's flows exist the token cannot exist either
+        with app.api(target.url, None, retries=0, timeout=3.0) as api:
+            try:
+                flows = api.raw("GET", AUTH_FLOW_EXECUTOR).status_code == 200
+            except EXCHANGE_FAILED:
+                flows = False
+        if not flows:
+            verdict = judge_token_refusal(None, False, 0.0)
+            return "token not created yet", f"{verdict.detail} ({seen})", None
+        return "token rejected", seen, None
     return "error", f"GET /api/v3/{VERSION_PATH} -> {response.status_code}", None
 
 

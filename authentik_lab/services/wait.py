@@ -16,7 +16,15 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from authentik_lab.core.readiness import STAGE_TARGETS, STAGE_TIMEOUT_HINTS, STAGES, UNHEALTHY_GRACE
+from authentik_lab.core.readiness import (
+    STAGE_TARGETS,
+    STAGE_TIMEOUT_HINTS,
+    STAGES,
+    TOKEN_GRACE,
+    UNHEALTHY_GRACE,
+    WORKER_FIRST_PASS,
+    Stage,
+)
 from authentik_lab.errors import WaitTimeout
 
 # the waiter's reports, importable from here as before
@@ -45,7 +53,8 @@ def wait_ready(
     has_token: bool = True,
     fallback_version: str | None = None,
     timeout: float = 300.0,
-    token_grace: float = 20.0,
+    token_grace: float = TOKEN_GRACE,
+    db_existed: bool | None = None,
     unhealthy_grace: float = UNHEALTHY_GRACE,
     logs_since: float | None = None,
     backoff: Backoff = Backoff(),
@@ -59,11 +68,14 @@ def wait_ready(
 
     `engine` (with `.containers(project)` and `.logs(project, service, tail, since=)`, like adapters.engine.Engine) is
     watched only when `project` is given; a plain server process has no containers.
+    `db_existed`: whether the database was initialised before this start (True/False, None when unknown); with a
+    fresh database a refused bootstrap token is never final (the worker creates it), see
+    core.readiness.judge_token_refusal.
     `started_at` (a `clock()` reading) backdates the wait, e.g. to when `docker compose up -d` began: stage times and
     `timeout` then count from there, so the time compose spent is neither hidden nor free.
     """
     waiter = StageWaiter(api, project, engine if project else None, has_token, fallback_version, token_grace, logs_since,
-                     clock, on_event, unhealthy_grace, started_at)
+                     clock, on_event, unhealthy_grace, started_at, db_existed)
     start = waiter.start
     attempt = 0
     try:
@@ -76,7 +88,10 @@ def wait_ready(
             waited = clock() - start
             if waited >= timeout:
                 stage = STAGES[waiter.state.stage_index]
-                raise WaitTimeout(STAGE_TARGETS[stage], waited, waiter.state.last_seen, hint=STAGE_TIMEOUT_HINTS[stage])
+                target = STAGE_TARGETS[stage]
+                if stage is Stage.TOKEN and waiter.state.flows_seen_at is None:
+                    target = WORKER_FIRST_PASS  # not even the flows: the worker never got going
+                raise WaitTimeout(target, waited, waiter.state.last_seen, hint=STAGE_TIMEOUT_HINTS[stage])
             sleep(min(backoff.delay(attempt, rng), max(0.0, timeout - waited)))
             attempt += 1
     finally:

@@ -11,16 +11,18 @@ from typing import Any, Callable
 from authentik_lab.adapters.authentik_api import NO_ANSWER
 from authentik_lab.core.dialect import Dialect
 from authentik_lab.core.readiness import (
-    AUTHENTICATION_FLOW,
+    AUTH_FLOW_EXECUTOR,
     LIVE_PATH,
     READY_PATH,
     STAGE_TITLES,
     STAGES,
+    TOKEN_GRACE,
     TOKEN_REJECTED_HINT,
     UNHEALTHY_GRACE,
     VERSION_PATH,
     Stage,
     WorkerObject,
+    judge_token_refusal,
     missing_summary,
     required_flows,
     token_rejected,
@@ -65,6 +67,7 @@ class _State:
     last_seen: str = "nothing yet"
     version: str | None = None
     ready_at: float | None = None
+    flows_seen_at: float | None = None  # when the flow executor first found default-authentication-flow
     timings: list[StageTiming] = field(default_factory=list)
     details: dict[Stage, str] = field(default_factory=dict)
 
@@ -73,9 +76,10 @@ class StageWaiter:
     def __init__(self, api: Any, project: str | None, engine: Any, has_token: bool, fallback_version: str | None,
                  token_grace: float, logs_since: float | None, clock: Callable[[], float],
                  on_event: Callable[[StageEvent], None] | None, unhealthy_grace: float = UNHEALTHY_GRACE,
-                 started_at: float | None = None) -> None:
+                 started_at: float | None = None, db_existed: bool | None = None) -> None:
         self.api, self.has_token = api, has_token
         self.fallback_version, self.token_grace, self.clock, self.on_event = fallback_version, token_grace, clock, on_event
+        self.db_existed = db_existed
         self.state = _State()
         self.start = clock() if started_at is None else started_at
         self.polls = 0
@@ -136,15 +140,20 @@ class StageWaiter:
             return True
         seen = f"GET /api/v3/{VERSION_PATH} -> {_describe(status)}{_detail(body)}"
         if status is not None and token_rejected(status, body):
-            # The bootstrap token is created during the first start; once the default flows exist that start is
-            # over, so a rejection is final. Without that evidence, allow a grace period.
-            settled = self._page_exists(f"/if/flow/{AUTHENTICATION_FLOW}/")
-            if settled or self.clock() - self.state.ready_at >= self.token_grace:
+            # Right after ready the worker may not have created the token yet (real first boot: tens of seconds
+            # later, after the default flows): only a refusal that outlasts the worker's pass is the wrong token.
+            if self.state.flows_seen_at is None and self._get(AUTH_FLOW_EXECUTOR)[0] == 200:
+                self.state.flows_seen_at = self.clock()
+            flows = self.state.flows_seen_at is not None
+            verdict = judge_token_refusal(self.db_existed, flows, self.clock() - (self.state.flows_seen_at or self.clock()),
+                                          self.token_grace)
+            if verdict.final:
                 raise NotReadyError(
                     f"Authentik rejects the bootstrap token from .env ({status}{_detail(body)})",
                     hint=TOKEN_REJECTED_HINT,
-                    evidence=[seen],
+                    evidence=[seen, verdict.detail],
                 )
+            seen = f"{verdict.detail} ({seen})"
         self._seen(Stage.TOKEN, seen)
         return False
 

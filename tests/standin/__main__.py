@@ -18,8 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--worker-delay", type=float, default=float(env.get("STANDIN_WORKER_DELAY") or 3.0))
     s.add_argument("--no-worker", action="store_true", default=env.get("STANDIN_NO_WORKER", "") not in ("", "0", "false"))
     s.add_argument("--state-file", default=env.get("STANDIN_STATE_FILE") or None)
-    sub.add_parser("worker", help="DB mode only: mark blueprints applied after STANDIN_WORKER_DELAY")
+    sub.add_parser("worker", help="DB mode only: the worker's first blueprint pass, step by step")
+    ab = sub.add_parser("apply_blueprint", help="DB mode only: apply system/bootstrap.yaml now (fails before migrations)")
+    ab.add_argument("path")
     args = parser.parse_args(argv)
+    if args.cmd == "apply_blueprint":
+        from .worker import apply_bootstrap
+
+        return apply_bootstrap(env)
     if args.cmd == "server":
         from .server import serve
 

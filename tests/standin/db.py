@@ -93,15 +93,39 @@ class DbBackend:
                 (doc,),
             )
 
-    def marker_present(self) -> bool:
+    # -- the worker's reports: one row per phase of its first pass, and the server's `migrated` row
+    def _markers(self) -> dict[str, str]:
         if not self.connected or self.conn is None:
-            return False
+            return {}
         with self.conn.cursor() as cur:
-            cur.execute(f"SELECT 1 FROM {MARKER_TABLE} WHERE key = 'blueprints_applied'")
-            return cur.fetchone() is not None
+            cur.execute(f"SELECT key, value FROM {MARKER_TABLE}")
+            return {k: v for k, v in cur.fetchall()}
 
-    def set_marker(self) -> None:
+    def _set(self, key: str, value: str) -> None:
         with self.conn.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {MARKER_TABLE} (key, value, updated) VALUES ('blueprints_applied', 'true', now()) ON CONFLICT (key) DO UPDATE SET value = 'true', updated = now()"
+                f"INSERT INTO {MARKER_TABLE} (key, value, updated) VALUES (%s, %s, now()) "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated = now()",
+                (key, value),
             )
+
+    def migrated(self) -> bool:
+        return "migrated" in self._markers()
+
+    def set_migrated(self) -> None:
+        self._set("migrated", "true")
+
+    def phases(self) -> dict[str, dict]:
+        """{phase: the environment the worker applied it with} for every phase the worker reported."""
+        import json
+
+        out = {}
+        for key, value in self._markers().items():
+            if key.startswith("phase:"):
+                out[key[len("phase:"):]] = json.loads(value or "{}")
+        return out
+
+    def report_phase(self, phase: str, env: dict) -> None:
+        import json
+
+        self._set(f"phase:{phase}", json.dumps(env))

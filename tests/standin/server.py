@@ -13,7 +13,7 @@ import traceback
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import api, flows, oidc, pages, store
+from . import api, boot, flows, oidc, pages, store
 from .util import Clock, Dialect, gen_id, log, set_logger
 from .web import HTML, Request, Resp, empty, json_resp, session_cookie
 
@@ -36,17 +36,43 @@ class Ctx:
         self.last_doc: str | None = None
         self.api_routes = api.routes(self)
         self.last_marker_check = 0.0
+        self.boot_scale = boot.scale_from(env)
+        # monotonic times: Django answers from live_at on (the router's 502/503 before), ready from ready_at on
+        self.live_at: float | None = None
+        self.ready_at: float | None = None
 
     # -- state lifecycle
-    def load_or_init(self) -> None:
+    def load_or_init(self) -> bool:
+        """Load the state, or create an empty one (the migrations of an empty database). True when it existed.
+
+        Nothing of the bootstrap is created here: akadmin and its token come from the worker's pass (boot.PHASES).
+        """
         loaded = self.backend.load()
         if loaded:
             self.state = loaded
             log("State loaded", backend=self.backend.kind, worker_done=loaded.get("worker_done"))
         else:
             self.state = store.empty_state(self.version)
-            store.bootstrap(self.state, self.clock, self.env)
         self.persist(force=True)
+        return bool(loaded)
+
+    def boot_plan(self, warm: bool) -> boot.BootPlan:
+        return boot.plan(self.boot_scale, self.worker_delay, warm)
+
+    def schedule_boot(self, plan: boot.BootPlan, start: float) -> None:
+        self.live_at = start + plan.migrate
+        self.ready_at = self.live_at + plan.ready_after
+        if plan.migrate:
+            log("Migrating", seconds=round(plan.migrate, 2))
+
+    def apply_phase(self, phase: str, env: dict | None = None) -> None:
+        if self.state is None:
+            return
+        store.apply_phase(self.state, phase, self.d, self.clock, self.env if env is None else env)
+        self.persist()
+
+    def django_up(self) -> bool:
+        return self.live_at is not None and time.monotonic() >= self.live_at
 
     def persist(self, force: bool = False) -> None:
         if self.state is None or self.backend.kind == "memory":
@@ -58,26 +84,29 @@ class Ctx:
 
     def worker_done(self) -> None:
         if self.state is not None and not self.state.get("worker_done"):
-            store.create_worker_objects(self.state, self.d, self.clock)
-            self.persist()
+            self.apply_phase("done")
 
-    def check_marker(self) -> None:
+    def check_marker(self, force: bool = False) -> None:
+        """DB mode: apply the phases the worker process has reported (one row per phase, in order)."""
         if not self.db_mode or self.state is None or self.state.get("worker_done"):
             return
         now = time.monotonic()
-        if now - self.last_marker_check < 0.5:
+        if not force and now - self.last_marker_check < 0.25:
             return
         self.last_marker_check = now
         try:
-            if self.backend.marker_present():
-                self.worker_done()
+            reported = self.backend.phases()
         except Exception as exc:  # connection dropped: readiness goes 503 until reconnect
             self.backend.mark_down(exc)
+            return
+        for phase in boot.PHASE_NAMES:
+            if phase in reported:
+                self.apply_phase(phase, reported[phase])
 
     def ready(self) -> bool:
-        if not self.db_mode:
-            return self.state is not None
-        return self.state is not None and self.backend.connected
+        if self.state is None or self.ready_at is None or time.monotonic() < self.ready_at:
+            return False
+        return self.backend.connected if self.db_mode else True
 
     # -- helpers used by handlers
     def issuer(self, req: Request, p: dict, app: dict | None) -> str | None:
@@ -118,7 +147,7 @@ def control(ctx: Ctx, req: Request) -> Resp:
         return json_resp(200, ctx.requests)
     if path == "/_standin/info" and req.method == "GET":
         st = ctx.state or {}
-        return json_resp(200, {"version": ctx.version, "worker_done": bool(st.get("worker_done")), "ready": ctx.ready(), "db_mode": ctx.db_mode, "clock_offset": ctx.clock.offset})
+        return json_resp(200, {"version": ctx.version, "worker_done": bool(st.get("worker_done")), "phases_done": list(st.get("phases_done") or []), "ready": ctx.ready(), "db_mode": ctx.db_mode, "clock_offset": ctx.clock.offset})
     if path == "/_standin/fault" and req.method == "POST":
         try:
             data = json.loads(req.body or b"{}")
@@ -156,6 +185,9 @@ def handle(ctx: Ctx, req: Request) -> Resp:
     path = req.path
     if path.startswith("/_standin/"):
         return control(ctx, req)
+    if not ctx.django_up():
+        # the router answers while the backend migrates (real-boot-2026.2.2: live 502, the rest 503)
+        return empty(502 if path == "/-/health/live/" else 503)
     if path == "/-/health/live/":
         return empty(200)
     if path == "/-/health/ready/":
@@ -251,14 +283,13 @@ def serve(host: str, port: int, version: str, worker_delay: float, no_worker: bo
     log("Starting authentik stand-in server", version=version, mode="db" if db_mode else backend.kind, worker_delay=worker_delay, no_worker=no_worker)
     if not db_mode:
         with ctx.lock:
-            ctx.load_or_init()
-        if not no_worker and not ctx.state.get("worker_done"):
-            def worker_timer() -> None:
-                time.sleep(max(0.0, worker_delay))
-                with ctx.lock:
-                    ctx.worker_done()
-
-            threading.Thread(target=worker_timer, name="standin-worker", daemon=True).start()
+            warm = ctx.load_or_init()
+            plan = ctx.boot_plan(warm)
+            ctx.schedule_boot(plan, time.monotonic())
+            if not no_worker and not ctx.state.get("worker_done") and plan.pass_length == 0:
+                ctx.worker_done()  # a worker delay of 0: every object before the first request
+        if not no_worker and not ctx.state.get("worker_done") and plan.pass_length > 0:
+            threading.Thread(target=worker_pass, args=(ctx, plan), name="standin-worker", daemon=True).start()
     else:
         threading.Thread(target=db_loop, args=(ctx,), name="standin-db", daemon=True).start()
     try:
@@ -285,19 +316,43 @@ def serve(host: str, port: int, version: str, worker_delay: float, no_worker: bo
     return 0
 
 
+def worker_pass(ctx: Ctx, plan: boot.BootPlan) -> None:
+    """Process mode: the worker's first pass, in the real order, timed from readiness."""
+    for phase, at in plan.phase_at:
+        delay = (ctx.ready_at or time.monotonic()) + at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        with ctx.lock:
+            ctx.apply_phase(phase)
+
+
+def db_first_boot(ctx: Ctx) -> None:
+    """DB mode, first connection: migrate (slowly on an empty database), then tell the worker (a `migrated` row)."""
+    existed = ctx.backend.load() is not None and ctx.backend.migrated()
+    plan = ctx.boot_plan(warm=existed)
+    start = time.monotonic()
+    ctx.schedule_boot(plan, start)
+    log("Migration needs to be applied" if not existed else "No migrations to apply")
+    time.sleep(max(0.0, plan.migrate))
+    with ctx.lock:
+        ctx.load_or_init()
+        ctx.backend.set_migrated()
+        ctx.check_marker(force=True)
+
+
 def db_loop(ctx: Ctx) -> None:
     backend = ctx.backend
     while True:
         if not backend.connected:
             if backend.connect():
-                with ctx.lock:
-                    try:
-                        if ctx.state is None:
-                            ctx.load_or_init()
-                        else:
+                try:
+                    if ctx.state is None:
+                        db_first_boot(ctx)
+                    else:
+                        with ctx.lock:
                             ctx.persist(force=True)
-                    except Exception as exc:
-                        backend.mark_down(exc)
+                except Exception as exc:
+                    backend.mark_down(exc)
             else:
                 time.sleep(1.0)
                 continue

@@ -115,27 +115,69 @@ def new_token(state: dict, clock: Clock, identifier: str, user_pk: int, key: str
 
 
 def bootstrap(state: dict, clock: Clock, env: dict) -> None:
-    """First start only (empty state): akadmin, the admins group, the bootstrap token."""
-    group = new_group(state, ADMIN_GROUP, is_superuser=True)
-    password = env.get("AUTHENTIK_BOOTSTRAP_PASSWORD") or ""
-    email = env.get("AUTHENTIK_BOOTSTRAP_EMAIL") or "root@localhost"
-    admin = new_user(state, clock, "akadmin", "authentik Default Admin", email=email)
-    admin["password"] = crypto.hash_password(password) if password else None
-    group["users"].append(admin["pk"])
+    """system/bootstrap.yaml: the admins group, akadmin and the bootstrap token, each only when missing.
+
+    The entries are created, never updated (assumed `state: created`), so a changed AUTHENTIK_BOOTSTRAP_TOKEN
+    in .env does nothing once the token exists: the values are effectively read on the very first start.
+    """
+    group = next((g for g in state["groups"].values() if g["name"] == ADMIN_GROUP), None)
+    if group is None:
+        group = new_group(state, ADMIN_GROUP, is_superuser=True)
+    admin = next((u for u in state["users"].values() if u["username"] == "akadmin"), None)
+    created = admin is None
+    if admin is None:
+        password = env.get("AUTHENTIK_BOOTSTRAP_PASSWORD") or ""
+        email = env.get("AUTHENTIK_BOOTSTRAP_EMAIL") or "root@localhost"
+        admin = new_user(state, clock, "akadmin", "authentik Default Admin", email=email)
+        admin["password"] = crypto.hash_password(password) if password else None
+        group["users"].append(admin["pk"])
     token = env.get("AUTHENTIK_BOOTSTRAP_TOKEN") or ""
-    if token:
+    has_token = any(t["identifier"] == "authentik-bootstrap-token" for t in state["tokens"].values())
+    if token and not has_token:
         new_token(state, clock, "authentik-bootstrap-token", admin["pk"], token, intent="api", expiring=False, description="authentik bootstrap token", managed="goauthentik.io/token/bootstrap")
-    log("Bootstrap applied", username="akadmin", password_set=bool(password), token_set=bool(token))
+    if created or (token and not has_token):
+        log("Bootstrap applied", logger="authentik.blueprints.v1.importer", username="akadmin", password_set=bool(admin.get("password")), token_set=bool(token))
 
 
-def create_worker_objects(state: dict, dialect: Dialect, clock: Clock) -> None:
-    """What the worker's blueprints create: default flows, scope mappings, the self-signed certificate."""
-    if state.get("worker_done"):
+BASE_FLOWS = ("default-authentication-flow", "default-invalidation-flow", "initial-setup")
+FIRST_MAPPING = "goauthentik.io/providers/oauth2/scope-openid"
+
+
+def apply_phase(state: dict, phase: str, dialect: Dialect, clock: Clock, env: dict) -> None:
+    """One step of the worker's first blueprint pass (see boot.PHASES); applying a step twice changes nothing."""
+    done = state.setdefault("phases_done", [])
+    if phase in done:
         return
+    if phase == "base_flows":
+        _create_flows(state, dialect, lambda slug: slug in BASE_FLOWS)
+    elif phase == "bootstrap":
+        bootstrap(state, clock, env)
+        _create_certificate(state, dialect, clock)
+    elif phase == "provider_flows":
+        _create_flows(state, dialect, lambda slug: True)
+        _create_mappings(state, dialect, lambda managed: managed == FIRST_MAPPING)
+    elif phase == "scope_mappings":
+        _create_mappings(state, dialect, lambda managed: True)
+    elif phase == "done":
+        for earlier in ("base_flows", "bootstrap", "provider_flows", "scope_mappings"):
+            apply_phase(state, earlier, dialect, clock, env)
+        state["worker_done"] = True
+        log("Blueprints applied (default flows, scope mappings, self-signed certificate)")
+    else:
+        raise ValueError(f"unknown worker phase {phase!r}")
+    done.append(phase)
+
+
+def create_worker_objects(state: dict, dialect: Dialect, clock: Clock, env: dict | None = None) -> None:
+    """The whole first pass at once (the `worker_done` fault, and a worker delay of 0)."""
+    apply_phase(state, "done", dialect, clock, env or {})
+
+
+def _create_flows(state: dict, dialect: Dialect, wanted) -> None:
     for slug, name, title, designation, authentication, n_stages in FLOWS:
         if slug == "default-provider-invalidation-flow" and not dialect.has_invalidation_flow:
             continue
-        if slug in state["flows"]:
+        if slug in state["flows"] or not wanted(slug):
             continue
         state["flows"][slug] = {
             "pk": new_uuid(),
@@ -147,9 +189,12 @@ def create_worker_objects(state: dict, dialect: Dialect, clock: Clock) -> None:
             "authentication": authentication,
             "stages": [new_uuid() for _ in range(n_stages)],
         }
+
+
+def _create_mappings(state: dict, dialect: Dialect, wanted) -> None:
     existing = {m["managed"] for m in state["mappings"].values()}
     for i, (managed, scope_name, name, description, claims) in enumerate(SCOPE_MAPPINGS):
-        if managed in existing:
+        if managed in existing or not wanted(managed):
             continue
         if scope_name == "entitlements" and not dialect.entitlements:
             continue
@@ -164,12 +209,13 @@ def create_worker_objects(state: dict, dialect: Dialect, clock: Clock) -> None:
             "claims": claims,
             "order": i,
         }
+
+
+def _create_certificate(state: dict, dialect: Dialect, clock: Clock) -> None:
     if not any(c["name"] == CERT_NAME for c in state["certs"].values()):
         pk = new_uuid()
         kp = crypto.generate_self_signed(CERT_NAME, f"authentik {dialect.version}", clock.now())
         state["certs"][pk] = {"pk": pk, "name": CERT_NAME, "managed": None, **kp}
-    state["worker_done"] = True
-    log("Blueprints applied (default flows, scope mappings, self-signed certificate)")
 
 
 class MemoryBackend:

@@ -9,6 +9,7 @@ import sys
 import time
 
 from .db import DbBackend
+from . import boot
 from .util import log, log_raw, set_logger, vtuple
 
 HEARTBEAT = "/tmp/authentik-worker-heartbeat"
@@ -19,6 +20,39 @@ def _touch() -> None:
         pathlib.Path(HEARTBEAT).touch()
     except OSError as exc:
         log("Failed to write heartbeat", level="warning", error=str(exc))
+
+
+def _ts() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+
+
+def bootstrap_env(env: dict) -> dict:
+    """What system/bootstrap.yaml reads (`!Env`): the worker's own environment, not the server's."""
+    return {k: env[k] for k in ("AUTHENTIK_BOOTSTRAP_PASSWORD", "AUTHENTIK_BOOTSTRAP_TOKEN", "AUTHENTIK_BOOTSTRAP_EMAIL") if env.get(k)}
+
+
+def apply_bootstrap(env: dict) -> int:
+    """`manage apply_blueprint system/bootstrap.yaml`, which `ak worker` runs first and whose failure it ignores.
+
+    On an empty database the server has not migrated yet, so it fails as the real one does
+    (real-boot-2026.2.2/first-boot-1-worker.log); on a migrated one it applies the bootstrap at once.
+    """
+    set_logger("authentik.blueprints")
+    db = DbBackend(env)
+    if not db.connect():
+        return 1
+    if not db.migrated():
+        for line in (
+            "Traceback (most recent call last):",
+            '  File "/authentik/blueprints/management/commands/apply_blueprint.py", line 21, in handle',
+            "    for tenant in Tenant.objects.filter(ready=True):",
+            'psycopg.errors.UndefinedTable: relation "authentik_tenants_tenant" does not exist',
+            'django.db.utils.ProgrammingError: relation "authentik_tenants_tenant" does not exist',
+        ):
+            log_raw(line)
+        return 1
+    db.report_phase("bootstrap", bootstrap_env(env))
+    return 0
 
 
 def run(env: dict) -> int:
@@ -60,25 +94,47 @@ def run(env: dict) -> int:
         if time.monotonic() - last_beat >= 5:
             _touch()
             last_beat = time.monotonic()
-    delay = float(env.get("STANDIN_WORKER_DELAY") or 3.0)
-    log("Applying blueprints", delay=delay)
-    deadline = time.monotonic() + delay
-    applied = False
+    # Like the real worker: wait while the server migrates (it holds the migration lock), then the first
+    # blueprint pass, step by step (boot.PHASES), each reported to the server through the database.
+    log_raw(f"{_ts()} [info     ] waiting to acquire database lock")
+    while not stopping["flag"]:
+        try:
+            if not db.connected:
+                db.connect()
+            if db.connected and db.migrated():
+                break
+        except Exception as exc:
+            db.mark_down(exc)
+        if time.monotonic() - last_beat >= 5:
+            _touch()
+            last_beat = time.monotonic()
+        time.sleep(0.25)
+    log("authentik Core Worker finished starting", logger="authentik.root.signals")
+    try:
+        reported = db.phases()
+    except Exception as exc:
+        db.mark_down(exc)
+        reported = {}
+    plan = boot.plan(boot.scale_from(env), float(env.get("STANDIN_WORKER_DELAY") or 3.0), warm=False)
+    started = time.monotonic()
+    pending = [(name, at) for name, at in plan.phase_at if name not in reported]
     while not stopping["flag"]:
         now = time.monotonic()
-        if not applied and now >= deadline:
+        while pending and now >= started + pending[0][1]:
+            name = pending[0][0]
             try:
                 if not db.connected:
                     db.connect()
-                db.set_marker()
-                applied = True
-                log("Blueprints applied")
+                db.report_phase(name, bootstrap_env(env) if name == "bootstrap" else {})
+                log("Applied blueprint step", logger="authentik.blueprints.v1.tasks", step=name)
+                pending.pop(0)
             except Exception as exc:
                 db.mark_down(exc)
+                break
         if now - last_beat >= 5:
             _touch()
             last_beat = now
-        time.sleep(0.25)
+        time.sleep(0.1)
     log("Worker stopping")
     return 0
 

@@ -27,8 +27,8 @@ def test_every_era_renders_valid_compose_with_the_fixes(version: str) -> None:
     services = doc["services"]
     redis = parse_version(version) < (2025, 10, 0)
     assert sorted(services) == (["postgresql", "redis", "server", "worker"] if redis else ["postgresql", "server", "worker"])
-    mount = "/data" if parse_version(version) >= (2025, 12, 0) else "/media"
-    volume = mount.strip("/")
+    # every release keeps its files in a volume at /media; from 2025.12 the image's /data/media is a symlink there
+    mount, volume = "/media", "media"
     for name in ("server", "worker"):
         svc = services[name]
         assert "user" not in svc
@@ -38,6 +38,7 @@ def test_every_era_renders_valid_compose_with_the_fixes(version: str) -> None:
         assert svc["restart"] == "unless-stopped"
         assert all("docker.sock" not in v and not v.startswith(("./", "/")) for v in svc["volumes"]), svc["volumes"]
         assert f"{volume}:{mount}" in svc["volumes"]
+        assert not any(v.endswith(":/data") for v in svc["volumes"]), svc["volumes"]  # no copy of the symlink
         assert svc["depends_on"]["postgresql"] == {"condition": "service_healthy"}
         assert ("redis" in svc["depends_on"]) is redis
         assert svc["environment"]["AUTHENTIK_SECRET_KEY"] == "${AUTHENTIK_SECRET_KEY:?secret key required}"
@@ -133,8 +134,8 @@ def test_docker_compose_config_accepts_a_rendered_lab(tmp_path, version: str) ->
     assert "user" not in worker
     assert all(v["type"] == "volume" for v in worker["volumes"])
     assert server["image"] == f"ghcr.io/goauthentik/server:{version}"
-    volume = "data" if version >= "2026" else "media"
-    assert doc["volumes"][volume]["name"] == f"{result.project_name}_{volume}"
+    assert doc["volumes"]["media"]["name"] == f"{result.project_name}_media"
+    assert "data" not in doc["volumes"]
 
 
 def test_docker_compose_config_honours_image_and_tag_overrides(tmp_path) -> None:
@@ -151,3 +152,26 @@ def test_docker_compose_config_honours_image_and_tag_overrides(tmp_path) -> None
     out = subprocess.run([*compose, "config", "--format", "json"], cwd=lab, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["services"]["worker"]["image"] == "localhost/ak:dev"
+
+
+def test_a_lab_rendered_by_an_earlier_authlab_keeps_its_data_volume_declared(tmp_path) -> None:
+    """Migration: labs of 2025.12+ once mounted a `data` volume at /data. Re-rendering mounts `media` at /media
+    and keeps `data` declared (never mounted), so `down --volumes` still removes it and no volume is orphaned."""
+    from authentik_lab.services.lab import init_lab
+
+    lab = tmp_path / ".authlab"
+    init_lab(lab, version="2026.2.2")
+    compose = lab / "compose.yml"
+    old = compose.read_text().replace("- media:/media", "- data:/data").replace("  media:\n    driver: local\n", "  data:\n    driver: local\n")
+    compose.write_text(old)
+    assert yaml.safe_load(old)["volumes"].keys() >= {"data"}
+    init_lab(lab, version="2026.2.2", http_port=9300)  # a changed setting re-renders the file
+    doc = yaml.safe_load(compose.read_text())
+    assert "media:/media" in doc["services"]["worker"]["volumes"]
+    assert not any(v.endswith(":/data") for s in ("server", "worker") for v in doc["services"][s]["volumes"])
+    assert doc["volumes"]["data"] == {"driver": "local"} and "media" in doc["volumes"]
+    assert "only held the image's media symlink" in compose.read_text()
+    # a lab that never had it does not get it
+    fresh = tmp_path / "fresh"
+    init_lab(fresh, version="2026.2.2")
+    assert "data" not in yaml.safe_load((fresh / "compose.yml").read_text())["volumes"]

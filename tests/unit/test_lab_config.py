@@ -49,8 +49,9 @@ def test_project_name_uses_the_parent_of_dot_authlab_and_differs_per_path() -> N
         ("2024.12.3", "redis.yml.tmpl", True, "/media", "16-alpine"),
         ("2025.8.4", "redis.yml.tmpl", True, "/media", "16-alpine"),
         ("2025.10.1", "current.yml.tmpl", False, "/media", "16-alpine"),
-        ("2025.12.0", "current.yml.tmpl", False, "/data", "16-alpine"),
-        ("2026.5.6", "current.yml.tmpl", False, "/data", "16-alpine"),
+        # the official file mounts /data from 2025.12; authlab's volume stays at /media (the symlink's target)
+        ("2025.12.0", "current.yml.tmpl", False, "/media", "16-alpine"),
+        ("2026.5.6", "current.yml.tmpl", False, "/media", "16-alpine"),
     ],
 )
 def test_layout_for_each_era(version: str, template: str, redis: bool, mount: str, pg: str) -> None:

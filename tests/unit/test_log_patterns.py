@@ -8,6 +8,13 @@ from authentik_lab.core.log_patterns import MAX_EVIDENCE, PATTERNS, diagnose, di
 
 # (pattern id, a real line as the tool prints it)
 REAL_LINES = [
+    # shadow-utils as the real `ak worker` runs them as root with the docker socket mounted, under a rootless-like
+    # engine (real-boot-2026.2.2/README.md)
+    ("socket-group-denied", "groupadd: failure while writing changes to /etc/gshadow"),
+    ("socket-group-denied", "usermod: failure while writing changes to /etc/group"),
+    ("socket-group-denied", "groupadd: cannot lock /etc/group; try again later."),
+    # the real `ak worker`'s chown of the Prometheus directory (TMPDIR=/dev/shm/)
+    ("chown-denied", "chown: changing ownership of '/dev/shm//authentik_prometheus_tmp': Operation not permitted"),
     # coreutils chown without CAP_CHOWN over the files (rootless engine, dropped capabilities)
     ("chown-denied", "chown: changing ownership of '/media': Operation not permitted"),
     # coreutils chown on NFS with root_squash
@@ -109,3 +116,30 @@ def test_windows_line_endings_are_stripped() -> None:
     found = diagnose("x\r\nunable to find user authentik: no matching entries in passwd file\r\n")
     assert found is not None
     assert found.lines == ("unable to find user authentik: no matching entries in passwd file",)
+
+
+def test_the_real_ak_sequence_is_diagnosed_from_the_line_that_names_the_cause() -> None:
+    """A crash-looping root worker under a rootless-like engine: groupadd fails first, amid noise, not last."""
+    log = [
+        '{"event": "Loaded config", "level": "debug", "logger": "authentik.lib.config"}',
+        "Traceback (most recent call last):",
+        'django.db.utils.ProgrammingError: relation "authentik_tenants_tenant" does not exist',
+        "groupadd: failure while writing changes to /etc/gshadow",
+        '{"event": "Loaded config", "level": "debug", "logger": "authentik.lib.config"}',
+        'django.db.utils.ProgrammingError: relation "authentik_tenants_tenant" does not exist',
+    ]
+    found = diagnose(log)
+    assert found is not None and found.id == "socket-group-denied"
+    assert found.lines == ("groupadd: failure while writing changes to /etc/gshadow",)
+    assert "groupadd" in found.diagnosis and "/etc/gshadow" in found.diagnosis
+    assert "docker.sock" in found.fix and "compose patch" in found.fix
+    # with the socket's group already present, the chown of /data comes first and names the mount
+    log = [
+        "chown: changing ownership of '/data': Operation not permitted",
+        "chown: changing ownership of '/certs': Operation not permitted",
+        "chown: changing ownership of '/dev/shm//authentik_prometheus_tmp': Operation not permitted",
+    ]
+    found = diagnose(log)
+    assert found is not None and found.id == "chown-denied" and "to chown /data" in found.diagnosis
+    # the failed early bootstrap of a first boot is normal and diagnoses nothing
+    assert diagnose(['django.db.utils.ProgrammingError: relation "authentik_tenants_tenant" does not exist']) is None

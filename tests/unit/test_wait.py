@@ -36,6 +36,8 @@ class FakeAuthentik:
     live_at: float = 1.0
     ready_at: float = 2.0
     objects_at: float | None = 5.0
+    flows_at: float | None = None  # default-authentication-flow exists (default: with the other objects)
+    token_at: float | None = 0.0  # the worker creates the bootstrap token (real first boot: after the flows)
     token: str = TOKEN
     version: str = "2026.5.6"
     missing_mapping: str | None = None
@@ -57,7 +59,11 @@ class FakeAuthentik:
         worker_done = self.objects_at is not None and t >= self.objects_at
         if path.startswith("/if/flow/"):
             return httpx.Response(200 if worker_done else 404, text="<html></html>")
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        if path.startswith("/api/v3/flows/executor/"):
+            flows_at = self.objects_at if self.flows_at is None else self.flows_at
+            return httpx.Response(200 if flows_at is not None and t >= flows_at else 404, json={})
+        token_exists = self.token_at is not None and t >= self.token_at
+        if not token_exists or request.headers.get("Authorization") != f"Bearer {self.token}":
             return httpx.Response(403, json={"detail": "Token invalid/expired"})
         if path == "/api/v3/admin/version/":
             return httpx.Response(200, json={"version_current": self.version, "version_latest": "0.0.0"})
@@ -194,27 +200,66 @@ def test_a_crash_loop_seen_as_running_fails_once_the_restart_count_grows() -> No
     assert clock.now - 1000.0 < 4
 
 
-def test_a_rejected_token_fails_once_the_first_start_is_over() -> None:
+def test_a_rejected_token_fails_once_the_flows_exist_on_a_database_that_existed() -> None:
     clock = FakeClock()
     server = FakeAuthentik(clock, objects_at=3.0)
     with pytest.raises(NotReadyError) as info:
-        wait_ready(_api(server, token="another-token"), timeout=300, token_grace=60, clock=clock, sleep=clock.sleep)
+        wait_ready(_api(server, token="another-token"), timeout=300, clock=clock, sleep=clock.sleep, db_existed=True)
     err = info.value
     assert err.message == "Authentik rejects the bootstrap token from .env (403 'Token invalid/expired')"
-    assert err.evidence == ["GET /api/v3/admin/version/ -> HTTP 403 'Token invalid/expired'"]
+    assert err.evidence == ["GET /api/v3/admin/version/ -> HTTP 403 'Token invalid/expired'",
+                            "the database existed before this start and its worker's objects exist"]
     assert "initialised with another AUTHENTIK_BOOTSTRAP_TOKEN" in (err.hint or "")
     assert "authlab down --volumes" in (err.hint or "")
     assert 3.0 <= clock.now - 1000.0 <= 3.6
 
 
-def test_a_rejected_token_is_final_after_the_grace_period_even_without_flows() -> None:
+def test_with_an_unknown_database_a_refusal_is_final_a_grace_after_the_flows() -> None:
     clock = FakeClock()
-    server = FakeAuthentik(clock, objects_at=None)
-    with pytest.raises(NotReadyError):
+    server = FakeAuthentik(clock, objects_at=3.0)
+    with pytest.raises(NotReadyError) as info:
         wait_ready(_api(server, token="another-token"), timeout=300, token_grace=10, clock=clock, sleep=clock.sleep,
                    rng=lambda: 0.0)
-    # first token check right after ready (2 s, within one capped step), then 10 s of grace, then one more step
-    assert 12.0 <= clock.now - 1000.0 <= 13.0
+    assert info.value.evidence[1] == "still refused 10s after the worker's flows appeared"
+    assert 13.0 <= clock.now - 1000.0 <= 13.6
+
+
+def test_without_the_flows_a_refusal_is_never_final() -> None:
+    """No flows, no bootstrap: the worker has not run its pass, whatever the database's age."""
+    for db_existed in (True, None, False):
+        clock = FakeClock()
+        server = FakeAuthentik(clock, objects_at=None)
+        with pytest.raises(WaitTimeout) as info:
+            wait_ready(_api(server, token="another-token"), timeout=120, token_grace=10, clock=clock, sleep=clock.sleep,
+                       db_existed=db_existed)
+        assert info.value.target == "the worker to apply its first blueprints (the default flows, then the bootstrap token)"
+        assert info.value.last_seen.startswith("worker has not applied the default flows yet")
+
+
+def test_on_a_fresh_database_a_late_token_is_waited_for() -> None:
+    """real-boot-2026.2.2 in proportion: ready at 2, the flows at 4, the token at 9 (past any short grace), all at 12."""
+    for db_existed in (False, None):
+        clock = FakeClock()
+        server = FakeAuthentik(clock, flows_at=4.0, token_at=9.0, objects_at=12.0)
+        events: list[StageEvent] = []
+        result = wait_ready(_api(server), timeout=300, token_grace=60, clock=clock, sleep=clock.sleep,
+                            db_existed=db_existed, on_event=events.append)
+        token = next(t for t in result.stages if t.stage is Stage.TOKEN)
+        assert 9.0 <= token.at <= 9.6
+        assert 12.0 <= result.elapsed <= 12.6
+        waiting = [e.detail for e in events if e.stage is Stage.TOKEN and e.state == "active"]
+        assert waiting[0].startswith("worker has not applied the default flows yet: bootstrap token not created yet")
+        assert waiting[-1].startswith("worker is applying blueprints: bootstrap token not created yet")
+
+
+def test_on_a_fresh_database_even_a_wrong_token_only_times_out() -> None:
+    clock = FakeClock()
+    server = FakeAuthentik(clock, objects_at=3.0)
+    with pytest.raises(WaitTimeout) as info:
+        wait_ready(_api(server, token="another-token"), timeout=100, token_grace=5, clock=clock, sleep=clock.sleep,
+                   db_existed=False)
+    assert info.value.target == "Authentik to accept the bootstrap token"
+    assert "is the worker running and does it get AUTHENTIK_BOOTSTRAP_TOKEN" in (info.value.hint or "")
 
 
 def test_old_release_uses_its_own_paths_from_admin_version() -> None:

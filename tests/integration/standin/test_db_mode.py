@@ -113,9 +113,9 @@ def _status(url: str) -> int:
 
 
 def test_db_mode_end_to_end(pg) -> None:
-    # 1. DB not running yet: live 200, ready 503, the driver's error is logged, retried
+    # 1. DB not running yet: only the router answers (live 502, ready 503), the driver's error is logged, retried
     with run_standin(env=pg.env()) as s:
-        assert _status(s.url + "/-/health/live/") == 200
+        assert _status(s.url + "/-/health/live/") == 502
         assert _status(s.url + "/-/health/ready/") == 503
         assert _wait(lambda: s.logs().count("PostgreSQL connection failed") >= 2)
         assert "django.db:" in s.logs()
@@ -123,23 +123,27 @@ def test_db_mode_end_to_end(pg) -> None:
         assert _wait(lambda: _status(s.url + "/-/health/ready/") == 200, 20), s.logs()[-2000:]
         token = s.bootstrap_token
         h = {"Authorization": f"Bearer {token}"}
-        assert httpx.get(s.url + "/api/v3/admin/version/", headers=h).status_code == 200
-        assert httpx.get(s.url + "/api/v3/flows/instances/", headers=h).json()["pagination"]["count"] == 0
-        # 2. the worker marks blueprints applied in the DB, the server notices
+        # ready, but the bootstrap token is the worker's to create (real-boot-2026.2.2): refused, no flows yet
+        r = httpx.get(s.url + "/api/v3/admin/version/", headers=h)
+        assert (r.status_code, r.json()) == (403, {"detail": "Token invalid/expired"})
+        assert httpx.get(s.url + "/api/v3/flows/executor/default-authentication-flow/").status_code == 404
+        # 2. the worker reports each step of its first pass through the DB, the server applies them in order
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTHENTIK_", "STANDIN_"))}
         env.update(pg.env())
-        env.update({"AUTHENTIK_SECRET_KEY": "k", "STANDIN_WORKER_DELAY": "0.5"})
+        env.update({"AUTHENTIK_SECRET_KEY": "k", "STANDIN_WORKER_DELAY": "0.5", "AUTHENTIK_BOOTSTRAP_TOKEN": token})
         worker = subprocess.Popen([sys.executable, "-m", "tests.standin", "worker"], cwd=PKG_ROOT, env=env, stderr=subprocess.PIPE, text=True)
         try:
             assert _wait(lambda: s.info()["worker_done"], 15)
+            assert s.info()["phases_done"] == ["base_flows", "bootstrap", "provider_flows", "scope_mappings", "done"]
+            assert httpx.get(s.url + "/api/v3/admin/version/", headers=h).status_code == 200
             assert httpx.get(s.url + "/api/v3/flows/instances/", headers=h).json()["pagination"]["count"] == 6
             assert Path("/tmp/authentik-worker-heartbeat").exists()
         finally:
             worker.terminate()
             _, err = worker.communicate(timeout=10)
-        assert "Blueprints applied" in err
+        assert "waiting to acquire database lock" in err
         assert httpx.post(s.url + "/api/v3/core/groups/", headers=h, json={"name": "persisted"}).status_code == 201
-    # 3. restart with other bootstrap values: state kept, bootstrap not re-applied
+    # 3. restart with other bootstrap values: a warm boot, state kept, bootstrap not re-applied
     with run_standin(env={**pg.env(), "AUTHENTIK_BOOTSTRAP_TOKEN": "another-token"}) as s2:
         assert _wait(lambda: _status(s2.url + "/-/health/ready/") == 200)
         assert s2.info()["worker_done"] is True
@@ -148,10 +152,42 @@ def test_db_mode_end_to_end(pg) -> None:
         assert r.json()["pagination"]["count"] == 1
 
 
+def _empty_database(pg) -> None:
+    """The module's cluster is shared: start this test from a database that was never booted."""
+    e = pg.env()
+    conn = psycopg2.connect(host=e["AUTHENTIK_POSTGRESQL__HOST"], port=int(e["AUTHENTIK_POSTGRESQL__PORT"]), dbname=e["AUTHENTIK_POSTGRESQL__NAME"], user=e["AUTHENTIK_POSTGRESQL__USER"], password=e["AUTHENTIK_POSTGRESQL__PASSWORD"])
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS standin_state, standin_worker")
+    conn.close()
+
+
+def test_early_bootstrap_fails_before_migrations_and_applies_after(pg) -> None:
+    """`ak worker`'s first step: `apply_blueprint system/bootstrap.yaml` fails on an empty database (ignored)."""
+    pg.start()
+    _empty_database(pg)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTHENTIK_", "STANDIN_"))}
+    env.update(pg.env())
+    env.update({"AUTHENTIK_SECRET_KEY": "k", "AUTHENTIK_BOOTSTRAP_TOKEN": "early-token"})
+    cmd = [sys.executable, "-m", "tests.standin", "apply_blueprint", "system/bootstrap.yaml"]
+    early = subprocess.run(cmd, cwd=PKG_ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert early.returncode == 1
+    assert 'relation "authentik_tenants_tenant" does not exist' in early.stderr
+    with run_standin(env={**pg.env(), "AUTHENTIK_BOOTSTRAP_TOKEN": "early-token"}) as s:
+        assert _wait(lambda: _status(s.url + "/-/health/ready/") == 200)
+        h = {"Authorization": "Bearer early-token"}
+        assert httpx.get(s.url + "/api/v3/admin/version/", headers=h).status_code == 403
+        late = subprocess.run(cmd, cwd=PKG_ROOT, env=env, capture_output=True, text=True, timeout=30)
+        assert late.returncode == 0, late.stderr
+        assert _wait(lambda: httpx.get(s.url + "/api/v3/admin/version/", headers=h).status_code == 200, 5)
+        # the bootstrap alone: the worker's flows are not there
+        assert httpx.get(s.url + "/api/v3/flows/executor/default-authentication-flow/").status_code == 404
+
+
 def test_db_mode_wrong_password_is_logged(pg) -> None:
     pg.start()
     with run_standin(env=pg.env(password="wrong")) as s:
         assert _wait(lambda: 'password authentication failed for user "authentik"' in s.logs(), 15), s.logs()[-2000:]
         assert _status(s.url + "/-/health/ready/") == 503
-        assert _status(s.url + "/-/health/live/") == 200
+        assert _status(s.url + "/-/health/live/") == 502  # the backend never booted: only the router answers
         assert _status(s.url + "/api/v3/root/config/") == 503

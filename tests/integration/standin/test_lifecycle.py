@@ -25,26 +25,81 @@ def test_healthy_but_not_ready_until_the_worker_ran() -> None:
         assert api.get("/-/health/live/").status_code == 200
         r = api.get("/-/health/ready/")
         assert (r.status_code, r.text, r.headers["Content-Type"]) == (200, "", "text/html; charset=utf-8")
-        r = api.get("/api/v3/flows/instances/", params={"slug": "default-authentication-flow"})
-        assert r.status_code == 200 and r.json()["pagination"]["count"] == 0
-        assert api.get("/api/v3/propertymappings/provider/scope/").json()["results"] == []
-        assert api.get("/api/v3/crypto/certificatekeypairs/").json()["results"] == []
+        # ready, yet nothing of the worker's pass exists: no flows, and no bootstrap token (real-boot-2026.2.2)
+        assert api.get("/api/v3/flows/executor/default-authentication-flow/").status_code == 404
         assert api.get("/if/flow/initial-setup/").status_code == 404
-        # the API itself works before the worker (token, version)
-        assert api.get("/api/v3/admin/version/").json()["version_current"] == "2026.5.6"
+        r = api.get("/api/v3/admin/version/")
+        assert (r.status_code, r.json()) == (403, {"detail": "Token invalid/expired"})
         s.wait_worker(10)
         assert time.monotonic() - t0 >= 1.2
+        assert api.get("/api/v3/admin/version/").json()["version_current"] == "2026.5.6"
         assert api.get("/api/v3/flows/instances/", params={"slug": "default-authentication-flow"}).json()["pagination"]["count"] == 1
         assert api.get("/if/flow/initial-setup/").status_code == 200
         assert len(api.get("/api/v3/propertymappings/provider/scope/").json()["results"]) == 7
+        assert len(api.get("/api/v3/crypto/certificatekeypairs/").json()["results"]) == 1
         assert "Blueprints applied" in s.logs()
+
+
+def _timeline(s, api, until: float) -> dict[str, float]:
+    """When each probe of real-boot-2026.2.2 first passed, in seconds since the start."""
+    seen: dict[str, float] = {}
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < until and len(seen) < 6:
+        now = time.monotonic() - t0
+        probes = {
+            "live": lambda: api.get("/-/health/live/").status_code == 200,
+            "ready": lambda: api.get("/-/health/ready/").status_code == 200,
+            "auth_flow": lambda: api.get("/api/v3/flows/executor/default-authentication-flow/").status_code == 200,
+            "token": lambda: api.get("/api/v3/admin/version/").status_code == 200,
+            "mappings": lambda: len(api.get("/api/v3/propertymappings/provider/scope/").json()["results"]) == 7,
+            "worker_done": lambda: s.info()["worker_done"],
+        }
+        for name, probe in probes.items():
+            if name not in seen and (name in ("live", "ready", "auth_flow", "worker_done") or "token" in seen or name == "token"):
+                if probe():
+                    seen[name] = now
+        time.sleep(0.02)
+    return seen
+
+
+def test_first_boot_follows_the_real_order_and_proportions() -> None:
+    """Cold: router answers (502/503) while migrating, then live, ready, the flows, the token, the mappings."""
+    scale = 0.03
+    with run_standin(env={"STANDIN_BOOT_SCALE": str(scale)}) as s, client(s) as api:
+        r = api.get("/-/health/live/")
+        assert r.status_code == 502 and api.get("/api/v3/root/config/").status_code == 503
+        seen = _timeline(s, api, until=10)
+    assert list(seen) == ["live", "ready", "auth_flow", "token", "mappings", "worker_done"], seen
+    migrate = 92.2 * scale
+    assert migrate * 0.8 <= seen["live"] <= migrate + 1.0
+    # the token comes about 25 s (scaled) after ready, 7.6 s (scaled) after the authentication flow
+    assert seen["token"] - seen["ready"] >= 20 * scale
+    assert seen["token"] - seen["auth_flow"] >= 5 * scale
+
+
+def test_warm_boot_is_short_and_has_everything(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    scale = 0.03
+    with run_standin(state_file=str(state), env={"AUTHENTIK_BOOTSTRAP_TOKEN": "warm-token"}) as s:
+        s.wait_worker()
+    with run_standin(state_file=str(state), env={"STANDIN_BOOT_SCALE": str(scale), "AUTHENTIK_BOOTSTRAP_TOKEN": "warm-token"}) as s, client(s) as api:
+        t0 = time.monotonic()
+        while api.get("/-/health/ready/").status_code != 200:
+            assert time.monotonic() - t0 < 5
+            time.sleep(0.02)
+        warm = time.monotonic() - t0
+        assert warm < 92.2 * scale * 0.5  # the real warm boot: ~9 s of ~92 s cold
+        assert api.get("/api/v3/admin/version/").status_code == 200
+        assert s.info()["worker_done"] is True
 
 
 def test_no_worker_never_creates_objects_until_forced() -> None:
     with run_standin(no_worker=True, worker_delay=0) as s, client(s) as api:
         time.sleep(0.5)
         assert s.info()["worker_done"] is False
-        assert api.get("/api/v3/flows/instances/").json()["pagination"]["count"] == 0
+        # no worker, no bootstrap: the token never works and the flows never appear
+        assert api.get("/api/v3/admin/version/").status_code == 403
+        assert api.get("/api/v3/flows/executor/default-authentication-flow/").status_code == 404
         s.fault(worker_done=True)
         assert api.get("/api/v3/flows/instances/").json()["pagination"]["count"] == 6
 
