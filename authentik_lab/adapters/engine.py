@@ -56,16 +56,16 @@ class Engine:
             found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         return sorted((state_of(c.attrs) for c in found), key=lambda s: (s.service, s.name))
 
-    def volume_exists(self, name: str) -> bool:
-        """Whether the engine has a volume of that exact name (`docker volume inspect NAME`)."""
+    def volume_created(self, name: str) -> str | None:
+        """The `CreatedAt` of the volume of that exact name (`docker volume inspect NAME`), or None without one."""
         from docker.errors import NotFound
 
         with _mapped("inspect volumes on"):
             try:
-                self.client.volumes.get(name)
+                volume = self.client.volumes.get(name)
             except NotFound:
-                return False
-        return True
+                return None
+        return str(volume.attrs.get("CreatedAt") or volume.id)
 
     def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
         """The last lines (stdout and stderr) of the service's newest container, optionally only those written

@@ -210,20 +210,22 @@ class TokenVerdict:
     detail: str  # what the live view says while it waits
 
 
-def judge_token_refusal(db_existed: bool | None, flows_applied: bool, refused_since_flows: float,
+def judge_token_refusal(db_booted: bool | None, flows_applied: bool, refused_since_flows: float,
                         grace: float = TOKEN_GRACE) -> TokenVerdict:
     """Is a refused bootstrap token (403) a wrong token, or one the worker has not created yet?
 
-    `db_existed`: the database was initialised before this `up` (None: unknown, e.g. `--url` or a bind mount
-    authlab cannot read); `flows_applied`: the flow executor finds default-authentication-flow;
+    `db_booted`: True when an earlier authlab run saw this very database through a complete first boot, False
+    when the database did not exist before this start, None when unknown (a database made by hand, or one whose
+    first boot was interrupted: its worker may still be about to create the token);
+    `flows_applied`: the flow executor finds default-authentication-flow;
     `refused_since_flows`: seconds the token has been refused since the flows were first seen.
     A fresh database always gets its token from this boot's worker, so there a refusal is never final.
     """
     if not flows_applied:
         return TokenVerdict(False, "worker has not applied the default flows yet: bootstrap token not created yet")
-    if db_existed is True:
-        return TokenVerdict(True, "the database existed before this start and its worker's objects exist")
-    if db_existed is None and refused_since_flows >= grace:
+    if db_booted is True:
+        return TokenVerdict(True, "this database finished its first boot before, and its worker's objects exist")
+    if db_booted is None and refused_since_flows >= grace:
         return TokenVerdict(True, f"still refused {refused_since_flows:.0f}s after the worker's flows appeared")
     return TokenVerdict(False, "worker is applying blueprints: bootstrap token not created yet")
 

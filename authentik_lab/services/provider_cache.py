@@ -18,12 +18,17 @@ from authentik_lab import envnames
 VERSION = 1
 
 
-def cache_file() -> Path:
+def cache_root() -> Path:
+    """AUTHLAB_CACHE_DIR, else $XDG_CACHE_HOME/authlab, else ~/.cache/authlab."""
     root = os.environ.get(envnames.CACHE_DIR)
     if not root:
         xdg = os.environ.get(envnames.XDG_CACHE_HOME) or str(Path.home() / ".cache")
         root = str(Path(xdg) / "authlab")
-    return Path(root) / "objects.json"
+    return Path(root)
+
+
+def cache_file() -> Path:
+    return cache_root() / "objects.json"
 
 
 def _key(url: str, version: str) -> str:

@@ -90,7 +90,9 @@ def up(
     engine.require()  # a missing engine gets its own clear error before compose says something vaguer
     _preflight_ports(engine, target)
     runner = runner_for(app, target)
-    db_existed = database_existed(engine, target)
+    from authentik_lab.services import boot_record
+
+    db_booted, database = boot_record.judge(engine, target)  # asked before compose creates the database
     # `docker compose up -d` blocks until the database is healthy (30 s with the official file): it is part of the
     # containers stage and of --timeout, so the wait is backdated to when compose began
     compose_start = time.monotonic()
@@ -105,10 +107,11 @@ def up(
         try:
             ready = wait_ready(api, project=target.project_name, engine=engine, has_token=bool(target.token),
                                fallback_version=target.version, timeout=budget, started_at=compose_start,
-                               logs_since=wall_start - 1, on_event=on_event, db_existed=db_existed)
+                               logs_since=wall_start - 1, on_event=on_event, db_booted=db_booted)
         except NotReadyError as exc:
             _name_host_folder(exc, target)
             raise
+    boot_record.remember(engine, database)  # from now on a refused token on this database is the wrong token
     applied = _apply(app, lab, target, apply_secrets) if lab is not None else None
     return UpResult(
         url=target.url,
@@ -130,38 +133,6 @@ def up(
         notes=tuple(notes),
         compose_arg=compose_file,
     )
-
-
-def database_existed(engine: Any, target: Target) -> bool | None:
-    """Was the lab's database initialised before this start? Asked before `docker compose up` creates it.
-
-    True/False for a named volume (it exists or not) and for a bind-mounted folder (PostgreSQL's PG_VERSION is
-    there, or the folder is unreadable: initdb makes it 0700 for the postgres user); None when the compose file
-    keeps no database storage authlab can find, or cannot be read.
-    """
-    from authentik_lab.core.database_storage import database_storage
-    from authentik_lab.errors import EngineError
-    from authentik_lab.services.compose_patch import doc_and_env
-
-    try:
-        doc, env = doc_and_env(target.compose_file)
-    except Exception:  # noqa: BLE001 - an unreadable file is compose's to report
-        return None
-    where = database_storage(doc, env, target.project_name, str(target.compose_file.parent))
-    if where is None:
-        return None
-    if where.kind == "volume":
-        try:
-            return bool(engine.volume_exists(where.ref))
-        except EngineError:
-            return None
-    folder = Path(where.ref)
-    try:
-        return (folder / "PG_VERSION").exists() or any(folder.iterdir())
-    except PermissionError:
-        return True
-    except OSError:
-        return False
 
 
 def _preflight_ports(engine: Any, target: Target) -> None:

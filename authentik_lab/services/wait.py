@@ -54,7 +54,7 @@ def wait_ready(
     fallback_version: str | None = None,
     timeout: float = 300.0,
     token_grace: float = TOKEN_GRACE,
-    db_existed: bool | None = None,
+    db_booted: bool | None = None,
     unhealthy_grace: float = UNHEALTHY_GRACE,
     logs_since: float | None = None,
     backoff: Backoff = Backoff(),
@@ -68,14 +68,14 @@ def wait_ready(
 
     `engine` (with `.containers(project)` and `.logs(project, service, tail, since=)`, like adapters.engine.Engine) is
     watched only when `project` is given; a plain server process has no containers.
-    `db_existed`: whether the database was initialised before this start (True/False, None when unknown); with a
-    fresh database a refused bootstrap token is never final (the worker creates it), see
-    core.readiness.judge_token_refusal.
+    `db_booted`: True when an earlier run saw this database through a complete first boot, False when this start
+    creates it, None when unknown; with a fresh database a refused bootstrap token is never final (the worker
+    creates it), see core.readiness.judge_token_refusal.
     `started_at` (a `clock()` reading) backdates the wait, e.g. to when `docker compose up -d` began: stage times and
     `timeout` then count from there, so the time compose spent is neither hidden nor free.
     """
     waiter = StageWaiter(api, project, engine if project else None, has_token, fallback_version, token_grace, logs_since,
-                     clock, on_event, unhealthy_grace, started_at, db_existed)
+                     clock, on_event, unhealthy_grace, started_at, db_booted)
     start = waiter.start
     attempt = 0
     try:

@@ -76,10 +76,10 @@ class StageWaiter:
     def __init__(self, api: Any, project: str | None, engine: Any, has_token: bool, fallback_version: str | None,
                  token_grace: float, logs_since: float | None, clock: Callable[[], float],
                  on_event: Callable[[StageEvent], None] | None, unhealthy_grace: float = UNHEALTHY_GRACE,
-                 started_at: float | None = None, db_existed: bool | None = None) -> None:
+                 started_at: float | None = None, db_booted: bool | None = None) -> None:
         self.api, self.has_token = api, has_token
         self.fallback_version, self.token_grace, self.clock, self.on_event = fallback_version, token_grace, clock, on_event
-        self.db_existed = db_existed
+        self.db_booted = db_booted
         self.state = _State()
         self.start = clock() if started_at is None else started_at
         self.polls = 0
@@ -145,7 +145,7 @@ class StageWaiter:
             if self.state.flows_seen_at is None and self._get(AUTH_FLOW_EXECUTOR)[0] == 200:
                 self.state.flows_seen_at = self.clock()
             flows = self.state.flows_seen_at is not None
-            verdict = judge_token_refusal(self.db_existed, flows, self.clock() - (self.state.flows_seen_at or self.clock()),
+            verdict = judge_token_refusal(self.db_booted, flows, self.clock() - (self.state.flows_seen_at or self.clock()),
                                           self.token_grace)
             if verdict.final:
                 raise NotReadyError(

@@ -41,8 +41,8 @@ class NoCompose:
 class RunningEngine:
     """The lab's containers run (the stand-in process is "them"); no volume existed before `up` (a first boot)."""
 
-    def volume_exists(self, name: str) -> bool:
-        return False
+    def volume_created(self, name: str) -> str | None:
+        return None
 
     def require(self) -> None:
         pass

@@ -166,6 +166,7 @@ def apply_phase(state: dict, phase: str, dialect: Dialect, clock: Clock, env: di
     else:
         raise ValueError(f"unknown worker phase {phase!r}")
     done.append(phase)
+    log("Blueprint step applied", logger="authentik.blueprints.v1.tasks", step=phase)
 
 
 def create_worker_objects(state: dict, dialect: Dialect, clock: Clock, env: dict | None = None) -> None:

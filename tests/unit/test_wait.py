@@ -204,11 +204,11 @@ def test_a_rejected_token_fails_once_the_flows_exist_on_a_database_that_existed(
     clock = FakeClock()
     server = FakeAuthentik(clock, objects_at=3.0)
     with pytest.raises(NotReadyError) as info:
-        wait_ready(_api(server, token="another-token"), timeout=300, clock=clock, sleep=clock.sleep, db_existed=True)
+        wait_ready(_api(server, token="another-token"), timeout=300, clock=clock, sleep=clock.sleep, db_booted=True)
     err = info.value
     assert err.message == "Authentik rejects the bootstrap token from .env (403 'Token invalid/expired')"
     assert err.evidence == ["GET /api/v3/admin/version/ -> HTTP 403 'Token invalid/expired'",
-                            "the database existed before this start and its worker's objects exist"]
+                            "this database finished its first boot before, and its worker's objects exist"]
     assert "initialised with another AUTHENTIK_BOOTSTRAP_TOKEN" in (err.hint or "")
     assert "authlab down --volumes" in (err.hint or "")
     assert 3.0 <= clock.now - 1000.0 <= 3.6
@@ -226,24 +226,24 @@ def test_with_an_unknown_database_a_refusal_is_final_a_grace_after_the_flows() -
 
 def test_without_the_flows_a_refusal_is_never_final() -> None:
     """No flows, no bootstrap: the worker has not run its pass, whatever the database's age."""
-    for db_existed in (True, None, False):
+    for db_booted in (True, None, False):
         clock = FakeClock()
         server = FakeAuthentik(clock, objects_at=None)
         with pytest.raises(WaitTimeout) as info:
             wait_ready(_api(server, token="another-token"), timeout=120, token_grace=10, clock=clock, sleep=clock.sleep,
-                       db_existed=db_existed)
+                       db_booted=db_booted)
         assert info.value.target == "the worker to apply its first blueprints (the default flows, then the bootstrap token)"
         assert info.value.last_seen.startswith("worker has not applied the default flows yet")
 
 
 def test_on_a_fresh_database_a_late_token_is_waited_for() -> None:
     """real-boot-2026.2.2 in proportion: ready at 2, the flows at 4, the token at 9 (past any short grace), all at 12."""
-    for db_existed in (False, None):
+    for db_booted in (False, None):
         clock = FakeClock()
         server = FakeAuthentik(clock, flows_at=4.0, token_at=9.0, objects_at=12.0)
         events: list[StageEvent] = []
         result = wait_ready(_api(server), timeout=300, token_grace=60, clock=clock, sleep=clock.sleep,
-                            db_existed=db_existed, on_event=events.append)
+                            db_booted=db_booted, on_event=events.append)
         token = next(t for t in result.stages if t.stage is Stage.TOKEN)
         assert 9.0 <= token.at <= 9.6
         assert 12.0 <= result.elapsed <= 12.6
@@ -257,7 +257,7 @@ def test_on_a_fresh_database_even_a_wrong_token_only_times_out() -> None:
     server = FakeAuthentik(clock, objects_at=3.0)
     with pytest.raises(WaitTimeout) as info:
         wait_ready(_api(server, token="another-token"), timeout=100, token_grace=5, clock=clock, sleep=clock.sleep,
-                   db_existed=False)
+                   db_booted=False)
     assert info.value.target == "Authentik to accept the bootstrap token"
     assert "is the worker running and does it get AUTHENTIK_BOOTSTRAP_TOKEN" in (info.value.hint or "")
 
