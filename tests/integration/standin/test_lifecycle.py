@@ -64,17 +64,17 @@ def _timeline(s, api, until: float) -> dict[str, float]:
 
 def test_first_boot_follows_the_real_order_and_proportions() -> None:
     """Cold: router answers (502/503) while migrating, then live, ready, the flows, the token, the mappings."""
-    scale = 0.03
+    scale = 0.06  # large enough that a loaded 2-core machine still sees each step apart
     with run_standin(env={"STANDIN_BOOT_SCALE": str(scale)}) as s, client(s) as api:
         r = api.get("/-/health/live/")
         assert r.status_code == 502 and api.get("/api/v3/root/config/").status_code == 503
-        seen = _timeline(s, api, until=10)
+        seen = _timeline(s, api, until=20)
     assert list(seen) == ["live", "ready", "auth_flow", "token", "mappings", "worker_done"], seen
     migrate = 92.2 * scale
     assert migrate * 0.8 <= seen["live"] <= migrate + 1.0
     # the token comes about 25 s (scaled) after ready, 7.6 s (scaled) after the authentication flow
     assert seen["token"] - seen["ready"] >= 20 * scale
-    assert seen["token"] - seen["auth_flow"] >= 5 * scale
+    assert seen["token"] - seen["auth_flow"] >= 3 * scale
 
 
 def test_warm_boot_is_short_and_has_everything(tmp_path: Path) -> None:
