@@ -65,14 +65,22 @@ class AuthentikApi:
 
     # --- the choke point -------------------------------------------------------------------------
 
-    def raw(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        """One HTTP exchange with safe retries; no status mapping (health probes, OIDC endpoints)."""
+    def raw(self, method: str, path: str, *, anonymous: bool = False, **kw: Any) -> httpx.Response:
+        """One HTTP exchange with safe retries; no status mapping (health probes, OIDC endpoints).
+
+        `anonymous` leaves the token out: Authentik's API authenticates a Bearer header before any view runs,
+        so a refused token would turn even a public endpoint (the flow executor) into a 403."""
         attempt = 0
         while True:
             attempt += 1
             try:
                 self.requests_made += 1
-                response = self.http.request(method, path, **kw)
+                if anonymous:
+                    request = self.http.build_request(method, path, **kw)
+                    request.headers.pop("Authorization", None)
+                    response = self.http.send(request)
+                else:
+                    response = self.http.request(method, path, **kw)
             except httpx.ConnectError:
                 # nothing reached the server, so even a POST is safe to send again
                 if attempt > self.retries:

@@ -9,7 +9,15 @@ from typing import Sequence
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, Skip, ok, problem
 from authentik_lab.core.doctor_provider import Fetched
-from authentik_lab.core.readiness import TOKEN_REJECTED_HINT, EngineInfo, WorkerObject, missing_summary, token_rejected
+from authentik_lab.core.readiness import (
+    TOKEN_PENDING_HINT,
+    TOKEN_REJECTED_HINT,
+    EngineInfo,
+    WorkerObject,
+    judge_token_refusal,
+    missing_summary,
+    token_rejected,
+)
 
 SKEW_WARN = 30.0  # seconds; token `iat`/`exp`/`nbf` checks usually allow a little leeway, not minutes
 SKEW_FAIL = 120.0
@@ -51,7 +59,10 @@ def check_ready(f: Fetched) -> Outcome:
     return _reach("ready", f)
 
 
-def check_token(me: Fetched | None, token_source: str | None) -> Outcome:
+def check_token(me: Fetched | None, token_source: str | None, flows_applied: bool | None = None) -> Outcome:
+    """`flows_applied`: whether the flow executor finds default-authentication-flow (asked only after a refusal).
+    Before the worker's flows exist the bootstrap token cannot exist either (real-boot-2026.2.2): a first start
+    in progress, or a worker that never ran, not a wrong token."""
     if me is None or not token_source:
         raise Skip("no API token (pass --token / AUTHENTIK_TOKEN, or set AUTHENTIK_BOOTSTRAP_TOKEN in the lab's .env)")
     if me.status is None:
@@ -62,6 +73,9 @@ def check_token(me: Fetched | None, token_source: str | None) -> Outcome:
                   + (" (superuser)" if user.get("is_superuser") else ""))
     if token_rejected(me.status, me.body):
         detail = me.body.get("detail") if isinstance(me.body, dict) else me.body
+        if token_source == "bootstrap token" and flows_applied is False:
+            verdict = judge_token_refusal(None, False, 0.0)
+            return problem(WARN, f"the bootstrap token is not accepted yet: {verdict.detail}", TOKEN_PENDING_HINT)
         hint = TOKEN_REJECTED_HINT if token_source == "bootstrap token" else "check --token / AUTHENTIK_TOKEN"
         return problem(FAIL, f"the token ({token_source}) is rejected: {me.status} {detail}", hint)
     return problem(FAIL, f"users/me answered {me.status}")

@@ -45,8 +45,12 @@ def _compose_available(f: Facts) -> Outcome:
 
 
 def _token(f: Facts) -> Outcome:
+    from authentik_lab.core.readiness import token_rejected
+
     token, source = f.token_source()
-    return dh.check_token(f.fetch(ME_PATH) if token else None, source)
+    me = f.fetch(ME_PATH) if token else None
+    refused = me is not None and me.status is not None and token_rejected(me.status, me.body)
+    return dh.check_token(me, source, f.flows_applied() if refused else None)
 
 
 def _clock(f: Facts) -> Outcome:

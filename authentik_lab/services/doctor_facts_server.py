@@ -109,6 +109,19 @@ class ServerFacts(FileFacts):
 
         return self.once(key or f"GET {path}", get)
 
+    def flows_applied(self) -> bool | None:
+        """Does the flow executor find default-authentication-flow? Asked without the token (a refused token would
+        make it a 403); None when the server cannot be asked."""
+        from authentik_lab.core.readiness import AUTH_FLOW_EXECUTOR
+
+        def get() -> bool | None:
+            try:
+                return self.api().raw("GET", AUTH_FLOW_EXECUTOR, anonymous=True).status_code == 200
+            except Exception:  # noqa: BLE001 - httpx errors: unknown
+                return None
+
+        return self.once("flows_applied", get)
+
     def require_api(self) -> Any:
         """The API, when it answers and accepts the token; otherwise Skip naming the check that explains why."""
         live = self.fetch(LIVE_PATH)

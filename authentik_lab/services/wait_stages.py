@@ -142,7 +142,7 @@ class StageWaiter:
         if status is not None and token_rejected(status, body):
             # Right after ready the worker may not have created the token yet (real first boot: tens of seconds
             # later, after the default flows): only a refusal that outlasts the worker's pass is the wrong token.
-            if self.state.flows_seen_at is None and self._get(AUTH_FLOW_EXECUTOR)[0] == 200:
+            if self.state.flows_seen_at is None and self._get(AUTH_FLOW_EXECUTOR, anonymous=True)[0] == 200:
                 self.state.flows_seen_at = self.clock()
             flows = self.state.flows_seen_at is not None
             verdict = judge_token_refusal(self.db_booted, flows, self.clock() - (self.state.flows_seen_at or self.clock()),
@@ -178,9 +178,9 @@ class StageWaiter:
 
     # --- plumbing --------------------------------------------------------------------------------
 
-    def _get(self, path: str, params: dict | None = None) -> tuple[int | None, Any]:
+    def _get(self, path: str, params: dict | None = None, anonymous: bool = False) -> tuple[int | None, Any]:
         try:
-            response = self.api.raw("GET", path, params=params)
+            response = self.api.raw("GET", path, params=params, anonymous=anonymous)
         except TRANSIENT as exc:
             return None, type(exc).__name__
         try:

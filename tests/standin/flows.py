@@ -185,6 +185,15 @@ def executor(ctx, req: Request, slug: str) -> Resp:
 def dispatch(ctx, req: Request) -> Resp | None:
     m = re.fullmatch(r"/api/v3/flows/executor/([^/]+)/", req.path)
     if m:
+        if (req.headers.get("Authorization") or "").lower().startswith("bearer "):
+            # Django REST framework authenticates before any view, public ones included: a Bearer token that
+            # does not authenticate is a 403 even here (assumed from DRF's order, see NOTES.md)
+            from .api import ApiError, authenticate
+
+            try:
+                authenticate(ctx, req)
+            except ApiError as exc:
+                return json_resp(exc.status, exc.body)
         return executor(ctx, req, m.group(1))
     m = re.fullmatch(r"/if/flow/([^/]+)/", req.path)
     if m:

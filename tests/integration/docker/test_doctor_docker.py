@@ -100,6 +100,13 @@ def test_a_healthy_project_passes_the_runtime_and_http_checks(lab_dir) -> None: 
     compose = _make(lab)
     lab.compose("up", "-d")
     wait_for(lambda: doctor(compose, "http.live")["http.live"]["status"] == "ok", what="the server to answer")
+    # a first start: the worker creates the bootstrap token after the server is ready (real-boot-2026.2.2), and
+    # until its flows exist doctor says so instead of blaming the token
+    early = doctor(compose, "http.token")["http.token"]
+    assert early["status"] in ("ok", "warn"), early
+    if early["status"] == "warn":
+        assert early["summary"].startswith("the bootstrap token is not accepted yet: worker"), early
+    wait_for(lambda: doctor(compose, "http.token")["http.token"]["status"] == "ok", what="the worker's bootstrap token")
     found = doctor(compose, "runtime", "http.live", "http.token")
     assert {k: v["status"] for k, v in found.items()} == {
         "runtime.containers": "ok", "runtime.logs": "ok", "runtime.worker": "ok", "runtime.ports": "ok",
@@ -172,7 +179,7 @@ def test_a_busy_port_is_named(lab_dir, busy_port: int) -> None:  # noqa: ANN001
     up = lab.compose("up", "-d", check=False)
     assert up.returncode != 0
     found = doctor(compose, "runtime.containers", "runtime.ports", "runtime.logs")
-    assert found["runtime.ports"]["status"] == "fail"
+    assert found["runtime.ports"]["status"] == "fail", found["runtime.ports"]
     assert found["runtime.ports"]["summary"].startswith(f"port {busy_port} answers, but not as Authentik")
     assert found["runtime.containers"]["status"] == "fail"
     assert found["runtime.logs"]["status"] == "fail", found["runtime.logs"]
