@@ -3,9 +3,10 @@
 1. `authlab --help` cold start, as a ratio to a bare typer app with the same command tree (same interpreter,
    interleaved runs, median). It is the floor for a typer CLI; heavy imports on the start-up path show up
    here. Target <= 1.25. The slowest imports of authlab's start-up path are listed to find the culprit.
-2. Readiness detection: a stand-in server whose worker creates its objects after a delay; the wait service
-   polls it; latency = (time `up`'s wait reported ready) - (time the stand-in logged "Blueprints applied").
-   Target median <= 0.5 s.
+2. Readiness detection on the stand-in's real-order first boot (tests/standin/boot.py: migrations, ready,
+   the flows, the bootstrap token late, then the scope mappings; STANDIN_BOOT_SCALE with a random jitter);
+   the wait service polls it as `up` does on a fresh database; latency = (time the wait reported ready) -
+   (time the stand-in applied the last step authlab waits for, its scope mappings). Target median <= 0.5 s.
 
 Options: --runs N (cold-start runs per side, default 21), --ready-runs N (default 10), --only help|ready.
 """
@@ -147,9 +148,9 @@ def _slowest_imports() -> None:
 # --- 2. readiness detection --------------------------------------------------------------------------
 
 
-def _applied_at(log_text: str) -> float | None:
+def _applied_at(log_text: str, step: str = "scope_mappings") -> float | None:
     for line in log_text.splitlines():
-        if line.startswith("{") and "Blueprints applied" in line:
+        if line.startswith("{") and '"Blueprint step applied"' in line and f'"step": "{step}"' in line:
             return dt.datetime.fromisoformat(json.loads(line)["timestamp"]).timestamp()
     return None
 
@@ -159,27 +160,30 @@ def bench_ready(runs: int) -> None:
     from authentik_lab.services.wait import wait_ready
     from tests.standin.harness import run_standin
 
-    latencies, polls = [], []
+    latencies, polls, token_gaps = [], [], []
     for _ in range(runs):
-        delay = 1.5 + random.random()  # a random phase against the poll schedule
-        with run_standin(version="2026.5.6", worker_delay=delay) as s:
+        scale = 0.04 + 0.03 * random.random()  # a random phase against the poll schedule
+        with run_standin(version="2026.5.6", env={"STANDIN_BOOT_SCALE": f"{scale:.4f}"}) as s:
             with AuthentikApi(s.url, s.bootstrap_token, retries=0, timeout=5.0) as api:
-                result = wait_ready(api, timeout=30)
+                result = wait_ready(api, timeout=60, db_booted=False)
                 reported = time.time()
             time.sleep(0.1)  # let the log line reach the file
             applied = _applied_at(s.logs())
         if applied is None:
-            print("[ready] the stand-in logged no 'Blueprints applied' line; skipped a run")
+            print("[ready] the stand-in logged no scope-mapping step; skipped a run")
             continue
         latencies.append(reported - applied)
         polls.append(result.polls)
+        at = {t.stage.value: t.at for t in result.stages}
+        token_gaps.append((at["token"] - at["ready"]) / scale)
     if not latencies:
         return
     latencies.sort()
     p90 = latencies[min(len(latencies) - 1, int(round(0.9 * (len(latencies) - 1))))]
-    print(f"[ready] detection latency over {len(latencies)} runs: median {statistics.median(latencies) * 1000:.0f} ms, "
+    print(f"[ready] detection latency over {len(latencies)} real-order first boots: median {statistics.median(latencies) * 1000:.0f} ms, "
           f"p90 {p90 * 1000:.0f} ms, min {latencies[0] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms (target median <= 500 ms)")
-    print(f"[ready] polling rounds per wait: median {statistics.median(polls):.0f}")
+    print(f"[ready] polling rounds per wait: median {statistics.median(polls):.0f}; the token was waited for "
+          f"{statistics.median(token_gaps):.1f} unscaled s after ready (real-boot-2026.2.2: 24.8 s)")
 
 
 def main() -> None:
