@@ -25,3 +25,4 @@ AUTHLAB_BIND = "AUTHLAB_BIND"  # host address a lab's ports are published on (de
 GITHUB_ACTIONS = "GITHUB_ACTIONS"  # "true" on GitHub runners: `authlab ci` then masks exported secrets
 DOCKER_HOST = "DOCKER_HOST"  # where the Docker engine listens (read by docker itself; authlab names it in errors)
 XDG_CACHE_HOME = "XDG_CACHE_HOME"  # where the object-id cache lives when AUTHLAB_CACHE_DIR is unset
+SNAPSHOTS = "AUTHLAB_SNAPSHOTS"  # "0" turns database snapshots off (no restore, no automatic save)

@@ -7,6 +7,7 @@ authlab never depends on the current directory or on COMPOSE_* variables in the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
@@ -207,6 +208,30 @@ class ComposeRunner:
 
     def down(self, volumes: bool = False) -> subprocess.CompletedProcess:
         return self.run("down", "--remove-orphans", *(["--volumes"] if volumes else []))
+
+    def up_services(self, *services: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+        """`up -d SERVICE...`: only these (and what they depend on), e.g. the database before a restore."""
+        return self.run("up", "-d", *services, timeout=timeout)
+
+    def exec_binary(self, service: str, argv: Sequence[str], *, stdin_path: Path | None = None,
+                    stdout_path: Path | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
+        """`exec -T SERVICE ARGV` with its stdin from / stdout to a file, as bytes (a database dump is binary).
+
+        Raises ComposeError with the command's stderr when it exits non-zero."""
+        full = self.argv("exec", "-T", service, *argv)
+        try:
+            with contextlib.ExitStack() as stack:
+                stdin = stack.enter_context(open(stdin_path, "rb")) if stdin_path else subprocess.DEVNULL
+                stdout = stack.enter_context(open(stdout_path, "wb")) if stdout_path else subprocess.PIPE
+                proc = self._run(full, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=timeout)
+        except FileNotFoundError as exc:
+            raise ComposeError(f"cannot run {full[0]}: {exc}", full, None, "", hint=INSTALL_HINT) from exc
+        except subprocess.TimeoutExpired as exc:
+            raise ComposeError(f"`{' '.join(argv)}` in {service} did not finish in {timeout:.0f}s", full, None, "") from exc
+        if proc.returncode != 0:
+            stderr = proc.stderr.decode("utf-8", "replace") if isinstance(proc.stderr, bytes) else str(proc.stderr or "")
+            raise error_for(full, proc.returncode, stderr, command="exec")
+        return proc
 
     def ps(self) -> list[ServiceStatus]:
         return parse_ps(self.run("ps", "--all", "--format", "json").stdout)

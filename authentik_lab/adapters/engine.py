@@ -67,6 +67,26 @@ class Engine:
                 return None
         return str(volume.attrs.get("CreatedAt") or volume.id)
 
+    def remove_volume(self, name: str) -> None:
+        """Delete the volume of that name (gone already is fine)."""
+        from docker.errors import NotFound
+
+        with _mapped("remove volumes on"):
+            try:
+                self.client.volumes.get(name).remove(force=True)
+            except NotFound:
+                pass
+
+    def image_id(self, ref: str) -> str | None:
+        """The local image's id (sha256:...) for a reference, or None when it is not here (not pulled yet)."""
+        from docker.errors import ImageNotFound
+
+        with _mapped("inspect images on"):
+            try:
+                return str(self.client.images.get(ref).id)
+            except ImageNotFound:
+                return None
+
     def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
         """The last lines (stdout and stderr) of the service's newest container, optionally only those written
         after `since` (epoch seconds); [] when it has none."""

@@ -66,7 +66,10 @@ def summary_lines(result: "CiResult") -> list[str]:
     words = {"create": "created", "update": "updated", "unchanged": "unchanged", "delete": "deleted"}
     parts = [f"{counts[k]} {w}" for k, w in words.items() if counts[k] or k != "delete"]
     writes = f"{applied.writes} write{'s' if applied.writes != 1 else ''}"
-    lines = [f"applied {applied.file}: {', '.join(parts)} ({writes})"]
+    boots = {"cold": "booted cold (a new database: migrations and the first blueprint pass)",
+             "snapshot": f"booted from database snapshot {result.snapshot}",
+             "warm": "booted warm (an existing database)", "unknown": "booted on an existing database"}
+    lines = [f"boot: {boots.get(result.boot, result.boot)}", f"applied {applied.file}: {', '.join(parts)} ({writes})"]
     targets = ([f"appended to $GITHUB_ENV ({result.github_env})"] if result.github_env else []) + (
         [f"written to {result.env_file} (mode 0600)"] if result.env_file else [])
     keys = f"{len(result.keys)} key{'s' if len(result.keys) != 1 else ''}"

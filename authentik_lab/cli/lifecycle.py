@@ -37,9 +37,14 @@ def up(
     version: Annotated[Optional[str], typer.Option("--version", metavar="RELEASE", help="Authentik release to run, e.g. 2024.12.3.", show_default="2026.5.6, or the lab's")] = None,
     bind: Annotated[Optional[str], typer.Option("--bind", metavar="ADDRESS", help="Host address the ports are published on (0.0.0.0 = every interface).", show_default="127.0.0.1, or the lab's")] = None,
     compose: ComposeOpt = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Never restore a database snapshot: a new database boots cold.")] = False,
+    no_snapshot: Annotated[bool, typer.Option("--no-snapshot", help="Do not save a database snapshot after a cold boot (AUTHLAB_SNAPSHOTS=0 turns snapshots off).")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Start the lab (init it if needed), wait until Authentik is really ready, then apply authlab.yaml if present.
+
+    A lab with no database yet is restored from a matching snapshot (same images, same template) and is ready in
+    seconds; after a cold first boot one is saved (`authlab snapshot list`).
 
     --port/--https-port/--version/--bind change the lab's settings like `authlab init` (the compose file is
     re-rendered, secrets are kept); they override the lab file's `port`/`version`.
@@ -51,7 +56,8 @@ def up(
     app = get_app(ctx)
     with Progress(app) as progress:
         result = start(app, compose_file=compose, timeout=timeout, show_secrets=show_secrets, on_event=progress.update,
-                       lab_file=file, apply_lab_file=not no_apply, version=version, http_port=port, https_port=https_port, bind=bind)
+                       lab_file=file, apply_lab_file=not no_apply, version=version, http_port=port, https_port=https_port, bind=bind,
+                       fresh=fresh, save_snapshot=not no_snapshot)
     emit(app, "up", result, lambda r: render_up(app, r))
 
 

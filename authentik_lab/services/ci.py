@@ -37,6 +37,8 @@ class CiResult:
     env_file: str | None  # the --env-out file written
     keys: tuple[str, ...]  # names only: the values include secrets
     masks: tuple[str, ...] = ()  # `::add-mask::` lines for GitHub Actions (never rendered into JSON)
+    boot: str = "unknown"  # "cold" | "snapshot" | "warm" | "unknown": how the lab's database came to be
+    snapshot: str | None = None  # the snapshot restored or saved
 
     def to_dict(self) -> dict[str, Any]:
         apply = self.apply.to_dict()
@@ -45,6 +47,8 @@ class CiResult:
             "version": self.version,
             "lab_dir": self.lab_dir,
             "ready_after": round(self.ready_after, 1),
+            "boot": self.boot,
+            "snapshot": self.snapshot,
             "apply": {k: apply[k] for k in ("file", "counts", "writes", "items", "providers")},
             "github_env": self.github_env,
             "env_file": self.env_file,
@@ -102,6 +106,8 @@ def ci(
         env_file=written_file,
         keys=tuple(values),
         masks=tuple(ce.github_masks(values)) if mask else (),
+        boot=up_result.boot,
+        snapshot=up_result.snapshot,
     )
 
 

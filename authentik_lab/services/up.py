@@ -48,6 +48,8 @@ class UpResult:
     apply: "ApplyResult | None" = None  # the lab file applied once ready; None without one or with --no-apply
     notes: tuple[str, ...] = ()
     compose_arg: Path | None = None  # the --compose FILE as given, echoed in the next-step hints
+    boot: str = "unknown"  # "cold" (a new database), "snapshot" (restored), "warm" (one seen booted), "unknown"
+    snapshot: str | None = None  # the snapshot restored, or saved after a cold boot
 
 
 def up(
@@ -65,10 +67,14 @@ def up(
     http_port: int | None = None,
     https_port: int | None = None,
     bind: str | None = None,
+    fresh: bool = False,
+    save_snapshot: bool = True,
 ) -> UpResult:
     """`lab` is an already checked lab file (`authlab ci` requires one); otherwise `lab_file` (default
     ./authlab.yaml when it exists) unless `apply_lab_file` is False. `apply_secrets` keeps the providers'
-    client secrets in the apply result for `ci`'s export (never rendered)."""
+    client secrets in the apply result for `ci`'s export (never rendered). A lab with no database yet is restored
+    from a matching snapshot unless `fresh`; after a cold boot one is saved unless `save_snapshot` is False
+    (services.snapshot; AUTHLAB_SNAPSHOTS=0 turns both off)."""
     from authentik_lab.services.wait import wait_ready
 
     started, wall_start = time.monotonic(), time.time()
@@ -93,6 +99,14 @@ def up(
     from authentik_lab.services import boot_record
 
     db_booted, database = boot_record.judge(engine, target)  # asked before compose creates the database
+    from authentik_lab.services import snapshot
+
+    restored = snapshot.restore_before_start(engine, target, runner, db_booted, fresh=fresh,
+                                             database_ref=database.ref if database and database.kind == "volume" else None)
+    notes += list(restored.notes)
+    if restored.boot == "snapshot":
+        target, _ = resolve(app, compose_file)  # .env now holds the snapshot's token
+        db_booted = True
     # `docker compose up -d` blocks until the database is healthy (30 s with the official file): it is part of the
     # containers stage and of --timeout, so the wait is backdated to when compose began
     compose_start = time.monotonic()
@@ -112,6 +126,7 @@ def up(
             _name_host_folder(exc, target)
             raise
     boot_record.remember(engine, database)  # from now on a refused token on this database is the wrong token
+    saved = _after_boot_snapshot(engine, target, runner, restored, save_snapshot, notes)
     applied = _apply(app, lab, target, apply_secrets) if lab is not None else None
     return UpResult(
         url=target.url,
@@ -132,7 +147,29 @@ def up(
         apply=applied,
         notes=tuple(notes),
         compose_arg=compose_file,
+        boot=restored.boot,
+        snapshot=restored.snapshot or saved,
     )
+
+
+def _after_boot_snapshot(engine: Any, target: Target, runner: Any, restored: Any, save: bool, notes: list[str]) -> str | None:
+    """Certs of a restored snapshot go in now that the worker's volume exists; a cold boot is saved for next time.
+    Best effort: a failure is a warning, the lab is ready either way."""
+    from authentik_lab.services import snapshot
+
+    try:
+        if restored.boot == "snapshot":
+            snapshot.restore_certs(runner, restored.snapshot)
+            return None
+        if restored.boot != "cold" or not save or not snapshot.enabled() or target.own_file:
+            return None
+        info = snapshot.save(engine, target, runner)
+    except AuthlabError as exc:
+        notes.append(f"warning: database snapshot skipped: {exc.message}")
+        return None
+    notes.append(f"saved database snapshot {info.key}: the next `up` of an empty {info.release} lab restores it "
+                 "(`authlab snapshot list`; `--no-snapshot` skips this)")
+    return info.key
 
 
 def _preflight_ports(engine: Any, target: Target) -> None:

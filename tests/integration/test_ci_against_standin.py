@@ -44,6 +44,9 @@ class RunningEngine:
     def volume_created(self, name: str) -> str | None:
         return None
 
+    def image_id(self, ref: str) -> str | None:
+        return None  # not pulled: no snapshot can match
+
     def require(self) -> None:
         pass
 
@@ -132,7 +135,8 @@ def test_success_summary_on_stderr_says_what_was_applied_and_where_the_env_went(
     first = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")
     assert first.exit_code == 0, first.stderr
     keys = len(json.loads(first.stdout)["data"]["keys"])
-    assert first.stderr.splitlines()[-2:] == [
+    assert first.stderr.splitlines()[-3:] == [
+        "boot: booted cold (a new database: migrations and the first blueprint pass)",
         "applied authlab.yaml: 2 created, 0 updated, 0 unchanged (5 writes)",
         f"env: {keys} keys appended to $GITHUB_ENV ({tmp_path / 'gh.env'}) and written to out.env (mode 0600)",
     ]

@@ -93,13 +93,13 @@ def test_a_first_boot_whose_worker_creates_the_token_late_is_ready() -> None:
     Before this was modelled, `up` took the flows as proof that the first start was over and failed with
     "rejects the bootstrap token" on a brand-new volume."""
     for db_booted in (False, None):
-        with run_standin(version="2026.2.2", env={"STANDIN_BOOT_SCALE": "0.04"}) as s, _api(s) as api:
+        with run_standin(version="2026.2.2", env={"STANDIN_BOOT_SCALE": "0.06"}) as s, _api(s) as api:
             events: list = []
             result = wait_ready(api, timeout=30, db_booted=db_booted, on_event=events.append)
             assert s.info()["worker_done"] is True
         token = next(t for t in result.stages if t.stage is Stage.TOKEN)
         ready = next(t for t in result.stages if t.stage is Stage.READY)
-        assert token.at - ready.at >= 20 * 0.04  # really waited for the worker's bootstrap
+        assert token.at - ready.at >= 15 * 0.06  # really waited for the worker's bootstrap (24.8 s, scaled)
         waits = [e.detail for e in events if e.stage is Stage.TOKEN and e.state == "active"]
         assert any(d.startswith("worker has not applied the default flows yet") for d in waits), waits
         assert any(d.startswith("worker is applying blueprints: bootstrap token not created yet") for d in waits), waits
@@ -193,6 +193,9 @@ class FakeEngine:
     def volume_created(self, name: str) -> str | None:
         return FakeEngine.volumes.get(name)
 
+    def image_id(self, ref: str) -> str | None:
+        return None  # not pulled: no snapshot can match
+
     def containers(self, project: str) -> list[ContainerState]:
         return [ContainerState(s, f"{project}-{s}-1", "running") for s in ("postgresql", "server", "worker")]
 
@@ -279,6 +282,8 @@ def test_up_json_is_one_document_and_secrets_only_on_request(tmp_path: Path) -> 
             "apply": None,  # no authlab.yaml in the working directory: a zero-config up stays zero-config
             "notes": [],
             "compose_arg": None,  # --compose FILE as given, echoed in the next-step hints
+            "boot": "cold",  # no database volume before this `up`
+            "snapshot": None,  # the fake engine has no images, so no snapshot can be made
             "secrets": {
                 "AUTHENTIK_BOOTSTRAP_PASSWORD": env["AUTHENTIK_BOOTSTRAP_PASSWORD"],
                 "AUTHENTIK_BOOTSTRAP_TOKEN": env["AUTHENTIK_BOOTSTRAP_TOKEN"],

@@ -44,6 +44,9 @@ class RunningEngine:
     def volume_created(self, name: str) -> str | None:
         return None
 
+    def image_id(self, ref: str) -> str | None:
+        return None  # not pulled: no snapshot can match
+
     containers_running = True
 
     def require(self) -> None:

@@ -41,7 +41,7 @@ def _fake_ci(app, file=None, *, env_out=None, timeout=600.0, mask=None, on_event
     )
 
 
-SUMMARY = ["applied e2e/lab.yaml: 1 created, 0 updated, 2 unchanged (2 writes)", "env: 4 keys written to /lab/ci.env (mode 0600)"]
+SUMMARY = ["boot: booted on an existing database", "applied e2e/lab.yaml: 1 created, 0 updated, 2 unchanged (2 writes)", "env: 4 keys written to /lab/ci.env (mode 0600)"]
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_success_summary_names_the_counts_and_both_env_targets(runner: CliRunner
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     result = runner.invoke(cli, ["ci"])
     assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines() == [SUMMARY[0], f"env: 4 keys appended to $GITHUB_ENV ({tmp_path / 'gh.env'})"]
+    assert result.stderr.splitlines() == [*SUMMARY[:2], f"env: 4 keys appended to $GITHUB_ENV ({tmp_path / 'gh.env'})"]
     for secret in SECRETS.values():
         assert secret not in result.stderr
 
@@ -138,8 +138,10 @@ def test_summary_lines_with_both_targets_and_deletes() -> None:
     plan = ap.Plan((ap.Item("user", "carol", ap.Action.DELETE), ap.Item("user", "bob", ap.Action.UPDATE)))
     applied = ApplyResult(file="authlab.yaml", url="u", dry_run=False, prune=True, plan=plan, writes=1)
     result = ci_service.CiResult(url="u", version=None, lab_dir="/lab", ready_after=0.0, apply=applied,
-                                 github_env="/gh/env", env_file="out.env", keys=("A",))
+                                 github_env="/gh/env", env_file="out.env", keys=("A",), boot="snapshot",
+                                 snapshot="2026.5.6-0123456789abcdef")
     assert summary_lines(result) == [
+        "boot: booted from database snapshot 2026.5.6-0123456789abcdef",
         "applied authlab.yaml: 0 created, 1 updated, 0 unchanged, 1 deleted (1 write)",
         "env: 1 key appended to $GITHUB_ENV (/gh/env) and written to out.env (mode 0600)",
     ]
