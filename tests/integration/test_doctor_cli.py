@@ -700,7 +700,7 @@ def test_without_a_lab_the_engine_is_still_checked_and_skips_fold_into_one_line_
         "1 passed, 31 skipped",
     ]
     verbose = CliRunner().invoke(cli, ["--dir", str(tmp_path / "none"), "doctor", "-v"], obj=App(engine_factory=NothingRunsEngine))
-    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 30
+    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 31
 
 
 def test_url_notes_say_how_the_given_url_was_normalised(standin: Standin) -> None:
