@@ -12,7 +12,7 @@ from typing import Sequence
 
 from authentik_lab.core.app_source import facts
 from authentik_lab.core.checks import Message, Outcome, Skip, from_messages
-from authentik_lab.core.doctor_app_env import AppEnvFile, ServerView
+from authentik_lab.core.doctor_app_env import AppEnvFile, ProviderRef, ServerView
 
 
 @dataclass(frozen=True)
@@ -38,18 +38,22 @@ def authentik_variable(name: str) -> bool:
     return facts.role_of_name(name) is not None and name not in facts.FRAMEWORK_OWN
 
 
-def _provider(server: ServerView, wanted: str | None):
+def which_provider(server: ServerView, wanted: str | None, files: Sequence[AppEnvFile] = ()) -> ProviderRef | None:
+    """The provider the app uses: --provider, else the one whose client id an env file holds, else the only one."""
     with_app = [p for p in server.providers if p.slug]
     if wanted:
         return next((p for p in with_app if p.name == wanted), None)
+    values = {v.strip() for f in files for _, v in f.lines.values()}
+    holding = [p for p in with_app if p.client_id in values]
+    if len(holding) == 1:
+        return holding[0]
     return with_app[0] if len(with_app) == 1 else None
 
 
-def value_for(role: str, server: ServerView, code: CodeView, provider_name: str | None = None) -> str:
+def value_for(role: str, server: ServerView, code: CodeView, p: ProviderRef | None) -> str:
     """The value to add for a role, from the server when it says; placeholders otherwise. Never a secret."""
     from authentik_lab.core.urls import IssuerForm, issuer_in_form
 
-    p = _provider(server, provider_name)
     base = (server.browser_url or "").rstrip("/")
     name = p.name if p else "NAME"
     if role == facts.CLIENT_ID:
@@ -82,11 +86,12 @@ def check_code_env(code: CodeView, files: Sequence[AppEnvFile], server: ServerVi
     messages: list[Message] = []
     evidence = [f"{r.name} ({r.role}): {r.origin}" for r in code.reads]
     missing = [r for r in code.reads if r.name not in defined]
+    provider = which_provider(server, provider_name, files)
     for r in missing:
         where = r.origin.removeprefix("read in ")
         text = (f"{where}: reads {r.name} ({r.role}), which no env file defines" if r.origin.startswith("read in ")
                 else f"{r.name} ({r.role}) is not defined: {r.origin}")
-        messages.append(Message("fail", text, f"add {r.name}={value_for(r.role, server, code, provider_name)} to {target}"))
+        messages.append(Message("fail", text, f"add {r.name}={value_for(r.role, server, code, provider)} to {target}"))
     wanted = {r.name: r for r in code.reads}
     for f in files:
         for key in f.lines:

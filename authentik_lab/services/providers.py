@@ -228,5 +228,6 @@ def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView,
     else:
         path.chmod(0o600)
     unchanged = tuple(k for k in values if k not in added and k not in changed)
-    origins = {c.name: c.origin for c in (wiring.names.values() if wiring is not None else ()) if c.name in values}
+    by_name = {c.name: c.origin for c in (wiring.names.values() if wiring is not None else ())}
+    origins = {k: by_name[k] for k in values if k in by_name}  # in the order written
     return EnvWrite(str(path), tuple(added), tuple(changed), unchanged, origins)

@@ -29,6 +29,7 @@ class Wiring:
     names: Mapping[str, Chosen]  # role -> chosen name
     notes: tuple[str, ...] = ()
     from_code: bool = False  # the code wires at least one role (then only the roles it reads are written)
+    ambiguous: frozenset[str] = frozenset()  # roles the code reads under several names: the preset's name is kept
 
     def origin_of(self, name: str) -> str | None:
         return next((c.origin for c in self.names.values() if c.name == name), None)
@@ -90,6 +91,7 @@ def resolve(scan: ScanResult | None, preset: Preset, overrides: Mapping[str, tup
     chosen: dict[str, Chosen] = {}
     notes: list[str] = list(scan.notes) if scan else []
     from_code = False
+    ambiguous: set[str] = set()
     if scan is not None:
         candidates: dict[str, list[tuple[int, str, str, EnvRead | None]]] = {}
         for r in scan.reads:
@@ -112,12 +114,13 @@ def resolve(scan: ScanResult | None, preset: Preset, overrides: Mapping[str, tup
                 wheres = ", ".join(f"{c[1]} ({c[2].removeprefix('read in ')})" for c in best)
                 notes.append(f"ambiguous {role}: the code reads {wheres}; keeping the preset's name "
                              f"(choose with --env-name {role}={names[0]})")
+                ambiguous.add(role)
                 continue
             _, name, origin, read = best[0]
             chosen[role] = Chosen(name, origin, read)
     for role, (name, origin) in (overrides or {}).items():
         chosen[role] = Chosen(name, origin)
-    return Wiring(chosen, tuple(dict.fromkeys(notes)), from_code)
+    return Wiring(chosen, tuple(dict.fromkeys(notes)), from_code, frozenset(ambiguous - set(chosen)))
 
 
 def apply_names(preset: Preset, wiring: Wiring, provider_id: str | None = None) -> tuple[Preset, tuple[str, ...]]:
@@ -138,7 +141,7 @@ def apply_names(preset: Preset, wiring: Wiring, provider_id: str | None = None) 
             if role not in placed:
                 env.append(dataclasses.replace(var, name=wiring.names[role].name))
                 placed.add(role)
-        elif wiring.from_code:
+        elif wiring.from_code and role not in wiring.ambiguous:
             dropped.append(expand_env_name(var.name, pid))
         else:
             env.append(var)
