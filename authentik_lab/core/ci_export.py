@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Callable, Collection, Iterable
+from typing import Callable, Iterable, Mapping
 
 from authentik_lab.core import dotenv
 from authentik_lab.core.urls import IssuerForm, issuer_in_form
@@ -110,13 +110,16 @@ def export_values(
     return values
 
 
-def is_secret(key: str, also: Collection[str] = ()) -> bool:
-    """`also`: names that hold a secret whatever they are called (an app's own name for its client secret)."""
-    return key.endswith(SECRET_SUFFIXES) or key in also
+def is_secret(key: str, known: Mapping[str, bool] | None = None) -> bool:
+    """`known`: names whose secrecy is known from their role (an app's own names: its client secret may be called
+    anything, and its token URL may be called AUTHENTIK_TOKEN, which is no secret); else the name's suffix decides."""
+    if known and key in known:
+        return known[key]
+    return key.endswith(SECRET_SUFFIXES)
 
 
-def app_secret_names(providers: Iterable[ProviderExport]) -> frozenset[str]:
-    return frozenset(key for p in providers for role, key in p.app_names if role == "client_secret")
+def app_name_secrecy(providers: Iterable[ProviderExport]) -> dict[str, bool]:
+    return {key: role == "client_secret" for p in providers for role, key in p.app_names}
 
 
 def render_github_env(values: dict[str, str], delimiter: Callable[[], str] | None = None) -> str:
@@ -139,14 +142,14 @@ def render_env_file(values: dict[str, str], header: str | None = None) -> str:
     return dotenv.render(values, header=header)
 
 
-def github_masks(values: dict[str, str], also: Collection[str] = ()) -> list[str]:
+def github_masks(values: dict[str, str], known: Mapping[str, bool] | None = None) -> list[str]:
     """`::add-mask::` commands so later steps' logs show *** instead of the secrets (one line each)."""
     out: list[str] = []
     for key, value in values.items():
-        if is_secret(key, also) and value:
+        if is_secret(key, known) and value:
             out.extend(f"::add-mask::{line}" for line in value.splitlines() if line.strip())
     return out
 
 
-def redacted(values: dict[str, str], also: Collection[str] = ()) -> dict[str, str]:
-    return {k: ("***" if is_secret(k, also) and v else v) for k, v in values.items()}
+def redacted(values: dict[str, str], known: Mapping[str, bool] | None = None) -> dict[str, str]:
+    return {k: ("***" if is_secret(k, known) and v else v) for k, v in values.items()}

@@ -71,7 +71,7 @@ def ci(
     try:
         # read again: apply has just stored the generated passwords it set (a first read would invent others)
         passwords, _ = test_users.resolve_passwords(lab, app.lab_dir)
-        values, app_secrets = _values(app, up_result.url, applied, lab, passwords)
+        values, secrecy = _values(app, up_result.url, applied, lab, passwords)
     except ApplyError:
         raise
     except AuthlabError as exc:
@@ -102,7 +102,7 @@ def ci(
         github_env=github_env,
         env_file=written_file,
         keys=tuple(values),
-        masks=tuple(ce.github_masks(values, app_secrets)) if mask else (),
+        masks=tuple(ce.github_masks(values, secrecy)) if mask else (),
     )
 
 
@@ -136,8 +136,8 @@ def _rerun_hint(exc: ApplyError, lab_path: str) -> ApplyError:
     return exc
 
 
-def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: dict[str, str]) -> tuple[dict[str, str], frozenset[str]]:
-    """(KEY -> value, the keys that hold an app's client secret under its own name)."""
+def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: dict[str, str]) -> tuple[dict[str, str], dict[str, bool]]:
+    """(KEY -> value, app-named KEY -> whether it holds a secret)."""
     from authentik_lab.services.connection import resolve_connection
     from authentik_lab.services.token import _app_password
 
@@ -160,7 +160,7 @@ def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: d
         with app.api(conn.url, conn.token) as api:
             accounts = [ce.ServiceAccountExport(s.name, _app_password(api, s.name)) for s in lab.service_accounts]
     try:
-        return ce.export_values(url, providers, users, accounts), ce.app_secret_names(providers)
+        return ce.export_values(url, providers, users, accounts), ce.app_name_secrecy(providers)
     except ce.ExportNameClash as exc:
         raise ApplyError(str(exc), hint="names become environment variable names: make them differ in more than punctuation") from None
 

@@ -34,6 +34,7 @@ _USES = """
 (pair key: (_) @key value: (identifier) @value)
 (shorthand_property_identifier) @short
 (arguments (identifier) @arg)
+(variable_declarator name: (identifier) @decl value: (identifier) @init)
 """
 _TRANSPARENT = {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression", "type_assertion"}
 
@@ -261,6 +262,12 @@ def _trace(root: Any, uses_query: Any, bindings: dict[str, tuple[str, Any, str]]
             role = facts.role_of_option(key)
             if local in bindings and role and local not in found:
                 found[local] = (role, f"option {key}", use)
+        elif "init" in m:
+            use = m["init"][0]
+            local, target = _text(use), _text(m["decl"][0])
+            role = facts.role_of_option(target)
+            if local in bindings and role and local not in found:
+                found[local] = (role, f"binding {target}", use)
         elif "arg" in m:
             use = m["arg"][0]
             local = _text(use)
