@@ -15,19 +15,11 @@ from typing import Any
 from authentik_lab.core.app_source import facts
 from authentik_lab.core.app_source.model import EnvRead, ProviderUse
 
+# Deliberately small patterns: a query's compile time grows fast with nesting, and it is paid on every run.
+# Each `env` name found is then placed by walking up its (few) parents in Python.
 _QUERY = """
-((member_expression object: (member_expression property: (property_identifier) @_e) property: (property_identifier) @dot) @read
- (#eq? @_e "env"))
-((subscript_expression object: (member_expression property: (property_identifier) @_e) index: (string (string_fragment) @sub)) @read
- (#eq? @_e "env"))
-((variable_declarator name: (object_pattern) @pattern value: (member_expression property: (property_identifier) @_e))
- (#eq? @_e "env"))
-((call_expression function: (member_expression object: (member_expression property: (property_identifier) @_e) property: (property_identifier) @_g)
-   arguments: (arguments . (string (string_fragment) @get))) @read
- (#eq? @_e "env") (#eq? @_g "get"))
-((member_expression object: (identifier) @_o property: (property_identifier) @dyn) @read (#eq? @_o "env"))
-((member_expression object: (call_expression function: (identifier) @_f) property: (property_identifier) @adapter) @read (#eq? @_f "env"))
-((variable_declarator name: (object_pattern) @adapter_pattern value: (call_expression function: (identifier) @_f)) (#eq? @_f "env"))
+((property_identifier) @env (#eq? @env "env"))
+((identifier) @envid (#eq? @envid "env"))
 (import_statement source: (string (string_fragment) @source)) @import
 """
 _USES = """
@@ -40,11 +32,27 @@ _TRANSPARENT = {"parenthesized_expression", "as_expression", "non_null_expressio
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[Any, Any, Any]] = {}
+_uses_cache: dict[str, Any] = {}
+
+
+def _kind(ext: str) -> str:
+    return "tsx" if ext == ".tsx" else "ts" if ext in (".ts", ".mts", ".cts") else "js"
+
+
+def uses_query(ext: str) -> Any:
+    """The query for where bindings are used; compiled only for files that have bindings."""
+    kind = _kind(ext)
+    with _lock:
+        if kind not in _uses_cache:
+            import tree_sitter as ts
+
+            _uses_cache[kind] = ts.Query(_cache[kind][0].language, _USES)
+        return _uses_cache[kind]
 
 
 def grammar(ext: str) -> tuple[Any, Any, Any]:
-    """(parser, env query, uses query) for a file extension; built once per grammar."""
-    kind = "tsx" if ext == ".tsx" else "ts" if ext in (".ts", ".mts", ".cts") else "js"
+    """(parser, env query, language) for a file extension; built once per grammar."""
+    kind = _kind(ext)
     with _lock:
         if kind not in _cache:
             import tree_sitter as ts
@@ -57,7 +65,7 @@ def grammar(ext: str) -> tuple[Any, Any, Any]:
                 import tree_sitter_typescript as tst
 
                 lang = ts.Language(tst.language_tsx() if kind == "tsx" else tst.language_typescript())
-            _cache[kind] = (ts.Parser(lang), ts.Query(lang, _QUERY), ts.Query(lang, _USES))
+            _cache[kind] = (ts.Parser(lang), ts.Query(lang, _QUERY), lang)
         return _cache[kind]
 
 
@@ -86,30 +94,30 @@ def extract(source: bytes, rel: str, ext: str) -> tuple[list[EnvRead], list[Prov
     """Reads, Authentik provider uses and imported modules of one file; SyntaxProblem when it does not parse."""
     import tree_sitter as ts
 
-    parser, query, uses_query = grammar(ext)
+    parser, query, _ = grammar(ext)
     tree = parser.parse(source)
     if tree.root_node.has_error:
         raise SyntaxProblem(_first_error(tree.root_node) or 1)
-    matches = ts.QueryCursor(query).matches(tree.root_node)
-    imports = [m for _, m in matches if "import" in m]
-    modules = {_text(m["source"][0]) for m in imports}
+    captures = ts.QueryCursor(query).captures(tree.root_node)
+    imports = captures.get("import", [])
+    modules = {_text(n) for n in captures.get("source", [])}
     auth_file = any(mod.startswith(facts.AUTH_MODULES) for mod in modules)
     bindings: dict[str, tuple[str, Any, str]] = {}  # local name -> (env name, node to report, how)
     dynamic_env = adapter_env = False
     authentik_locals: dict[str, str] = {}
-    for m in imports:
-        mod = _text(m["source"][0])
+    for node in imports:
+        mod = _text(node.child_by_field_name("source")).strip("'\"")
         if mod in facts.SVELTEKIT_STATIC:
-            for spec in _specifiers(m["import"][0]):
+            for spec in _specifiers(node):
                 bindings[spec[1]] = (spec[0], spec[2], mod)
         elif mod in facts.SVELTEKIT_DYNAMIC:
-            dynamic_env = dynamic_env or any(s[0] == "env" for s in _specifiers(m["import"][0]))
+            dynamic_env = dynamic_env or any(s[0] == "env" for s in _specifiers(node))
         elif mod == facts.HONO_ADAPTER:
-            adapter_env = adapter_env or any(s[0] == "env" for s in _specifiers(m["import"][0]))
+            adapter_env = adapter_env or any(s[0] == "env" for s in _specifiers(node))
         elif mod.endswith(facts.AUTHENTIK_PROVIDER_MODULE_SUFFIX):
-            for spec in _specifiers(m["import"][0]):
+            for spec in _specifiers(node):
                 authentik_locals[spec[1]] = mod
-    providers, provider_ranges = _providers(tree.root_node, uses_query, authentik_locals, rel) if authentik_locals else ([], [])
+    providers, provider_ranges = _providers(tree.root_node, authentik_locals, rel) if authentik_locals else ([], [])
     reads: list[EnvRead] = []
 
     def add(name: str, node: Any, how: str, role: str | None, evidence: str, use: Any = None) -> None:
@@ -117,28 +125,53 @@ def extract(source: bytes, rel: str, ext: str) -> tuple[list[EnvRead], list[Prov
         inside = any(a <= at.start_byte and at.end_byte <= b for a, b in provider_ranges)
         reads.append(EnvRead(name, rel, node.start_point[0] + 1, node.start_point[1] + 1, how, role, evidence, inside, auth_file))
 
-    for _, m in matches:
-        if "dot" in m or "sub" in m or "get" in m:
-            read = m["read"][0]
-            name = _text((m.get("dot") or m.get("sub") or m.get("get"))[0])
-            if "dot" in m and name == "get" and read.parent is not None and read.parent.type == "call_expression":
-                continue  # `Deno.env.get("X")`: reported by the "get" pattern with the real name
-            if "get" in m:
-                how = _text(read.child_by_field_name("function").child_by_field_name("object"))
-            else:
-                how = _text(read.child_by_field_name("object"))
-            _classify(read, name, how, add, bindings)
-        elif "dyn" in m and dynamic_env:
-            _classify(m["read"][0], _text(m["dyn"][0]), "$env/dynamic", add, bindings)
-        elif "adapter" in m and adapter_env:
-            _classify(m["read"][0], _text(m["adapter"][0]), "env(c)", add, bindings)
-        elif "pattern" in m or ("adapter_pattern" in m and adapter_env):
-            how = "env(c)" if "adapter_pattern" in m else _text(m["_e"][0].parent.child_by_field_name("object")) + ".env"
-            for env_name, local, node in _pattern_names((m.get("pattern") or m["adapter_pattern"])[0]):
-                bindings[local] = (env_name, node, how)
+    # `<x>.env` then what is done with it: `.NAME`, `["NAME"]`, `.get("NAME")`, `const { NAME } = ...`
+    for prop in captures.get("env", []):
+        env_obj = prop.parent
+        if env_obj is None or env_obj.type != "member_expression" or env_obj.child_by_field_name("property") != prop:
+            continue
+        how = _text(env_obj)
+        _env_object_use(env_obj, how, add, bindings)
+    # `env.NAME` ($env/dynamic/*) and `env(c).NAME` / `const { NAME } = env(c)` (hono/adapter)
+    for ident in captures.get("envid", []):
+        parent = ident.parent
+        if parent is None:
+            continue
+        if dynamic_env and parent.type == "member_expression" and parent.child_by_field_name("object") == ident:
+            _env_object_use(ident, "$env/dynamic", add, bindings)
+        elif adapter_env and parent.type == "call_expression" and parent.child_by_field_name("function") == ident:
+            _env_object_use(parent, "env(c)", add, bindings)
     if bindings:
-        _trace(tree.root_node, uses_query, bindings, add)
-    return reads, providers, modules
+        _trace(tree.root_node, uses_query(ext), bindings, add)
+    return sorted(reads, key=lambda r: (r.line, r.col)), providers, modules
+
+
+def _env_object_use(obj: Any, how: str, add: Any, bindings: dict) -> None:
+    """`obj` is an env object (`process.env`, `c.env`, `env`, `env(c)`): report the variable its parent reads."""
+    parent = obj.parent
+    if parent is None:
+        return
+    if parent.type == "member_expression" and parent.child_by_field_name("object") == obj:
+        prop = parent.child_by_field_name("property")
+        if prop is None:
+            return
+        name = _text(prop)
+        call = parent.parent
+        if name == "get" and call is not None and call.type == "call_expression" and call.child_by_field_name("function") == parent:
+            args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
+            if args and args[0].type == "string":
+                _classify(call, _text(args[0]).strip("'\""), how, add, bindings)  # Deno.env.get("NAME")
+            return
+        _classify(parent, name, how, add, bindings)
+    elif parent.type == "subscript_expression" and parent.child_by_field_name("object") == obj:
+        index = parent.child_by_field_name("index")
+        if index is not None and index.type == "string":
+            _classify(parent, _text(index).strip("'\""), how, add, bindings)
+    elif parent.type == "variable_declarator" and parent.child_by_field_name("value") == obj:
+        pattern = parent.child_by_field_name("name")
+        if pattern is not None and pattern.type == "object_pattern":
+            for env_name, local, node in _pattern_names(pattern):
+                bindings[local] = (env_name, node, how)
 
 
 def _specifiers(import_node: Any) -> list[tuple[str, str, Any]]:
@@ -282,7 +315,7 @@ def _trace(root: Any, uses_query: Any, bindings: dict[str, tuple[str, Any, str]]
         add(name, node, how, role, evidence if role else "", use)
 
 
-def _providers(root: Any, uses_query: Any, locals_: dict[str, str], rel: str) -> tuple[list[ProviderUse], list[tuple[int, int]]]:
+def _providers(root: Any, locals_: dict[str, str], rel: str) -> tuple[list[ProviderUse], list[tuple[int, int]]]:
     """Uses of an imported Authentik provider: calls `Authentik({...})` and bare references `providers: [Authentik]`."""
     uses: list[ProviderUse] = []
     ranges: list[tuple[int, int]] = []

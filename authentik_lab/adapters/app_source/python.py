@@ -34,14 +34,23 @@ def extract(source: bytes, rel: str) -> list[EnvRead]:
     except (SyntaxError, ValueError) as exc:
         raise SyntaxProblem(getattr(exc, "lineno", None) or 1) from None
     parents: dict[int, ast.AST] = {}
+    candidates: list[ast.AST] = []  # subscripts and calls: classified once the imports are known
     os_names, environ_names, getenv_names, env_objects = {"os"}, set(), set(), set()
     env_classes: set[str] = set()
     environ_modules = {"environ"}
     auth_file = False
-    for node in ast.walk(tree):
+    assigns: list[ast.Assign] = []
+    stack: list[ast.AST] = [tree]
+    while stack:  # one pass (ast.walk would list each node's children a second time): parents, imports, candidates
+        node = stack.pop()
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
-        if isinstance(node, ast.ImportFrom) and node.module:
+            stack.append(child)
+        if isinstance(node, (ast.Subscript, ast.Call)):
+            candidates.append(node)
+        elif isinstance(node, ast.Assign):
+            assigns.append(node)
+        elif isinstance(node, ast.ImportFrom) and node.module:
             auth_file = auth_file or node.module.startswith(_AUTH_IMPORTS)
             for alias in node.names:
                 local = alias.asname or alias.name
@@ -56,15 +65,14 @@ def extract(source: bytes, rel: str) -> list[EnvRead]:
                 auth_file = auth_file or alias.name.startswith(_AUTH_IMPORTS)
                 if alias.name == "environ" and alias.asname:
                     environ_modules.add(alias.asname)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            fn = node.value.func
-            is_env = (isinstance(fn, ast.Attribute) and fn.attr == "Env" and isinstance(fn.value, ast.Name) and fn.value.id in environ_modules) or (
-                isinstance(fn, ast.Name) and fn.id in env_classes)
-            if is_env:
-                env_objects.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        if isinstance(node, ast.Assign):
-            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-            auth_file = auth_file or any(n.startswith(_AUTH_SETTINGS) or "AUTHENTIK" in n.upper() for n in names)
+    for node in assigns:
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        auth_file = auth_file or any(n.startswith(_AUTH_SETTINGS) or "AUTHENTIK" in n.upper() for n in names)
+        fn = node.value.func if isinstance(node.value, ast.Call) else None
+        is_env = (isinstance(fn, ast.Attribute) and fn.attr == "Env" and isinstance(fn.value, ast.Name) and fn.value.id in environ_modules) or (
+            isinstance(fn, ast.Name) and fn.id in env_classes)
+        if is_env:
+            env_objects.update(names)
 
     def is_environ(node: ast.AST) -> bool:
         if isinstance(node, ast.Attribute) and node.attr == "environ" and isinstance(node.value, ast.Name) and node.value.id in os_names:
@@ -72,7 +80,7 @@ def extract(source: bytes, rel: str) -> list[EnvRead]:
         return isinstance(node, ast.Name) and node.id in environ_names
 
     reads: list[EnvRead] = []
-    for node in ast.walk(tree):
+    for node in candidates:
         name = how = None
         if isinstance(node, ast.Subscript) and is_environ(node.value):
             name, how = _const_str(node.slice), "os.environ"
@@ -95,7 +103,7 @@ def extract(source: bytes, rel: str) -> list[EnvRead]:
         if role is None:
             role, evidence = facts.role_of_name(name), "name"
         reads.append(EnvRead(name, rel, node.lineno, node.col_offset + 1, how or "", role, evidence if role else "", False, auth_file))
-    return reads
+    return sorted(reads, key=lambda r: (r.line, r.col))
 
 
 def _context(node: ast.AST, parents: dict[int, ast.AST]) -> tuple[str | None, str]:

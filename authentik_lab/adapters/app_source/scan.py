@@ -24,30 +24,35 @@ MAX_FILES = 50_000  # a home directory by mistake: stop, say so
 MAX_BYTES = 1_000_000  # minified bundles and generated files carry no wiring
 
 
-def source_files(root: Path) -> tuple[list[tuple[Path, str]], list[str]]:
-    """(path, extension) of the app's source files, sorted, and notes about limits reached."""
-    out: list[tuple[Path, str]] = []
+def source_files(root: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(absolute path, path relative to root with '/', extension) of the app's source files, sorted by relative path,
+    and notes about limits reached. Plain strings and os.scandir: Path objects per file cost more than the parse."""
+    out: list[tuple[str, str, str]] = []
     notes: list[str] = []
-    stack = [root]
+    stack = [(str(root), "")]
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:
             name = entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if not name.startswith(".") and name not in SKIP_DIRS:
-                    stack.append(Path(entry.path))
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if name[0] != "." and name not in SKIP_DIRS:
+                    stack.append((entry.path, prefix + name + "/"))
                 continue
             ext = os.path.splitext(name)[1]
-            if ext in JS_EXTS and not name.endswith((".d.ts", ".min.js")) or ext in PY_EXTS:
-                out.append((Path(entry.path), ext))
+            if (ext in JS_EXTS and not name.endswith((".d.ts", ".min.js"))) or ext in PY_EXTS:
+                out.append((entry.path, prefix + name, ext))
                 if len(out) >= MAX_FILES:
                     notes.append(f"stopped after {MAX_FILES} source files in {root}: pass --app-dir with the app's own folder")
-                    return sorted(out), notes
-    return sorted(out), notes
+                    return sorted(out, key=lambda f: f[1]), notes
+    return sorted(out, key=lambda f: f[1]), notes
 
 
 def scan(root: Path) -> ScanResult:
@@ -58,14 +63,14 @@ def scan(root: Path) -> ScanResult:
     providers: list[ProviderUse] = []
     modules: set[str] = set()
     parsed = 0
-    for path, ext in files:
-        rel = path.relative_to(root).as_posix()
+    for path, rel, ext in files:
         try:
-            if path.stat().st_size > MAX_BYTES:
-                continue
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_BYTES + 1)
         except OSError as exc:
             notes.append(f"{rel}: not read ({exc.strerror or exc}); its variables are not known")
+            continue
+        if len(data) > MAX_BYTES:
             continue
         try:
             if ext in PY_EXTS:
