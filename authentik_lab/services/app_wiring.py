@@ -75,11 +75,12 @@ def scan(app_dir: Path) -> ScanResult:
     return run(app_dir)
 
 
-def wiring(preset: Preset, app_dir: Path | None, overrides: Mapping[str, tuple[str, str]] | None = None) -> Wiring:
+def wiring(preset: Preset, app_dir: Path | None, overrides: Mapping[str, tuple[str, str]] | None = None,
+           provider_id: str | None = None) -> Wiring:
     """One name per role for this app (app_dir None: the overrides only, the preset's names otherwise)."""
     from authentik_lab.core.app_source.wiring import resolve
 
-    return resolve(scan(app_dir) if app_dir is not None else None, preset, overrides)
+    return resolve(scan(app_dir) if app_dir is not None else None, preset, overrides, provider_id)
 
 
 def for_env_out(preset: Preset, app_dir: Path | None, overrides: Mapping[str, tuple[str, str]] | None,
@@ -87,7 +88,7 @@ def for_env_out(preset: Preset, app_dir: Path | None, overrides: Mapping[str, tu
     """The wiring `--env-out` uses and the notes to show with it (scan problems, ambiguities, roles not written)."""
     from authentik_lab.core.app_source.wiring import apply_names
 
-    chosen = wiring(preset, app_dir, overrides)
+    chosen = wiring(preset, app_dir, overrides, provider_id)
     _, dropped = apply_names(preset, chosen, provider_id)
     notes = list(chosen.notes)
     if dropped:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -51,6 +52,9 @@ def test_authjs_infers_names_from_the_provider_id_for_the_options_left_out() -> 
     unknown = resolve(ScanResult("app", providers=(ProviderUse("auth.ts", 5, "m", None),)), PRESETS["authjs"])
     assert unknown.names == {} and "auth.ts:5: the Authentik provider's options are not literal" in unknown.notes[0]
     assert resolve(result, PRESETS["nextauth"]).names.keys() == {"callback_base"}  # v4 infers no client names
+    assert wiring.notes == ("auth.ts:5: the Authentik provider's id is 'corp-sso', so its callback path ends in /corp-sso; "
+                            "pass --provider-id corp-sso for a matching redirect URI",)
+    assert resolve(result, PRESETS["authjs"], provider_id="corp-sso").notes == ()
 
 
 def test_a_role_the_preset_lacks_is_added_with_its_value_source() -> None:
@@ -128,3 +132,24 @@ def test_a_scan_notes_each_unparseable_file_and_keeps_the_others(tmp_path: Path)
 
 def scan_of(*reads: EnvRead) -> ScanResult:
     return ScanResult("app", tuple(reads))
+
+
+def test_hono_oidc_auth_reads_its_own_names_when_imported() -> None:
+    result = ScanResult("app", (read("JWKS", "jwks_url", "src/index.ts", 9),), modules=frozenset({"hono", "@hono/oidc-auth"}))
+    wiring = resolve(result, PRESETS["hono"])
+    assert {r: (c.name, c.origin) for r, c in wiring.names.items()} == {
+        "client_id": ("OIDC_CLIENT_ID", "@hono/oidc-auth reads it"), "client_secret": ("OIDC_CLIENT_SECRET", "@hono/oidc-auth reads it"),
+        "issuer": ("OIDC_ISSUER", "@hono/oidc-auth reads it"), "jwks_url": ("JWKS", "read in src/index.ts:9")}
+    without = resolve(dataclasses.replace(result, modules=frozenset({"hono", "jose"})), PRESETS["hono"])
+    assert without.names.keys() == {"jwks_url"}
+
+
+def test_the_parser_is_not_imported_by_the_cli_start_up_path() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from typer.testing import CliRunner; from authentik_lab.cli.main import cli; "
+            "r = CliRunner().invoke(cli, ['provider', 'create', '--help']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in sys.modules if m.startswith(('tree_sitter', 'packaging', 'authentik_lab.adapters.app_source'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -86,10 +86,17 @@ def implied_reads(scan: ScanResult, preset: str | None) -> tuple[list[tuple[str,
     return out, notes
 
 
-def resolve(scan: ScanResult | None, preset: Preset, overrides: Mapping[str, tuple[str, str]] | None = None) -> Wiring:
-    """Choose one name per role. `overrides`: role -> (name, where the override came from)."""
+def resolve(scan: ScanResult | None, preset: Preset, overrides: Mapping[str, tuple[str, str]] | None = None,
+            provider_id: str | None = None) -> Wiring:
+    """Choose one name per role. `overrides`: role -> (name, where the override came from); `provider_id`: the one
+    the redirect URI uses (a different `id:` on the code's Authentik provider is noted: its callback path differs)."""
     chosen: dict[str, Chosen] = {}
     notes: list[str] = list(scan.notes) if scan else []
+    pid = provider_id or preset.default_provider_id
+    for use in scan.providers if scan and preset.uses_provider_id else ():
+        if use.provider_id and use.provider_id != pid:
+            notes.append(f"{use.where}: the Authentik provider's id is {use.provider_id!r}, so its callback path ends in "
+                         f"/{use.provider_id}; pass --provider-id {use.provider_id} for a matching redirect URI")
     from_code = False
     ambiguous: set[str] = set()
     if scan is not None:
