@@ -62,6 +62,8 @@ def value_for(role: str, server: ServerView, code: CodeView, p: ProviderRef | No
         return f"<client secret: `authlab provider show {name} --show-secret`>"
     if role == facts.CALLBACK_BASE:
         return "<your app's base URL, e.g. http://localhost:3000>"
+    if base and role == facts.TOKEN_URL:
+        return f"{base}/application/o/token/"  # one token endpoint for every application
     if not base or p is None:
         return f"<{role.replace('_', ' ')}: `authlab provider show {name}`>"
     issuer = f"{base}/application/o/{p.slug}/"
@@ -97,11 +99,17 @@ def check_code_env(code: CodeView, files: Sequence[AppEnvFile], server: ServerVi
         for key in f.lines:
             if key in code.read_names or key in wanted or not authentik_variable(key):
                 continue
-            twin = next((r for r in missing if r.role == facts.role_of_name(key)), None)
+            role = facts.role_of_name(key)
+            twin = next((r for r in missing if r.role == role), None)
             close = difflib.get_close_matches(key, [r.name for r in missing], n=1)
             twin = twin or (wanted[close[0]] if close else None)
-            fix = (f"rename it to {twin.name} ({twin.origin})" if twin else
-                   f"remove it, or read it in the code (no file under {code.app_dir} does)")
+            reader = next((r for r in code.reads if r.role == role), None)
+            if twin:
+                fix = f"rename it to {twin.name} ({twin.origin})"
+            elif reader:
+                fix = f"remove it: the code reads {reader.name} for the {role.replace('_', ' ')} ({reader.origin})"
+            else:
+                fix = f"remove it, or read it in the code (no file under {code.app_dir} does)"
             messages.append(Message("warn", f"{f.at(key)} is defined but no code reads it", fix))
     for note in code.notes:
         messages.append(Message("info", note))

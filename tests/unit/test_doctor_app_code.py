@@ -67,3 +67,15 @@ def test_an_unread_authentik_variable_warns_even_when_nothing_is_missing() -> No
 def test_no_oidc_reads_in_the_code_is_a_skip_with_the_count_scanned() -> None:
     with pytest.raises(Skip, match=r"no code in \. reads OIDC variables \(12 source files scanned\)"):
         check_code_env(code(), [env(".env", A="1")], SERVER)
+
+
+def test_an_unread_twin_of_a_defined_variable_names_the_one_the_code_reads() -> None:
+    files = [env(".env", AUTHENTIK_ID="x", AUTHENTIK_CLIENT_ID="web-id")]
+    outcome = check_code_env(code(ID), files, SERVER)
+    assert (outcome.status, outcome.messages[0].fix) == (
+        "warn", "remove it: the code reads AUTHENTIK_CLIENT_ID for the client id (read in auth.ts:12)")
+
+
+def test_the_token_url_is_known_without_knowing_the_provider() -> None:
+    outcome = check_code_env(code(TOKEN), [], SERVER)  # two providers: only the shared token endpoint is certain
+    assert outcome.messages[0].fix == "add AUTHENTIK_TOKEN=http://localhost:9000/application/o/token/ to .env.local"
