@@ -93,7 +93,9 @@ def check_code_env(code: CodeView, files: Sequence[AppEnvFile], server: ServerVi
         where = r.origin.removeprefix("read in ")
         text = (f"{where}: reads {r.name} ({r.role}), which no env file defines" if r.origin.startswith("read in ")
                 else f"{r.name} ({r.role}) is not defined: {r.origin}")
-        messages.append(Message("fail", text, f"add {r.name}={value_for(r.role, server, code, provider)} to {target}"))
+        # a base URL the framework reads by itself is optional in development (it falls back to the request's host)
+        level = "warn" if r.role == facts.CALLBACK_BASE and not r.origin.startswith("read in ") else "fail"
+        messages.append(Message(level, text, f"add {r.name}={value_for(r.role, server, code, provider)} to {target}"))
     wanted = {r.name: r for r in code.reads}
     for f in files:
         for key in f.lines:

@@ -27,6 +27,7 @@ BASE = CodeRead("callback_base", "NEXTAUTH_URL", "next-auth v4 reads it")
 
 
 def test_missing_reads_fail_with_the_value_of_the_provider_whose_client_id_the_file_holds() -> None:
+    # (a base URL the framework reads by itself only warns: it falls back to the request's host in development)
     files = [env(".env.local", AUTHENTIK_ID="api-id", AUTHENTIK_ISSUER="x", NEXTAUTH_SECRET="s")]
     outcome = check_code_env(code(ID, ISS, TOKEN, BASE), files, SERVER)
     assert outcome.status == "fail"
@@ -34,12 +35,13 @@ def test_missing_reads_fail_with_the_value_of_the_provider_whose_client_id_the_f
         ("fail", "auth.ts:12: reads AUTHENTIK_CLIENT_ID (client_id), which no env file defines", "add AUTHENTIK_CLIENT_ID=api-id to .env.local"),
         ("fail", "auth.ts:5: reads AUTHENTIK_TOKEN (token_url), which no env file defines",
          "add AUTHENTIK_TOKEN=http://localhost:9000/application/o/token/ to .env.local"),
-        ("fail", "NEXTAUTH_URL (callback_base) is not defined: next-auth v4 reads it",
+        ("warn", "NEXTAUTH_URL (callback_base) is not defined: next-auth v4 reads it",
          "add NEXTAUTH_URL=<your app's base URL, e.g. http://localhost:3000> to .env.local"),
         ("warn", ".env.local:1: AUTHENTIK_ID is defined but no code reads it", "rename it to AUTHENTIK_CLIENT_ID (read in auth.ts:12)"),
         ("info", "`authlab provider create NAME --env-out FILE` writes every name the code reads", None),
     ]
     assert outcome.summary == "auth.ts:12: reads AUTHENTIK_CLIENT_ID (client_id), which no env file defines (+3 more)"
+    assert check_code_env(code(BASE), [], SERVER).status == "warn"
 
 
 def test_the_issuer_value_is_in_the_frameworks_form_and_provider_wins_by_name() -> None:
