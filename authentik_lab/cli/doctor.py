@@ -35,6 +35,7 @@ def doctor(
     app_env: Annotated[Optional[List[Path]], typer.Option("--app-env", metavar="FILE", help="An app env file to check (repeatable; default: .env, .env.local, .env.development here).")] = None,
     provider: Annotated[Optional[str], typer.Option("--provider", metavar="NAME", help="Check only this OAuth2 provider (by name).")] = None,
     preset: Annotated[Optional[str], typer.Option("--preset", metavar="PRESET", help="The app's framework preset (sets the expected issuer form).")] = None,
+    app_dir: Annotated[Optional[Path], typer.Option("--app-dir", metavar="DIR", help="The app's source folder, whose env reads app.code-env checks (default: the current folder).", show_default=False)] = None,
     json: JsonOpt = False,
 ) -> None:
     """Find known Authentik lab pitfalls, explain them, and fix the safe ones on request."""
@@ -48,7 +49,8 @@ def doctor(
         emit(app, "doctor", {"checks": [{"id": c.id, "title": c.title, "group": c.group} for c in checks]},
              lambda d: [app.out.print(f"{c['id']:<26} {c['title']}", markup=False) for c in d["checks"]])
         return
-    opts = DoctorOptions(url=url, token=token, compose=compose, app_env=tuple(app_env or ()), provider=provider, preset=preset)
+    opts = DoctorOptions(url=url, token=token, compose=compose, app_env=tuple(app_env or ()), provider=provider, preset=preset,
+                         app_dir=_app_dir(app_dir))
     report, facts = svc.run_doctor(app, opts, ids or [])
     for note in facts.url_notes:
         app.err.print(f"note: {note}", markup=False, highlight=False)
@@ -64,6 +66,12 @@ def doctor(
     emit(app, "doctor", report, lambda r: _human(app, r, verbose), ok=report.tally.ok)
     if not report.tally.ok:
         raise typer.Exit(1)
+
+
+def _app_dir(app_dir: Optional[Path]) -> Optional[Path]:
+    from authentik_lab.services.app_wiring import check_app_dir
+
+    return check_app_dir(app_dir) if app_dir is not None else None
 
 
 def _show_plan(app: Any, planned: list) -> None:

@@ -97,6 +97,8 @@ def create_human(app: "App", result: "CreateResult", show_secret: bool) -> None:
         parts = [f"added {', '.join(env.added)}" if env.added else "", f"updated {', '.join(env.changed)}" if env.changed else "",
                  f"kept {', '.join(env.unchanged)}" if env.unchanged else ""]
         out.print(_esc(f"env file {env.path} (mode 0600): " + "; ".join(p for p in parts if p)))
+        for key, origin in env.origins.items():  # names taken from the app, and where
+            out.print(_esc(f"  {'kept' if key in env.unchanged else 'wrote'} {key} ({origin})"), soft_wrap=True)
     if result.dry_run:
         out.print("nothing was changed (dry run)")
 

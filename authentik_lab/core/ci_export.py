@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from authentik_lab.core import dotenv
 from authentik_lab.core.urls import IssuerForm, issuer_in_form
 
-SECRET_SUFFIXES = ("_CLIENT_SECRET", "_PASSWORD", "_TOKEN")
+SECRET_SUFFIXES = ("SECRET", "_PASSWORD", "_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class ProviderExport:
     end_session: str
     jwks: str
     redirect_uri: str = ""
+    # the app's own names for some roles (core.app_source.facts): (role, name); exported besides AUTHLAB_<NAME>_*
+    app_names: tuple[tuple[str, str], ...] = ()
+    issuer_form: IssuerForm = IssuerForm.WITH_SLASH  # the form the app's framework wants, for an app-named issuer
+    app_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ def export_values(
             ("REDIRECT_URI", p.redirect_uri),
         ):
             put(owner, prefix + suffix, value)
+        by_role = {"client_id": p.client_id, "client_secret": p.client_secret, "issuer": issuer_in_form(p.issuer, p.issuer_form),
+                   "token_url": p.token, "jwks_url": p.jwks, "callback_base": p.app_url}
+        for role, key in p.app_names:
+            if role == "client_secret" and not p.client_secret:
+                continue  # a public client has none
+            put(owner, key, by_role[role])
     for u in users:
         prefix = f"AUTHLAB_USER_{env_key(u.username)}_"
         put(f"user {u.username!r}", prefix + "USERNAME", u.username)
@@ -100,8 +110,16 @@ def export_values(
     return values
 
 
-def is_secret(key: str) -> bool:
+def is_secret(key: str, known: Mapping[str, bool] | None = None) -> bool:
+    """`known`: names whose secrecy is known from their role (an app's own names: its client secret may be called
+    anything, and its token URL may be called AUTHENTIK_TOKEN, which is no secret); else the name's suffix decides."""
+    if known and key in known:
+        return known[key]
     return key.endswith(SECRET_SUFFIXES)
+
+
+def app_name_secrecy(providers: Iterable[ProviderExport]) -> dict[str, bool]:
+    return {key: role == "client_secret" for p in providers for role, key in p.app_names}
 
 
 def render_github_env(values: dict[str, str], delimiter: Callable[[], str] | None = None) -> str:
@@ -124,14 +142,14 @@ def render_env_file(values: dict[str, str], header: str | None = None) -> str:
     return dotenv.render(values, header=header)
 
 
-def github_masks(values: dict[str, str]) -> list[str]:
+def github_masks(values: dict[str, str], known: Mapping[str, bool] | None = None) -> list[str]:
     """`::add-mask::` commands so later steps' logs show *** instead of the secrets (one line each)."""
     out: list[str] = []
     for key, value in values.items():
-        if is_secret(key) and value:
+        if is_secret(key, known) and value:
             out.extend(f"::add-mask::{line}" for line in value.splitlines() if line.strip())
     return out
 
 
-def redacted(values: dict[str, str]) -> dict[str, str]:
-    return {k: ("***" if is_secret(k) and v else v) for k, v in values.items()}
+def redacted(values: dict[str, str], known: Mapping[str, bool] | None = None) -> dict[str, str]:
+    return {k: ("***" if is_secret(k, known) and v else v) for k, v in values.items()}

@@ -40,6 +40,10 @@ class ProviderSpec:
     client_id: str | None = None  # fixed, so app config can be committed
     slug: str | None = None
     adopt: bool = False  # take over an existing provider/application authlab did not create (then marked)
+    # the app's own variable names: `ci` exports the provider's values under them too (role -> name pairs, overriding
+    # what a scan of app_dir finds); app_dir is relative to the lab file
+    env_names: tuple[tuple[str, str], ...] = ()
+    app_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,8 @@ def parse(text: str, filename: str = DEFAULT_FILE, presets: Collection[str] | No
             "client_id": lambda n, p: _max_len(check, n, p, 255),
             "slug": lambda n, p: check.matching(n, p, SLUG_RE, "a slug may use letters, digits, '-' and '_' only"),
             "adopt": check.boolean,
+            "env_names": lambda n, p: _env_names(check, n, p),
+            "app_dir": check.string,
         }
         values = check.mapping(node, path, fields, required=("name",))
         if "name" not in values:
@@ -205,6 +211,15 @@ def _max_len(check: Checker, node: Any, path: str, limit: int) -> Any:
         check.fail(node, path, f"at most {limit} characters, got {len(value)}")
         return INVALID
     return value
+
+
+def _env_names(check: Checker, node: Any, path: str) -> Any:
+    """`env_names: {client_id: AUTHENTIK_CLIENT_ID, ...}`: keys are roles (an unknown one gets a suggestion)."""
+    from authentik_lab.core.app_source.facts import ROLES
+
+    name = lambda n, p: check.matching(n, p, ENV_NAME_RE, "expected an environment variable name")  # noqa: E731
+    values = check.mapping(node, path, {role: name for role in ROLES})
+    return tuple(values.items())
 
 
 def _password(check: Checker, node: Any, path: str) -> Any:

@@ -69,12 +69,13 @@ def ci(
     from authentik_lab.services.apply import labfile_for_up
 
     lab = labfile_for_up(app, file, required=True)  # exit 2 with file:line:col (or a missing variable) before anything starts
+    _check_app_dirs(lab)
     up_result = _up(app, lab, timeout, on_event)  # the same path as `authlab up`: init with the file's settings, ready, apply
     applied = up_result.apply
     try:
         # read again: apply has just stored the generated passwords it set (a first read would invent others)
         passwords, _ = test_users.resolve_passwords(lab, app.lab_dir)
-        values = _values(app, up_result.url, applied, lab, passwords)
+        values, secrecy = _values(app, up_result.url, applied, lab, passwords)
     except ApplyError:
         raise
     except AuthlabError as exc:
@@ -105,7 +106,7 @@ def ci(
         github_env=github_env,
         env_file=written_file,
         keys=tuple(values),
-        masks=tuple(ce.github_masks(values)) if mask else (),
+        masks=tuple(ce.github_masks(values, secrecy)) if mask else (),
         boot=up_result.boot,
         snapshot=up_result.snapshot,
     )
@@ -141,7 +142,8 @@ def _rerun_hint(exc: ApplyError, lab_path: str) -> ApplyError:
     return exc
 
 
-def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: dict[str, str]) -> dict[str, str]:
+def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: dict[str, str]) -> tuple[dict[str, str], dict[str, bool]]:
+    """(KEY -> value, app-named KEY -> whether it holds a secret)."""
     from authentik_lab.services.connection import resolve_connection
     from authentik_lab.services.token import _app_password
 
@@ -153,8 +155,10 @@ def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: d
             raise ApplyError(f"provider {spec.name!r} has no application after apply", hint="run `authlab provider show` for details")
         e = view.endpoints
         redirect = view.redirect_uris[0]["url"] if view.redirect_uris else ""
+        preset, names = _app_names(lab, spec)
         providers.append(ce.ProviderExport(view.name, view.client_id, view.client_secret if view.client_type == "confidential" else "",
-                                           view.issuer, e.authorize, e.token, e.userinfo, e.end_session, e.jwks, redirect))
+                                           view.issuer, e.authorize, e.token, e.userinfo, e.end_session, e.jwks, redirect,
+                                           names, preset.issuer_form, (spec.app_url or preset.default_app_url).rstrip("/")))
     users = [ce.UserExport(u.username, passwords[u.username], u.email) for u in lab.users]
     accounts = []
     if lab.service_accounts:
@@ -162,6 +166,34 @@ def _values(app: "App", url: str, applied: "ApplyResult", lab: Any, passwords: d
         with app.api(conn.url, conn.token) as api:
             accounts = [ce.ServiceAccountExport(s.name, _app_password(api, s.name)) for s in lab.service_accounts]
     try:
-        return ce.export_values(url, providers, users, accounts)
+        return ce.export_values(url, providers, users, accounts), ce.app_name_secrecy(providers)
     except ce.ExportNameClash as exc:
         raise ApplyError(str(exc), hint="names become environment variable names: make them differ in more than punctuation") from None
+
+
+def _app_dir(lab: Any, spec: Any) -> Path:
+    return (Path(lab.path).parent / spec.app_dir).resolve()
+
+
+def _check_app_dirs(lab: Any) -> None:
+    """An `app_dir:` that is not a folder is bad input: ConfigError at its file:line:col before anything starts."""
+    for index, spec in enumerate(lab.providers):
+        if spec.app_dir and not _app_dir(lab, spec).is_dir():
+            key = f"providers[{index}].app_dir"
+            raise ConfigError(f"{key}: {spec.app_dir} is not a folder", location=lab.where(key),
+                              hint="give the app's folder, relative to the lab file; nothing was started")
+
+
+def _app_names(lab: Any, spec: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
+    """(preset, (role, name) pairs) for a provider with `app_dir:` or `env_names:` in the lab file; () without either."""
+    from authentik_lab.core.presets import get_preset
+
+    preset = get_preset(spec.preset)
+    if not spec.app_dir and not spec.env_names:
+        return preset, ()
+    from authentik_lab.services import app_wiring
+
+    folder = _app_dir(lab, spec) if spec.app_dir else None
+    overrides = {role: (name, "env_names") for role, name in spec.env_names}
+    chosen = app_wiring.wiring(preset, folder, overrides)
+    return preset, tuple((role, c.name) for role, c in chosen.names.items())

@@ -15,7 +15,7 @@ from authentik_lab.core import doctor_env as denv
 from authentik_lab.core import doctor_http as dh
 from authentik_lab.core import doctor_provider as dp
 from authentik_lab.core import doctor_runtime as dr
-from authentik_lab.core.checks import Check, Outcome
+from authentik_lab.core.checks import Check, Outcome, Skip
 from authentik_lab.services import doctor_gather as g
 from authentik_lab.services.doctor_facts import Facts
 from authentik_lab.services.doctor_facts_server import LIVE_PATH, ME_PATH, READY_PATH
@@ -68,6 +68,17 @@ def _expected_services(f: Facts) -> list[str]:
 
 def _token_needed(f: Facts) -> bool:
     return not f.opts.token
+
+
+def _code_env(f: Facts) -> Outcome:
+    from authentik_lab.core.doctor_app_code import check_code_env
+    from authentik_lab.services.doctor_app_code import code_view
+
+    no_env = f.missing("app-env")
+    code = code_view(f)
+    if no_env and not code.reads:
+        raise Skip(no_env)  # neither env files nor code: no app here, the same reason as the other app checks
+    return check_code_env(code, f.app_env_files() if not no_env else [], g.server_view(f), f.opts.provider)
 
 
 def _c(id: str, title: str, needs: tuple[str, ...], run: Run) -> Check:
@@ -129,6 +140,7 @@ CATALOGUE: tuple[Check, ...] = (
        lambda f: appurls.check_token_url(f.app_env_files(), g.server_view(f))),
     _c("app.client-credentials", "Client id and secret match a provider", ("app-env",),
        lambda f: appurls.check_client_credentials(f.app_env_files(), g.server_view(f))),
+    _c("app.code-env", "Env variables the app's code reads are defined", (), _code_env),
 )
 
 # what a fix changes -> the facts to observe again before re-running the affected checks

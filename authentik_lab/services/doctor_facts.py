@@ -22,6 +22,7 @@ class DoctorOptions:
     app_env: tuple[Path, ...] = ()
     provider: str | None = None
     preset: str | None = None
+    app_dir: Path | None = None  # the app's source folder, read by app.code-env (default: cwd)
     cwd: Path = field(default_factory=Path.cwd)
 
 

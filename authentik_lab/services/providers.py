@@ -8,7 +8,7 @@ the provider is removed again (or, if that fails too, the error says exactly wha
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from authentik_lab.services.provider_facts import ProviderView, VerificationErro
 
 if TYPE_CHECKING:
     from authentik_lab.adapters.authentik_api import AuthentikApi
+    from authentik_lab.core.app_source.wiring import Wiring
     from authentik_lab.app import App
     from authentik_lab.core.dialect import Dialect
 
@@ -33,6 +34,8 @@ class EnvWrite:
     added: tuple[str, ...]
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
+    # name -> why this name: "read in auth.ts:12", "--env-name", ... (names chosen from the app or an override)
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,16 +73,20 @@ def _lookup_refs(api: "AuthentikApi", conn: Connection, dialect: "Dialect", desi
 
 
 def create_or_update(
-    app: "App", conn: Connection, desired: Desired, dry_run: bool = False, env_out: Path | None = None, show_secret: bool = False
+    app: "App", conn: Connection, desired: Desired, dry_run: bool = False, env_out: Path | None = None, show_secret: bool = False,
+    wiring: "Wiring | None" = None, notes: tuple[str, ...] = (),
 ) -> CreateResult:
+    """`wiring`: the variable names the app's code reads (services.app_wiring), used by `env_out`; `notes` are
+    shown with the result (e.g. the inferred preset)."""
     api = app.api(conn.url, conn.token)
     try:
-        return _reconcile(api, conn, desired, dry_run, env_out, show_secret)
+        return _reconcile(api, conn, desired, dry_run, env_out, show_secret, wiring, notes)
     finally:
         api.close()
 
 
-def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run: bool, env_out: Path | None, show_secret: bool) -> CreateResult:
+def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run: bool, env_out: Path | None, show_secret: bool,
+               wiring: "Wiring | None" = None, extra_notes: tuple[str, ...] = ()) -> CreateResult:
     dialect = detect_dialect(api)  # first: a bad token fails here, before anything else
     cached = _refs_from(provider_cache.load(conn.url, dialect.label), desired, dialect)
     calls: dict[str, Any] = {"provider": lambda: ak.provider_by_name(api, desired.name)}
@@ -100,7 +107,7 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
     # flow slugs by pk, to name flows in the diff (what the last lookup remembered, best effort)
     entry = provider_cache.load(conn.url, dialect.label) or {}
     flow_names = {**entry.get("flows", {}), desired.authorization_flow_slug: refs.authorization_flow}
-    notes = conn.notes + (("--env-out: not written in a dry run",) if dry_run and env_out else ())
+    notes = conn.notes + extra_notes + (("--env-out: not written in a dry run",) if dry_run and env_out else ())
     base = dict(
         url=conn.url, server_version=dialect.label, name=desired.name, slug=desired.slug, notes=notes,
         provider_action=the_plan.provider_action, application_action=the_plan.application_action,
@@ -120,7 +127,7 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
             problems,
             hint="`authlab doctor` explains each item; re-run this command after fixing the cause",
         )
-    env = _write_env(env_out, desired, provider, view) if env_out else None
+    env = _write_env(env_out, desired, provider, view, wiring) if env_out else None
     return CreateResult(action=done, dry_run=False, provider=view, env=env, requests=api.requests_made, **base)
 
 
@@ -198,9 +205,10 @@ def _with_rollback(api: "AuthentikApi", provider: dict, desired: Desired, exc: A
     return AuthlabError(message, exc.hint)
 
 
-def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView) -> EnvWrite:
+def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView, wiring: "Wiring | None" = None) -> EnvWrite:
     from authentik_lab.adapters.files import atomic_write, read_text
     from authentik_lab.core import dotenv
+    from authentik_lab.core.app_source.wiring import apply_names
 
     text = read_text(path) if path.exists() else ""
     facts = AppFacts(
@@ -212,11 +220,14 @@ def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView)
         scopes=desired.app_scopes,
         provider_id=desired.provider_id,
     )
-    values = env_values(desired.preset, facts, dotenv.parse(text), new_secret=lambda: secrets.token_urlsafe(24))
+    preset, _ = apply_names(desired.preset, wiring, desired.provider_id) if wiring is not None else (desired.preset, ())
+    values = env_values(preset, facts, dotenv.parse(text), new_secret=lambda: secrets.token_urlsafe(24))
     new_text, added, changed = merge_env_text(text, values)
     if new_text != text or not path.exists():
         atomic_write(path, new_text, mode=0o600)  # it holds the client secret
     else:
         path.chmod(0o600)
     unchanged = tuple(k for k in values if k not in added and k not in changed)
-    return EnvWrite(str(path), tuple(added), tuple(changed), unchanged)
+    by_name = {c.name: c.origin for c in (wiring.names.values() if wiring is not None else ())}
+    origins = {k: by_name[k] for k in values if k in by_name}  # in the order written
+    return EnvWrite(str(path), tuple(added), tuple(changed), unchanged, origins)

@@ -142,3 +142,35 @@ def test_success_summary_on_stderr_says_what_was_applied_and_where_the_env_went(
     ]
     again = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")
     assert again.stderr.splitlines()[-2] == "applied authlab.yaml: 0 created, 0 updated, 2 unchanged (0 writes)"
+
+
+def test_a_provider_with_app_dir_and_env_names_is_exported_under_the_apps_names_too(lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: ANN001
+    from tests.conftest import write_tree
+    from tests.integration.app_fixtures import NEXTAUTH_TUTORIAL
+
+    lab_dir, s = lab
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    write_tree(tmp_path / "web", NEXTAUTH_TUTORIAL.files)
+    (tmp_path / "authlab.yaml").write_text(LAB_FILE.replace("    app_url: http://localhost:3000\n", (
+        "    app_url: http://localhost:3000\n    app_dir: web\n    env_names: {jwks_url: AUTHENTIK_JWKS}\n")))
+    result = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")
+    assert result.exit_code == 0, result.stderr
+    exported = dotenv.parse((tmp_path / "out.env").read_text())
+    issuer = f"http://localhost:{s.port}/application/o/web/"
+    assert {k: exported[k] for k in ("AUTHENTIK_CLIENT_ID", "AUTHENTIK_ISSUER", "AUTHENTIK_TOKEN", "NEXTAUTH_URL", "AUTHENTIK_JWKS")} == {
+        "AUTHENTIK_CLIENT_ID": exported["AUTHLAB_WEB_CLIENT_ID"], "AUTHENTIK_ISSUER": issuer.rstrip("/"),
+        "AUTHENTIK_TOKEN": f"http://localhost:{s.port}/application/o/token/", "NEXTAUTH_URL": "http://localhost:3000",
+        "AUTHENTIK_JWKS": f"{issuer}jwks/"}
+    assert exported["AUTHENTIK_CLIENT_SECRET"] == exported["AUTHLAB_WEB_CLIENT_SECRET"]
+    masks = [line for line in result.stderr.splitlines() if line.startswith("::add-mask::")]
+    assert f"::add-mask::{exported['AUTHENTIK_CLIENT_SECRET']}" in masks
+    assert not any("/application/o/token/" in m for m in masks)  # AUTHENTIK_TOKEN is the app's token URL here
+
+
+def test_an_app_dir_that_is_not_a_folder_is_exit_2_before_anything_starts(lab, tmp_path: Path) -> None:  # noqa: ANN001
+    lab_dir, s = lab
+    (tmp_path / "authlab.yaml").write_text(LAB_FILE.replace("    preset: nextauth\n", "    preset: nextauth\n    app_dir: nowhere\n"))
+    result = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")
+    assert result.exit_code == 2, result.stderr
+    assert "authlab.yaml:4:14: providers[0].app_dir: nowhere is not a folder" in result.stderr
+    assert not (tmp_path / "out.env").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -108,3 +109,25 @@ def test_github_masks_cover_secrets_only() -> None:
     assert github_masks(values) == ["::add-mask::topsecret", "::add-mask::pw"]
     # a public client has no secret: nothing to mask
     assert github_masks(export_values(BASE, [_provider(secret="")])) == []
+
+
+def test_an_apps_own_names_are_exported_too_with_its_issuer_form_and_masked_secret() -> None:
+    from authentik_lab.core.ci_export import app_name_secrecy
+    from authentik_lab.core.urls import IssuerForm
+
+    p = dataclasses.replace(_provider(secret="topsecret"), app_names=(("client_id", "AUTHENTIK_CLIENT_ID"), ("client_secret", "AK_CS"),
+                            ("issuer", "AUTHENTIK_ISSUER"), ("token_url", "AUTHENTIK_TOKEN"), ("callback_base", "NEXTAUTH_URL")),
+                            issuer_form=IssuerForm.WITHOUT_SLASH, app_url="http://localhost:3000")
+    values = export_values(BASE, [p])
+    assert {k: values[k] for k in ("AUTHENTIK_CLIENT_ID", "AK_CS", "AUTHENTIK_ISSUER", "AUTHENTIK_TOKEN", "NEXTAUTH_URL")} == {
+        "AUTHENTIK_CLIENT_ID": "cid", "AK_CS": "topsecret", "AUTHENTIK_ISSUER": f"{BASE}/application/o/web-app",
+        "AUTHENTIK_TOKEN": f"{BASE}/application/o/token/", "NEXTAUTH_URL": "http://localhost:3000"}
+    known = app_name_secrecy([p])
+    assert [k for k, secret in known.items() if secret] == ["AK_CS"]
+    # the app's AUTHENTIK_TOKEN is its token URL: not masked, whatever its suffix says
+    assert github_masks(values, known) == ["::add-mask::topsecret", "::add-mask::topsecret"]
+    assert (redacted(values, known)["AK_CS"], redacted(values, known)["AUTHENTIK_TOKEN"]) == ("***", f"{BASE}/application/o/token/")
+    # two providers claiming one app name is the same clash as any other
+    q = dataclasses.replace(_provider("api"), app_names=(("client_id", "AUTHENTIK_CLIENT_ID"),))
+    with pytest.raises(ExportNameClash):
+        export_values(BASE, [p, q])

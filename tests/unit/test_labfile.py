@@ -261,3 +261,34 @@ def test_a_plan_item_is_located_at_its_name() -> None:
     assert lab.key_of("service_account", "ci-bot") == "service_accounts[0].name"
     assert lab.located("user", "dave", "user dave: taken") == "bad/b2.yaml:6:15: user dave: taken"
     assert lab.located("provider", "web", "provider web: gone") == "bad/b2.yaml: provider web: gone"
+
+
+def test_env_names_and_app_dir_parse_into_the_provider_spec() -> None:
+    lab = _parse("""
+        providers:
+          - name: web
+            preset: nextauth
+            app_dir: ../web
+            env_names: {client_id: AUTHENTIK_CLIENT_ID, token_url: AUTHENTIK_TOKEN}
+    """)
+    assert (lab.providers[0].app_dir, lab.providers[0].env_names) == (
+        "../web", (("client_id", "AUTHENTIK_CLIENT_ID"), ("token_url", "AUTHENTIK_TOKEN")))
+
+
+def test_env_names_problems_name_line_column_and_key_path() -> None:
+    problems = _problems("""
+        providers:
+          - name: web
+            env_names:
+              clientid: X
+              issuer: 9NOPE
+              jwks_url: [A]
+          - name: api
+            env_names: AUTHENTIK_ID
+    """)
+    assert problems == [
+        "authlab.yaml:4:7: providers[0].env_names.clientid: unknown key; did you mean 'client_id'?",
+        "authlab.yaml:5:15: providers[0].env_names.issuer: expected an environment variable name; got '9NOPE'",
+        "authlab.yaml:6:17: providers[0].env_names.jwks_url: expected a string, got a list",
+        "authlab.yaml:8:16: providers[1].env_names: expected a mapping (key: value), got a string ('AUTHENTIK_ID')",
+    ]
