@@ -19,7 +19,8 @@ def test_help_lists_every_command() -> None:
     assert result.exit_code == 0
     listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
     assert listed == {
-        "init", "up", "down", "status", "logs", "compose", "provider", "doctor", "apply", "ci", "token", "login-test",
+        "init", "up", "down", "status", "logs", "snapshot", "compose", "provider", "doctor", "apply", "ci", "token",
+        "login-test",
     }
 
 
