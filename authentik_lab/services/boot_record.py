@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from authentik_lab.services.provider_cache import cache_root
+from authentik_lab.services.provider_cache import cache_root, read_cache_json
 
 if TYPE_CHECKING:
     from authentik_lab.core.database_storage import DatabaseStorage
@@ -63,13 +63,8 @@ def _key(where: "DatabaseStorage") -> str:
 
 
 def _read() -> dict[str, str]:
-    try:
-        data = json.loads(record_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("booted"), dict):
-        return {}
-    return {str(k): str(v) for k, v in data["booted"].items()}
+    booted = read_cache_json(record_file(), VERSION).get("booted")
+    return {str(k): str(v) for k, v in booted.items()} if isinstance(booted, dict) else {}
 
 
 def judge(engine: Any, target: "Target") -> tuple[bool | None, "DatabaseStorage | None"]:

@@ -35,12 +35,18 @@ def _key(url: str, version: str) -> str:
     return f"{url}|{version}"
 
 
-def _read_all() -> dict[str, Any]:
+def read_cache_json(path: Path, version: int) -> dict[str, Any]:
+    """A cache file written by this authlab's format `version`, or {} (missing, unreadable, another format):
+    a cache that cannot be read only costs a lookup."""
     try:
-        data = json.loads(cache_file().read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) and data.get("version") == VERSION else {}
+    return data if isinstance(data, dict) and data.get("version") == version else {}
+
+
+def _read_all() -> dict[str, Any]:
+    return read_cache_json(cache_file(), VERSION)
 
 
 def load(url: str, version: str) -> dict[str, Any] | None:
