@@ -161,8 +161,8 @@ def _after_boot_snapshot(engine: Any, target: Target, runner: Any, restored: Any
         if restored.boot == "snapshot":
             snapshot.restore_certs(runner, restored.snapshot)
             return None
-        if restored.boot != "cold" or not save or not snapshot.enabled() or target.own_file:
-            return None
+        if restored.boot != "cold" or not save or not snapshot.enabled() or snapshot.identify(engine, target) is None:
+            return None  # a --compose file, or images the engine cannot name: nothing a snapshot could be keyed on
         info = snapshot.save(engine, target, runner)
     except AuthlabError as exc:
         notes.append(f"warning: database snapshot skipped: {exc.message}")
