@@ -24,8 +24,12 @@ pytestmark = pytest.mark.docker
 TOKEN = "doctor-docker-test-token-0123456789abcdef"
 
 
-def compose_text(project: str, port: int, worker_extra: str = "", worker_volume: str = "data:/data") -> str:
-    """The official layout (2026.5.6) minus the traps, plus what a test adds to the worker."""
+def compose_text(project: str, port: int, worker_extra: str = "", worker_volume: str = "data:/media") -> str:
+    """The official layout (2026.5.6) minus the traps, plus what a test adds to the worker.
+
+    The storage volume sits at /media, not /data: the image's /data/media is a symlink, and two containers
+    creating a fresh volume at /data at once fail on copying it ("failed to create symlink ... file exists",
+    seen on this suite's engine)."""
     common = """
     env_file: [.env]
     environment:
@@ -57,7 +61,7 @@ services:
     restart: unless-stopped
     command: server
     ports: ["127.0.0.1:{port}:9000"]
-    volumes: [data:/data]{common}
+    volumes: [data:/media]{common}
   worker:
     image: ghcr.io/goauthentik/server:2026.5.6
     restart: unless-stopped
