@@ -109,6 +109,8 @@ def _human(app: Any, report: Any, verbose: bool) -> None:
                 out.print(f"      fix: {escape(m.fix)}")
         if r.fixable is not None and r.status in ("warn", "fail") and not any("--fix" in (m.fix or "") for m in r.messages):
             out.print("      [dim](authlab doctor --fix can do this)[/]")
+    if verbose and report.compose is not None:
+        out.print(f"[dim]compose:[/] {escape(report.compose.describe())}")
     for reason, ids in skipped.items():
         out.print(f"{MARKS['skip']} skipped {len(ids)} check{'s' if len(ids) > 1 else ''} ({escape(_ids_text(ids, report))}): "
                   f"{escape(reason)}")

@@ -27,7 +27,8 @@ def check_engine(info: EngineInfo | None, error: str | None, hint: str) -> Outco
     if info is None:
         # the adapter's message already names the engine's address ("cannot reach the Docker engine at ...")
         return problem(FAIL, error or "cannot reach the Docker engine", hint)
-    return ok(f"Docker {info.version}" + (" (rootless)" if info.rootless else ""),
+    name = "Podman" if info.flavour == "podman" else "Docker"
+    return ok(f"{name} {info.version}" + (" (rootless)" if info.rootless else ""),
               [f"engine {info.version}, OS {info.os} ({info.os_type}/{info.arch})"])
 
 

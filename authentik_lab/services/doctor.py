@@ -51,6 +51,8 @@ class AppliedFix:
 class DoctorReport:
     results: tuple[CheckResult, ...]
     fixes: tuple[AppliedFix, ...] = ()
+    compose: Any = None  # core.compose_effective.Effective the compose checks judged, when they ran
+
 
     @property
     def tally(self) -> Tally:
@@ -59,7 +61,8 @@ class DoctorReport:
     def to_dict(self) -> dict[str, Any]:
         return {"checks": [r.to_dict() for r in self.results], "summary": self.tally.to_dict(),
                 "fixes": [{"kind": f.kind, "target": f.target, "description": f.description, "changes": list(f.changes),
-                           "ok": f.ok, "error": f.error} for f in self.fixes]}
+                           "ok": f.ok, "error": f.error} for f in self.fixes],
+                "compose_config": self.compose.to_dict() if self.compose is not None else None}
 
 
 def catalogue() -> tuple[Check, ...]:
@@ -102,7 +105,7 @@ def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: 
     validate(opts)
     facts = facts or Facts(app, opts)
     _require_named_provider(facts, checks)
-    return DoctorReport(tuple(run_checks(facts, checks))), facts
+    return DoctorReport(tuple(run_checks(facts, checks)), compose=facts.known("compose_effective")), facts
 
 
 def _require_named_provider(facts: Facts, checks: Sequence[Check]) -> None:
@@ -149,6 +152,9 @@ def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
                 planned.append(PlannedFix(kind, patch["provider"], patch["description"], tuple(patch["changes"]), ids,
                                           lambda pk=patch["provider_pk"], body=patch["body"]:
                                           facts.api().request("PATCH", f"providers/oauth2/{pk}/", json=body)))
+        elif kind == "env-append":
+            planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
+                                      lambda a=action: append_generated(Path(a.params["file"]), a.params["keys"])))
         elif kind == "app-env-issuer":
             planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
                                       lambda a=action: _rewrite_env(facts, a.params["updates"])))
@@ -177,6 +183,29 @@ def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
 
     what = sorted({c.kind.replace("_", " ") for c in result.changes})
     return PlannedFix("compose-patch", file, f"patch {file}: {', '.join(what)}", changes, ids, apply)
+
+
+def append_generated(path: Path, keys: Sequence[str]) -> list[str]:
+    """Append a fresh random value for each key still absent from the .env at `path` (re-read now: a value set in
+    the meantime is kept, never replaced). Returns the keys appended. Values are never printed."""
+    import secrets
+
+    from authentik_lab.adapters.files import atomic_write, read_text
+    from authentik_lab.core import dotenv
+    from authentik_lab.core.doctor_env import GENERATE
+
+    text = read_text(path)
+    present = dotenv.parse_with_lines(text)
+    added = [k for k in keys if k not in present]
+    if not added:
+        return []
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if text and not text.endswith(("\n", "\r")):
+        text += newline
+    # the length of the official recipe's `openssl rand -base64 N`; URL-safe so no quoting is needed in .env
+    text += "".join(f"{k}={secrets.token_urlsafe(GENERATE.get(k, 36))}{newline}" for k in added)
+    atomic_write(path, text)
+    return added
 
 
 def _rewrite_env(facts: Facts, updates: dict[str, dict[str, str]]) -> None:
@@ -208,4 +237,5 @@ def apply_fixes(facts: Facts, report: DoctorReport, planned: Sequence[PlannedFix
     ran = {r.id for r in report.results}
     again = [c for c in CATALOGUE if c.id in ran and c.group in groups]
     fresh = {r.id: r for r in run_checks(facts, again)}
-    return DoctorReport(tuple(fresh.get(r.id, r) for r in report.results), tuple(applied))
+    return DoctorReport(tuple(fresh.get(r.id, r) for r in report.results), tuple(applied),
+                        facts.known("compose_effective") or report.compose)

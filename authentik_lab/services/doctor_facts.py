@@ -19,6 +19,8 @@ class DoctorOptions:
     url: str | None = None
     token: str | None = None
     compose: Path | None = None
+    overrides: tuple[Path, ...] = ()  # more compose files merged on top, as `docker compose -f FILE -f OVERRIDE`
+    profiles: tuple[str, ...] = ()  # compose profiles to enable (default: COMPOSE_PROFILES)
     app_env: tuple[Path, ...] = ()
     provider: str | None = None
     preset: str | None = None

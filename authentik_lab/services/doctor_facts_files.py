@@ -50,6 +50,12 @@ class FileFacts:
             return value
         raise value
 
+    def known(self, key: str) -> Any:
+        """A fact already observed (None when it was not asked for, or failed): for the report, never computed here."""
+        with self._guard:
+            good, value = self._memo.get(key, (False, None))
+        return value if good else None
+
     def forget(self, *prefixes: str) -> None:
         """After --fix changed something, the affected facts must be observed again."""
         with self._guard:
@@ -90,6 +96,19 @@ class FileFacts:
         return self.once("compose_text", lambda: read_text(path))
 
     def compose_doc(self) -> dict:
+        """The configuration as compose runs it (see `effective`); the checks judge this, not the file's text."""
+        return self.effective().doc  # type: ignore[return-value]
+
+    def effective(self) -> Any:
+        """core.compose_effective.Effective: compose's own view of the project, else the fallback reader's."""
+        if self.compose_path() is None:
+            raise Skip(NO_SOURCE)
+        from authentik_lab.services.doctor_effective import gather
+
+        return self.once("compose_effective", lambda: gather(self))
+
+    def file_doc(self) -> dict:
+        """The compose file as authlab's YAML reader sees it (no override files, no env_file)."""
         def parse() -> dict:
             import yaml
 
@@ -104,7 +123,7 @@ class FileFacts:
                 raise ConfigError("not a compose file (no `services` mapping)", location=str(self.compose_path()))
             return doc
 
-        return self.once("compose_doc", parse)
+        return self.once("compose_file_doc", parse)
 
     def env_path(self) -> Path | None:
         lab = self.lab()

@@ -47,8 +47,39 @@ def engine_info(f: Facts) -> tuple[Any, str | None]:
 
 
 def rootless(f: Facts) -> bool | None:
+    return engine_kind(f).rootless
+
+
+def engine_kind(f: Facts) -> Any:
+    """core.rootless.EngineKind: the engine's own answer, else what DOCKER_HOST says (a per-user socket)."""
+    from authentik_lab import envnames
+    from authentik_lab.core.rootless import kind_of
+
     info, _ = engine_info(f)
-    return None if info is None else info.rootless
+    return kind_of(None if info is None else info.rootless, None if info is None else info.flavour,
+                   os.environ.get(envnames.DOCKER_HOST, ""))
+
+
+def user_mapping(f: Facts) -> tuple[Any, int | None, int | None]:
+    """(EngineKind, first subordinate uid of this user, this user's uid): how container uids map to host uids."""
+
+    def read() -> tuple[Any, int | None, int | None]:
+        from authentik_lab.core.rootless import parse_subuid
+
+        kind = engine_kind(f)
+        if not kind.rootless:
+            return kind, None, None
+        import getpass
+
+        uid = os.getuid()
+        try:
+            with open("/etc/subuid", encoding="utf-8") as fh:
+                start = parse_subuid(fh.read(), getpass.getuser(), uid)
+        except OSError:
+            start = None
+        return kind, start, uid
+
+    return f.once("user_mapping", read)
 
 
 def compose_binary(f: Facts) -> tuple[tuple[str, ...] | None, str | None, str | None]:
@@ -129,7 +160,7 @@ def path_stats(f: Facts) -> dict[str, PathFacts]:
     """Owner and mode of each bind-mounted storage folder on the host."""
     compose_dir = str(f.compose_path().parent)  # type: ignore[union-attr]
     out = {}
-    for m in storage_mounts(f.compose_doc(), f.interp_env()):
+    for m in storage_mounts(f.compose_doc(), f.interp_env()):  # every Authentik service's storage bind mounts
         path = host_path(m.source, compose_dir)
         try:
             st = os.stat(path)
