@@ -32,6 +32,10 @@ def doctor(
     token: TokenOpt = None,
     compose: Annotated[Optional[Path], typer.Option("--compose", envvar=envnames.COMPOSE_FILE, metavar="FILE", show_default=False,
                                                     help="Check this compose file (and the .env beside it) instead of the lab's.")] = None,
+    override: Annotated[Optional[List[Path]], typer.Option("--override", metavar="FILE", show_default=False,
+                                                           help="A compose file merged on top of --compose (repeatable, like `docker compose -f FILE -f OVERRIDE`; default: COMPOSE_FILE or the .override file compose itself reads).")] = None,
+    profile: Annotated[Optional[List[str]], typer.Option("--profile", metavar="NAME", show_default=False,
+                                                         help="A compose profile to enable (repeatable; default: COMPOSE_PROFILES).")] = None,
     app_env: Annotated[Optional[List[Path]], typer.Option("--app-env", metavar="FILE", help="An app env file to check (repeatable; default: .env, .env.local, .env.development here).")] = None,
     provider: Annotated[Optional[str], typer.Option("--provider", metavar="NAME", help="Check only this OAuth2 provider (by name).")] = None,
     preset: Annotated[Optional[str], typer.Option("--preset", metavar="PRESET", help="The app's framework preset (sets the expected issuer form).")] = None,
@@ -49,8 +53,8 @@ def doctor(
         emit(app, "doctor", {"checks": [{"id": c.id, "title": c.title, "group": c.group} for c in checks]},
              lambda d: [app.out.print(f"{c['id']:<26} {c['title']}", markup=False) for c in d["checks"]])
         return
-    opts = DoctorOptions(url=url, token=token, compose=compose, app_env=tuple(app_env or ()), provider=provider, preset=preset,
-                         app_dir=_app_dir(app_dir))
+    opts = DoctorOptions(url=url, token=token, compose=compose, overrides=tuple(override or ()), profiles=tuple(profile or ()),
+                         app_env=tuple(app_env or ()), provider=provider, preset=preset, app_dir=_app_dir(app_dir))
     report, facts = svc.run_doctor(app, opts, ids or [])
     for note in facts.url_notes:
         app.err.print(f"note: {note}", markup=False, highlight=False)
