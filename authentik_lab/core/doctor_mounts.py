@@ -17,7 +17,7 @@ from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, from_message
 from authentik_lab.core.doctor_compose import (
     AUTHENTIK_UID, ROOT_USERS, PathFacts, _require_services, host_path, interpolate, mounts, storage_mounts,
 )
-from authentik_lab.core.rootless import EngineKind, chown_command, host_uid
+from authentik_lab.core.rootless import UserMapping, chown_command
 
 IMAGE_USER = "authentik"  # the user Authentik's image switches to; uid and gid 1000
 
@@ -67,9 +67,9 @@ def writable(facts: PathFacts, uid: int | None, gid: int | None) -> bool:
 
 
 def check_bind_mount_owner(doc: Mapping[str, Any], file: str, env: Mapping[str, str], compose_dir: str,
-                           stats: Mapping[str, PathFacts], kind: EngineKind = EngineKind(),
-                           subuid_start: int | None = None, engine_uid: int | None = None) -> Outcome:
-    """`stats`: host path -> owner/mode; `kind`: the engine; `subuid_start`/`engine_uid`: the rootless mapping."""
+                           stats: Mapping[str, PathFacts], mapping: UserMapping = UserMapping()) -> Outcome:
+    """`stats`: host path -> owner/mode; `mapping`: the engine and, when rootless, how its uids map to the host's."""
+    kind = mapping.kind
     services = _require_services(doc)
     binds = storage_mounts(doc, env)
     if not binds:
@@ -102,10 +102,10 @@ def check_bind_mount_owner(doc: Mapping[str, Any], file: str, env: Mapping[str, 
         facts = stats.get(path) or PathFacts(False)
         fix = chown_command([path], uid, gid, kind, image)
         if kind.rootless:
-            mapped = host_uid(uid, engine_uid if engine_uid is not None else -1, subuid_start)
-            where = (f"host uid {mapped}" if mapped is not None and mapped >= 0 else "a subordinate uid (/etc/subuid)")
+            mapped = mapping.host_uid(uid)
+            where = f"host uid {mapped}" if mapped is not None else "a subordinate uid (/etc/subuid)"
             rootless_note = f" on this {kind.label} engine, where uid {uid} in the container is {where} on the host"
-            ok_now = facts.exists and (writable(facts, mapped, None) if mapped is not None and mapped >= 0 else bool(facts.mode & 0o002))
+            ok_now = facts.exists and (writable(facts, mapped, None) if mapped is not None else bool(facts.mode & 0o002))
         else:
             rootless_note = ""
             ok_now = facts.exists and writable(facts, user.uid, user.gid)

@@ -82,3 +82,21 @@ def chown_command(folders: list[str], uid: int, gid: int, kind: EngineKind, imag
     image = image or "ghcr.io/goauthentik/server"
     return " && ".join(f"docker run --rm -v {shlex.quote(f)}:/d --entrypoint chown {shlex.quote(image)} -R {uid}:{gid} /d"
                        for f in folders)
+
+
+@dataclass(frozen=True)
+class UserMapping:
+    """How container uids map to host uids: the engine kind, and for a rootless one the first subordinate uid of the
+    engine's user and that user's own uid (None when unknown)."""
+
+    kind: EngineKind = EngineKind()
+    subuid_start: int | None = None
+    engine_uid: int | None = None
+
+    def host_uid(self, container_uid: int) -> int | None:
+        """The host uid that must own a folder for `container_uid` to own it in the container (None: unknown)."""
+        if not self.kind.rootless:
+            return container_uid
+        if container_uid == 0:
+            return self.engine_uid
+        return host_uid(container_uid, -1, self.subuid_start)

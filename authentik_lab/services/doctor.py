@@ -145,7 +145,7 @@ def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
         ids = tuple(i for i, _ in items)
         action = items[0][1]
         if kind == "compose-patch":
-            fix = _plan_compose(target, ids)
+            fix = _plan_compose(target, ids, facts)
             if fix:
                 planned.append(fix)
         elif kind == "chmod":
@@ -166,7 +166,7 @@ def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
     return planned
 
 
-def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
+def _plan_compose(file: str, ids: tuple[str, ...], facts: Facts) -> PlannedFix | None:
     from authentik_lab.adapters.files import next_backup_path
     from authentik_lab.core.compose_patch import PatchOptions
     from authentik_lab.services.compose_patch import patch_compose_file
@@ -174,14 +174,18 @@ def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
     path = Path(file)
     # the opt-in edits only when their check asked for them; root and the socket go whenever the file is patched
     options = PatchOptions(bind_localhost="compose.public-ports" in ids, drop_time_mounts="compose.localtime" in ids)
-    result = patch_compose_file(path, options, write=False)  # the same reading and patching as `compose patch`
+    from authentik_lab.services import doctor_gather as g
+
+    # the same reading and patching as `compose patch`, and the same engine-fitted folder command
+    result = patch_compose_file(path, options, write=False, mapping=lambda: g.user_mapping(facts))
     if not result.changes:
         return None
     changes = tuple(f"{file}:{c.line}: {c.before}" + (f"  ->  {c.after}" if c.after else "  (removed)") for c in result.changes)
     changes += (f"the previous file is kept as {next_backup_path(path, numbered=True).name}",)
     if result.folders_to_own:
         # without root the worker no longer chowns its mounts; doctor does not chown host folders itself
-        changes += (f"then the worker runs as uid 1000 and needs {', '.join(result.folders_to_own)}: run {result.permissions_command}",)
+        changes += (f"then Authentik runs as its own user ({', '.join(dict.fromkeys(result.owners))}) and needs "
+                    f"{', '.join(result.folders_to_own)}: run {result.permissions_command}",)
 
     def apply() -> None:
         patch_compose_file(path, options, write=True)  # re-reads the file: never writes a stale plan

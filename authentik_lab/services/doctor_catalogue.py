@@ -124,7 +124,7 @@ CATALOGUE: tuple[Check, ...] = (
        lambda f: dc.check_public_ports(f.compose_doc(), _compose_file(f), f.interp_env())),
     _c("compose.bind-mount-owner", "Storage folders writable by uid 1000", ("compose",),
        lambda f: dm.check_bind_mount_owner(f.compose_doc(), _compose_file(f), f.interp_env(),
-                                           str(f.compose_path().parent), g.path_stats(f), *g.user_mapping(f))),  # type: ignore[union-attr]
+                                           str(f.compose_path().parent), g.path_stats(f), g.user_mapping(f))),  # type: ignore[union-attr]
     _c("compose.localtime", "/etc/localtime and /etc/timezone not mounted", ("compose",),
        lambda f: dc.check_localtime(f.compose_doc(), _compose_file(f), f.interp_env())),
     _c("compose.volume-targets", "Volumes where Authentik and PostgreSQL keep their files", ("compose",),

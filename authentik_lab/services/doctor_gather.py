@@ -60,26 +60,11 @@ def engine_kind(f: Facts) -> Any:
                    os.environ.get(envnames.DOCKER_HOST, ""))
 
 
-def user_mapping(f: Facts) -> tuple[Any, int | None, int | None]:
-    """(EngineKind, first subordinate uid of this user, this user's uid): how container uids map to host uids."""
+def user_mapping(f: Facts) -> Any:
+    """core.rootless.UserMapping: how container uids map to host uids on this engine."""
+    from authentik_lab.services.engine_kind import mapping_for
 
-    def read() -> tuple[Any, int | None, int | None]:
-        from authentik_lab.core.rootless import parse_subuid
-
-        kind = engine_kind(f)
-        if not kind.rootless:
-            return kind, None, None
-        import getpass
-
-        uid = os.getuid()
-        try:
-            with open("/etc/subuid", encoding="utf-8") as fh:
-                start = parse_subuid(fh.read(), getpass.getuser(), uid)
-        except OSError:
-            start = None
-        return kind, start, uid
-
-    return f.once("user_mapping", read)
+    return f.once("user_mapping", lambda: mapping_for(engine_info(f)[0]))
 
 
 def compose_binary(f: Facts) -> tuple[tuple[str, ...] | None, str | None, str | None]:
