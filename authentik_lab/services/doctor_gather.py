@@ -10,7 +10,7 @@ import os
 from typing import Any
 
 from authentik_lab.core.checks import Skip
-from authentik_lab.core.doctor_app_env import ProviderRef, ServerView, expected_callbacks
+from authentik_lab.core.doctor_app_env import ProviderRef, ServerView, callbacks_with_reasons
 from authentik_lab.core.doctor_compose import PathFacts, host_path, storage_mounts
 from authentik_lab.core.doctor_provider import Fetched, ProviderFacts, ServerFacts
 from authentik_lab.services.authentik_objects import application_by_slug, concurrently
@@ -235,14 +235,15 @@ def provider_facts(f: Facts) -> list[ProviderFacts]:
         def one(p: dict) -> ProviderFacts:
             slug = p.get("assigned_application_slug")
             if not slug:
-                return ProviderFacts(p, None, expected.get(p.get("pk"), ()))
+                return ProviderFacts(p, None, tuple(expected.get(p.get("pk"), {})), expected_why=_reasons(expected, p))
             issuer = issuer_url(base, slug)
             got = concurrently({
                 "app": lambda: application_by_slug(api, slug),
                 "discovery": lambda: f.fetch(discovery_url(issuer)[len(base):]),
                 "jwks": lambda: f.fetch(f"/application/o/{slug}/jwks/"),
             })
-            return ProviderFacts(p, got["app"], expected.get(p.get("pk"), ()), issuer, got["discovery"], got["jwks"])
+            return ProviderFacts(p, got["app"], tuple(expected.get(p.get("pk"), {})), issuer, got["discovery"], got["jwks"],
+                                 expected_why=_reasons(expected, p))
 
         items = providers(f)
         got = concurrently({str(i): (lambda p=p: one(p)) for i, p in enumerate(items)}, max_workers=8)
@@ -251,8 +252,13 @@ def provider_facts(f: Facts) -> list[ProviderFacts]:
     return f.once("provider_facts", read)
 
 
-def _expected_redirects(f: Facts) -> dict[Any, tuple[str, ...]]:
-    """provider pk -> callbacks the app env files say the app uses (matched by client id, else issuer slug)."""
+def _reasons(expected: dict[Any, dict[str, str | None]], p: dict) -> dict[str, str]:
+    return {uri: why for uri, why in (expected.get(p.get("pk")) or {}).items() if why}
+
+
+def _expected_redirects(f: Facts) -> dict[Any, dict[str, str | None]]:
+    """provider pk -> callbacks the app env files say the app uses (matched by client id, else issuer slug) -> why, when
+    the callback comes from the framework's default for an unset variable (core.framework_defaults)."""
     from urllib.parse import urlsplit
 
     from authentik_lab.core.doctor_app_env import ISSUER_PATH, issuer_keys
@@ -265,9 +271,9 @@ def _expected_redirects(f: Facts) -> dict[Any, tuple[str, ...]]:
         return {}
     by_id = {p.get("client_id"): p.get("pk") for p in all_providers(f)}
     by_slug = {p.get("assigned_application_slug"): p.get("pk") for p in all_providers(f) if p.get("assigned_application_slug")}
-    out: dict[Any, list[str]] = {}
+    out: dict[Any, dict[str, str | None]] = {}
     for file in files:
-        callbacks = expected_callbacks(file, f.opts.preset)
+        callbacks = callbacks_with_reasons(file, f.opts.preset)
         if not callbacks:
             continue
         pks = {by_id[v] for _, v in file.lines.values() if v in by_id}
@@ -277,8 +283,9 @@ def _expected_redirects(f: Facts) -> dict[Any, tuple[str, ...]]:
                 if m and m.group("slug") in by_slug:
                     pks.add(by_slug[m.group("slug")])
         for pk in pks:
-            out.setdefault(pk, []).extend(callbacks)
-    return {pk: tuple(dict.fromkeys(v)) for pk, v in out.items()}
+            for uri, why in callbacks.items():
+                out.setdefault(pk, {}).setdefault(uri, why)
+    return out
 
 
 def server_view(f: Facts) -> ServerView:
