@@ -242,7 +242,19 @@ class ComposeRunner:
         anchors and merge keys, override files, active profiles. Needs the compose binary only, not the engine.
         Raises ComposeError when compose refuses the file (its stderr says why) or prints no JSON object."""
         args = [arg for p in profiles for arg in ("--profile", p)]
-        proc = self.run(*args, "config", "--format", "json", timeout=timeout)
+        if self._binary is None and detect_binary.cache_info().currsize == 0 and shutil.which("docker"):
+            # doctor's critical path: try the plugin straight away instead of probing `docker compose version` first
+            # (one process less); a docker CLI without the plugin says so, and the probe then decides as usual
+            self._binary = ("docker", "compose")
+            try:
+                proc = self.run(*args, "config", "--format", "json", timeout=timeout)
+            except ComposeError as exc:
+                self._binary = None
+                if not re.search(r"not a docker command|unknown command", exc.stderr or "", re.IGNORECASE):
+                    raise
+                proc = self.run(*args, "config", "--format", "json", timeout=timeout)
+        else:
+            proc = self.run(*args, "config", "--format", "json", timeout=timeout)
         try:
             doc = json.loads(proc.stdout)
         except ValueError as exc:

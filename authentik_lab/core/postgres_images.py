@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 OFFICIAL_REPOS = ("postgres", "library/postgres", "docker.io/library/postgres", "docker.io/postgres", "index.docker.io/library/postgres")
-_MAJOR = re.compile(r"^(\d+)(?:[.\-]|$)")
+_MAJOR = re.compile(r"^(\d+)(?!\d)")
 
 
 @dataclass(frozen=True)

@@ -349,3 +349,42 @@ def test_an_override_without_compose_or_missing_is_bad_input(tmp_path: Path) -> 
     assert result.exit_code == 2 and "--override needs --compose FILE" in result.output
     result = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), "--override", "nope.yml"], obj=App(engine_factory=NothingRunsEngine))
     assert result.exit_code == 2 and "override file not found: nope.yml" in result.output
+
+
+# --- the official files stay correct --------------------------------------------------------------
+
+
+def _official() -> list[str]:
+    from tests.conftest import SHARED_AUTHENTIK
+
+    return sorted(p.name for p in SHARED_AUTHENTIK.glob("docker-compose-*.yml")) if SHARED_AUTHENTIK.is_dir() else []
+
+
+@pytest.mark.parametrize("reader", ["compose", "fallback"])
+@pytest.mark.parametrize("name", _official() or ["(reference data absent)"])
+def test_every_official_file_with_its_documented_env_passes_the_compose_and_env_checks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, reader: str) -> None:
+    from authentik_lab.adapters.compose import detect_binary
+    from tests.conftest import SHARED_AUTHENTIK
+
+    if not (SHARED_AUTHENTIK / name).is_file():
+        pytest.skip(f"reference data not found at {SHARED_AUTHENTIK}")
+    # the install docs' .env: PG_PASS and AUTHENTIK_SECRET_KEY only
+    compose = project(tmp_path, (SHARED_AUTHENTIK / name).read_text())
+    if reader == "fallback":
+        monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    detect_binary.cache_clear()
+    try:
+        code, doc = run("--compose", str(compose), "compose", "env")
+    finally:
+        detect_binary.cache_clear()
+    checks = {c["id"]: c for c in doc["data"]["checks"]}
+    # (without compose, compose.available says so: that is the one expected failure of the fallback run)
+    bad = {k: (c["status"], c["summary"]) for k, c in checks.items() if c["status"] in ("fail", "error")
+           and not (reader == "fallback" and k == "compose.available")}
+    assert bad == {}
+    assert {checks[k]["status"] for k in ("compose.worker", "compose.service-env", "compose.volume-targets", "env.required")} == {"ok"}
+    # the official files keep `user: root` and the docker socket: advice, not failures
+    assert checks["compose.worker-root"]["status"] == "warn"
+    expected = "docker compose config" if _has_compose() and reader == "compose" else "file"
+    assert doc["data"]["compose_config"]["source"] == expected, doc["data"]["compose_config"]
