@@ -71,7 +71,7 @@ def check_required_compose(file: str, lines: Mapping[str, tuple[int, str]], refs
     fixable = None
     if absent:
         fixable = FixAction("env-append", file, f"append generated {', '.join(absent)} to {file}",
-                            tuple(f"{file}: append {k}=<generated, openssl-style base64 of {GENERATE[k]} random bytes>" for k in absent),
+                            tuple(f"{file}: append {k}=<generated: URL-safe base64 of {GENERATE[k]} random bytes>" for k in absent),
                             {"file": file, "keys": absent})
     used = [k for k in REQUIRED if k in refs]
     good = f"{', '.join(used)} set for {compose_file}" if used else f"{compose_file} takes no required value from {file}"

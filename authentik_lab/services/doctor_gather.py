@@ -52,16 +52,11 @@ def rootless(f: Facts) -> bool | None:
 
 def engine_kind(f: Facts) -> Any:
     """core.rootless.EngineKind: the engine's own answer, else what DOCKER_HOST says (a per-user socket)."""
-    from authentik_lab import envnames
-    from authentik_lab.core.rootless import kind_of
-
-    info, _ = engine_info(f)
-    return kind_of(None if info is None else info.rootless, None if info is None else info.flavour,
-                   os.environ.get(envnames.DOCKER_HOST, ""))
+    return user_mapping(f).kind
 
 
 def user_mapping(f: Facts) -> Any:
-    """core.rootless.UserMapping: how container uids map to host uids on this engine."""
+    """core.rootless.UserMapping: the engine kind and how its container uids map to host uids."""
     from authentik_lab.services.engine_kind import mapping_for
 
     return f.once("user_mapping", lambda: mapping_for(engine_info(f)[0]))
