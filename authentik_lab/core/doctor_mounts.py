@@ -103,14 +103,15 @@ def check_bind_mount_owner(doc: Mapping[str, Any], file: str, env: Mapping[str, 
         fix = chown_command([path], uid, gid, kind, image)
         if kind.rootless:
             mapped = mapping.host_uid(uid)
-            where = f"host uid {mapped}" if mapped is not None else "a subordinate uid (/etc/subuid)"
-            rootless_note = f" on this {kind.label} engine, where uid {uid} in the container is {where} on the host"
+            where = f"host uid {mapped}" if mapped is not None else "a subordinate uid on the host (/etc/subuid)"
+            rootless_note = f" on this {kind.label} engine, where uid {uid} in the container is {where}"
             ok_now = facts.exists and (writable(facts, mapped, None) if mapped is not None else bool(facts.mode & 0o002))
         else:
             rootless_note = ""
             ok_now = facts.exists and writable(facts, user.uid, user.gid)
         if not facts.exists:
-            messages.append(Message(level, f"{path} does not exist: Docker creates it owned by root, and {user.who} cannot write it"
+            creator = "the engine creates it owned by root in the container" if kind.rootless else "Docker creates it owned by root"
+            messages.append(Message(level, f"{path} does not exist: {creator}, and {user.who} cannot write it"
                                            f"{rootless_note}{later}", f"mkdir -p {path} && {fix}"))
         elif not ok_now:
             evidence.append(f"{path}: owner {facts.uid}:{facts.gid} mode {facts.mode & 0o777:o}")

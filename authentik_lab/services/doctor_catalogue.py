@@ -122,7 +122,7 @@ CATALOGUE: tuple[Check, ...] = (
        lambda f: dc.check_docker_socket(f.compose_doc(), _compose_file(f), f.interp_env())),
     _c("compose.public-ports", "Ports published on this machine only", ("compose",),
        lambda f: dc.check_public_ports(f.compose_doc(), _compose_file(f), f.interp_env())),
-    _c("compose.bind-mount-owner", "Storage folders writable by uid 1000", ("compose",),
+    _c("compose.bind-mount-owner", "Storage folders writable by the user Authentik runs as", ("compose",),
        lambda f: dm.check_bind_mount_owner(f.compose_doc(), _compose_file(f), f.interp_env(),
                                            str(f.compose_path().parent), g.path_stats(f), g.user_mapping(f))),  # type: ignore[union-attr]
     _c("compose.localtime", "/etc/localtime and /etc/timezone not mounted", ("compose",),

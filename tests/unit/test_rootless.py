@@ -67,7 +67,7 @@ def test_a_folder_owned_by_host_uid_1000_is_not_writable_by_the_containers_1000_
     mapping = UserMapping(ROOTLESS_DOCKER, 100000, 1000)
     o = dm.check_bind_mount_owner(DOC, "c.yml", {}, "/lab", {"/lab/data": PathFacts(True, 1000, 1000, 0o40755)}, mapping)
     assert (o.status, o.summary) == (FAIL, "/lab/data (server:/data) is not writable by uid 1000 on this rootless Docker engine, "
-                                           "where uid 1000 in the container is host uid 100999 on the host")
+                                           "where uid 1000 in the container is host uid 100999")
     assert o.messages[0].fix == "docker run --rm -v /lab/data:/d --entrypoint chown ghcr.io/goauthentik/server:2026.5.6 -R 1000:1000 /d"
     assert "sudo" not in repr(o)
     done = dm.check_bind_mount_owner(DOC, "c.yml", {}, "/lab", {"/lab/data": PathFacts(True, 100999, 100999, 0o40755)}, mapping)
@@ -77,9 +77,9 @@ def test_a_folder_owned_by_host_uid_1000_is_not_writable_by_the_containers_1000_
 def test_podman_without_a_known_subuid_range_gives_the_unshare_command() -> None:
     # one more input of the kind: Podman, the range unknown, a missing folder
     o = dm.check_bind_mount_owner(DOC, "c.yml", {}, "/lab", {}, UserMapping(ROOTLESS_PODMAN))
-    assert (o.status, o.summary) == (FAIL, "/lab/data does not exist: Docker creates it owned by root, and uid 1000 cannot write it "
-                                           "on this rootless Podman engine, where uid 1000 in the container is a subordinate uid "
-                                           "(/etc/subuid) on the host")
+    assert (o.status, o.summary) == (FAIL, "/lab/data does not exist: the engine creates it owned by root in the container, and uid 1000 "
+                                           "cannot write it on this rootless Podman engine, where uid 1000 in the container is a "
+                                           "subordinate uid on the host (/etc/subuid)")
     assert o.messages[0].fix == "mkdir -p /lab/data && podman unshare chown -R 1000:1000 /lab/data"
 
 
