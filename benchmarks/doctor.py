@@ -72,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     from authentik_lab.app import App
     from authentik_lab.services.doctor import run_doctor
-    from authentik_lab.services.doctor_facts import DoctorOptions
+    from authentik_lab.services.doctor.facts import DoctorOptions
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -45,7 +45,7 @@ def doctor(
     """Find known Authentik lab pitfalls, explain them, and fix the safe ones on request."""
     from authentik_lab.render import emit
     from authentik_lab.services import doctor as svc
-    from authentik_lab.services.doctor_facts import DoctorOptions
+    from authentik_lab.services.doctor.facts import DoctorOptions
 
     app = get_app(ctx)
     if list_:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any, Mapping
 
-from authentik_lab.core.doctor_compose import AUTHENTIK_UID, authentik_services, host_path, mounts
+from authentik_lab.core.doctor.compose import AUTHENTIK_UID, authentik_services, host_path, mounts
 
 # where Authentik keeps what it must own: storage (data or media), certificates, custom templates
 OWNED_TARGETS = ("/data", "/media", "/certs", "/templates")
@@ -35,8 +35,8 @@ def folder_owners(doc: Mapping[str, Any], env: Mapping[str, str], compose_dir: s
     """owned_folders -> (uid, gid, image) of the service that writes each one: its effective `user:` (a root service as
     it runs once `user: root` is dropped: the image's uid 1000). Folders of a service whose user is a name the image
     alone can resolve are left out: no command could name the right owner."""
-    from authentik_lab.core.doctor_compose import interpolate
-    from authentik_lab.core.doctor_mounts import effective_user
+    from authentik_lab.core.doctor.compose import interpolate
+    from authentik_lab.core.doctor.mounts import effective_user
 
     out: dict[str, tuple[int, int, str]] = {}
     for svc in authentik_services(doc):
@@ -85,7 +85,7 @@ def all_bind_folders(doc: Mapping[str, Any], env: Mapping[str, str], compose_dir
     for name, spec in (services or {}).items():
         if not isinstance(spec, Mapping):
             continue
-        from authentik_lab.core.doctor_compose import Service
+        from authentik_lab.core.doctor.compose import Service
 
         for m in mounts(Service(str(name), "other", spec), env):
             if not m.bind or m.source.startswith(_NOT_FOLDERS) or m.source in _NOT_FOLDERS:

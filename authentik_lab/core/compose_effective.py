@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from authentik_lab.core.doctor_compose import interpolate
+from authentik_lab.core.doctor.compose import interpolate
 
 COMPOSE = "docker compose config"  # the source names shown in -v and --json
 FILE = "file"

@@ -84,7 +84,7 @@ def fix_permissions(folders: list[str], owners: dict[str, tuple[int, int, str]] 
     engine a host chown would give them to the wrong user, so only the printed command can. Returns (done, still to do)."""
     import os
 
-    from authentik_lab.core.doctor_compose import AUTHENTIK_UID
+    from authentik_lab.core.doctor.compose import AUTHENTIK_UID
 
     mapping = mapping or UserMapping()
     owners = owners or {}
@@ -145,11 +145,11 @@ def patch_compose_file(path: Path, options: PatchOptions, *, write: bool = True,
 
 
 def _problems(path: Path, text: str) -> tuple[str, ...]:
-    """What the patched file still lacks and no patch can add: a worker (core.doctor_services)."""
+    """What the patched file still lacks and no patch can add: a worker (core.doctor.services)."""
     import yaml
 
     from authentik_lab.core.checks import Skip
-    from authentik_lab.core.doctor_services import check_worker_present
+    from authentik_lab.core.doctor.services import check_worker_present
 
     try:
         outcome = check_worker_present(yaml.safe_load(text) or {}, str(path))

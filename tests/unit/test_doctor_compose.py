@@ -1,4 +1,4 @@
-"""core.doctor_compose: each compose pitfall recognised from the parsed file, and its absence passes."""
+"""core.doctor.compose: each compose pitfall recognised from the parsed file, and its absence passes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import textwrap
 import pytest
 import yaml
 
-from authentik_lab.core import doctor_compose as dc
-from authentik_lab.core import doctor_mounts as dm
+from authentik_lab.core.doctor import compose as dc
+from authentik_lab.core.doctor import mounts as dm
 from authentik_lab.core.checks import FAIL, OK, WARN, Skip
 
 OFFICIAL = """

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from authentik_lab.adapters.engine import info_of
-from authentik_lab.core import doctor_mounts as dm
+from authentik_lab.core.doctor import mounts as dm
 from authentik_lab.core.checks import FAIL, OK
-from authentik_lab.core.doctor_compose import PathFacts
+from authentik_lab.core.doctor.compose import PathFacts
 from authentik_lab.core.rootless import EngineKind, UserMapping, chown_command, from_docker_host, kind_of, parse_subuid
 
 DOC = {"services": {

@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 from typing import Sequence
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, Skip, ok, problem
-from authentik_lab.core.doctor_provider import Fetched
+from authentik_lab.core.doctor.provider import Fetched
 from authentik_lab.core.readiness import (
     TOKEN_PENDING_HINT,
     TOKEN_REJECTED_HINT,

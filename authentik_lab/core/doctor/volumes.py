@@ -14,7 +14,7 @@ import posixpath
 from typing import Any, Mapping
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, from_messages
-from authentik_lab.core.doctor_compose import Mount, Service, _require_services, image_tag, interpolate, mounts
+from authentik_lab.core.doctor.compose import Mount, Service, _require_services, image_tag, interpolate, mounts
 from authentik_lab.core.postgres_images import is_official_postgres, layout, split_image
 from authentik_lab.core.release_lookup import storage_target
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from authentik_lab.core.checks import Check, CheckResult, FixAction, Tally, run_check, select
 from authentik_lab.errors import UsageError
-from authentik_lab.services.doctor_catalogue import CATALOGUE, FIX_INVALIDATES
-from authentik_lab.services.doctor_facts import DoctorOptions, Facts
+from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES
+from authentik_lab.services.doctor.facts import DoctorOptions, Facts
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -116,7 +116,7 @@ def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: 
 def _require_named_provider(facts: Facts, checks: Sequence[Check]) -> None:
     """A --provider name the server does not know is bad input: one usage error, not a crash in every provider check.
     When the server cannot be asked, the checks skip with that reason instead."""
-    from authentik_lab.services import doctor_gather as g
+    from authentik_lab.services.doctor import gather as g
 
     name = facts.opts.provider
     if not name or not any(c.group == "provider" for c in checks) or facts.missing("api"):
@@ -174,7 +174,7 @@ def _plan_compose(file: str, ids: tuple[str, ...], facts: Facts) -> PlannedFix |
     path = Path(file)
     # the opt-in edits only when their check asked for them; root and the socket go whenever the file is patched
     options = PatchOptions(bind_localhost="compose.public-ports" in ids, drop_time_mounts="compose.localtime" in ids)
-    from authentik_lab.services import doctor_gather as g
+    from authentik_lab.services.doctor import gather as g
 
     # the same reading and patching as `compose patch`, and the same engine-fitted folder command
     result = patch_compose_file(path, options, write=False, mapping=lambda: g.user_mapping(facts))
@@ -201,7 +201,7 @@ def append_generated(path: Path, keys: Sequence[str]) -> list[str]:
 
     from authentik_lab.adapters.files import atomic_write, read_text
     from authentik_lab.core import dotenv
-    from authentik_lab.core.doctor_env import GENERATE
+    from authentik_lab.core.doctor.env import GENERATE
 
     text = read_text(path)
     present = dotenv.parse_with_lines(text)

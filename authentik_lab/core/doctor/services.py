@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Collection, Mapping, Sequence
 
 from authentik_lab.core.checks import FAIL, Message, Outcome, from_messages, problem
-from authentik_lab.core.doctor_compose import Service, _require_services
+from authentik_lab.core.doctor.compose import Service, _require_services
 
 SECRET_KEY = "AUTHENTIK_SECRET_KEY"
 PG_PREFIX = "AUTHENTIK_POSTGRESQL__"

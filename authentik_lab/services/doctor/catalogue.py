@@ -1,6 +1,6 @@
 """Every doctor check: a stable id, a title, the inputs it needs, and how it turns facts into an outcome.
 
-The logic lives in the pure `core.doctor_*` modules; each entry here only says which facts to hand in.
+The logic lives in the pure `core.doctor` modules; each entry here only says which facts to hand in.
 Ids are part of the CLI contract (`authlab doctor ID...`, `--json`): never rename one.
 """
 
@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from typing import Callable
 
-from authentik_lab.core import doctor_app_env as appenv
-from authentik_lab.core import doctor_app_urls as appurls
-from authentik_lab.core import doctor_compose as dc
-from authentik_lab.core import doctor_env as denv
-from authentik_lab.core import doctor_http as dh
-from authentik_lab.core import doctor_mounts as dm
-from authentik_lab.core import doctor_provider as dp
-from authentik_lab.core import doctor_services as dsv
-from authentik_lab.core import doctor_volumes as dv
-from authentik_lab.core import doctor_runtime as dr
+from authentik_lab.core.doctor import app_env as appenv
+from authentik_lab.core.doctor import app_urls as appurls
+from authentik_lab.core.doctor import compose as dc
+from authentik_lab.core.doctor import env as denv
+from authentik_lab.core.doctor import http as dh
+from authentik_lab.core.doctor import mounts as dm
+from authentik_lab.core.doctor import provider as dp
+from authentik_lab.core.doctor import services as dsv
+from authentik_lab.core.doctor import volumes as dv
+from authentik_lab.core.doctor import runtime as dr
 from authentik_lab.core.checks import Check, Outcome, Skip
-from authentik_lab.services import doctor_effective as eff
-from authentik_lab.services import doctor_gather as g
-from authentik_lab.services.doctor_facts import Facts
-from authentik_lab.services.doctor_facts_server import LIVE_PATH, ME_PATH, READY_PATH
+from authentik_lab.services.doctor import effective as eff
+from authentik_lab.services.doctor import gather as g
+from authentik_lab.services.doctor.facts import Facts
+from authentik_lab.services.doctor.facts_server import LIVE_PATH, ME_PATH, READY_PATH
 
 Run = Callable[[Facts], Outcome]
 
@@ -38,7 +38,7 @@ def _env_file(f: Facts) -> str:
 def _engine(f: Facts) -> Outcome:
     from authentik_lab.adapters.compose import DOCKER_HINT
 
-    info, error = g.engine_info(f)
+    info, error = f.engine_info()
     return dh.check_engine(info, error, DOCKER_HINT)
 
 
@@ -94,8 +94,8 @@ def _token_needed(f: Facts) -> bool:
 
 
 def _code_env(f: Facts) -> Outcome:
-    from authentik_lab.core.doctor_app_code import check_code_env
-    from authentik_lab.services.doctor_app_code import code_view
+    from authentik_lab.core.doctor.app_code import check_code_env
+    from authentik_lab.services.doctor.app_code import code_view
 
     no_env = f.missing("app-env")
     code = code_view(f)

@@ -17,7 +17,7 @@ from authentik_lab.core.compose_effective import (
 )
 
 if TYPE_CHECKING:
-    from authentik_lab.services.doctor_facts_files import FileFacts
+    from authentik_lab.services.doctor.facts_files import FileFacts
 
 
 def gather(f: "FileFacts") -> Effective:

@@ -10,40 +10,17 @@ import os
 from typing import Any
 
 from authentik_lab.core.checks import Skip
-from authentik_lab.core.doctor_app_env import ProviderRef, ServerView, callbacks_with_reasons
-from authentik_lab.core.doctor_compose import PathFacts, host_path, storage_mounts
-from authentik_lab.core.doctor_provider import Fetched, ProviderFacts, ServerFacts
+from authentik_lab.core.doctor.app_env import ProviderRef, ServerView, callbacks_with_reasons
+from authentik_lab.core.doctor.compose import PathFacts, host_path, storage_mounts
+from authentik_lab.core.doctor.provider import Fetched, ProviderFacts, ServerFacts
 from authentik_lab.services.authentik_objects import application_by_slug, concurrently
-from authentik_lab.services.doctor_facts import Facts
-from authentik_lab.services.doctor_facts_server import CONFIG_PATH
+from authentik_lab.services.doctor.facts import Facts
+from authentik_lab.services.doctor.facts_server import CONFIG_PATH
 
 ENGINE_DOWN = "the Docker engine cannot be reached (see engine.reachable)"
 
 
 # --- Docker -------------------------------------------------------------------------------------
-
-
-def engine(f: Facts) -> Any:
-    # a fake handed to Facts, else the App's (whose factory CLI tests can replace), else the real engine
-    return f.once("engine", lambda: f.engine_factory() if f.engine_factory else f.app.engine())
-
-
-def engine_info(f: Facts) -> tuple[Any, str | None]:
-    """(core.readiness.EngineInfo, None) or (None, why the engine cannot be used)."""
-
-    def probe() -> tuple[Any, str | None]:
-        from authentik_lab.errors import EngineError
-
-        eng = engine(f)
-        try:
-            eng.require()
-            return eng.info(), None
-        except EngineError as exc:
-            return None, exc.message
-        except Exception as exc:  # noqa: BLE001 - the SDK raises many types; all mean "not usable"
-            return None, f"{type(exc).__name__}: {exc}"
-
-    return f.once("engine_info", probe)
 
 
 def rootless(f: Facts) -> bool | None:
@@ -59,7 +36,7 @@ def user_mapping(f: Facts) -> Any:
     """core.rootless.UserMapping: the engine kind and how its container uids map to host uids."""
     from authentik_lab.services.engine_kind import mapping_for
 
-    return f.once("user_mapping", lambda: mapping_for(engine_info(f)[0]))
+    return f.once("user_mapping", lambda: mapping_for(f.engine_info()[0]))
 
 
 def compose_binary(f: Facts) -> tuple[tuple[str, ...] | None, str | None, str | None]:
@@ -78,16 +55,16 @@ def compose_binary(f: Facts) -> tuple[tuple[str, ...] | None, str | None, str | 
 
 
 def containers(f: Facts) -> list:
-    info, _ = engine_info(f)
+    info, _ = f.engine_info()
     if info is None:
         raise Skip(ENGINE_DOWN)
-    return f.once("containers", lambda: engine(f).containers(f.project()))
+    return f.once("containers", lambda: f.engine().containers(f.project()))
 
 
 def logs(f: Facts) -> dict[str, list[str]]:
     def read() -> dict[str, list[str]]:
         services = sorted({c.service for c in containers(f)})
-        got = concurrently({s: (lambda s=s: engine(f).logs(f.project(), s, tail=80)) for s in services})
+        got = concurrently({s: (lambda s=s: f.engine().logs(f.project(), s, tail=80)) for s in services})
         errors = engine_errors(f)
         return {s: [*errors.get(s, []), *got[s]] for s in services}
 
@@ -256,7 +233,7 @@ def _expected_redirects(f: Facts) -> dict[Any, dict[str, str | None]]:
     the callback comes from the framework's default for an unset variable (core.framework_defaults)."""
     from urllib.parse import urlsplit
 
-    from authentik_lab.core.doctor_app_env import ISSUER_PATH, issuer_keys
+    from authentik_lab.core.doctor.app_env import ISSUER_PATH, issuer_keys
 
     if not f.app_env_paths():
         return {}
