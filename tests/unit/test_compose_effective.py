@@ -8,7 +8,6 @@ from authentik_lab.core.compose_effective import (
     active_profiles, compose_envs, env_file_entries, project_files, required_references, service_environment,
 )
 from authentik_lab.core.postgres_images import layout, split_image
-from authentik_lab.core.release_lookup import storage_target
 
 
 def test_project_files_follow_composes_own_rules() -> None:
@@ -62,7 +61,3 @@ def test_unknown_postgres_images_and_tags_have_no_layout() -> None:
     assert layout("postgres:latest") is None and layout("postgres") is None
     assert layout("bitnami/postgresql:16") is None and layout("pgvector/pgvector:pg16") is None
     assert split_image("localhost:5000/postgres") == ("localhost:5000/postgres", None)
-
-
-def test_storage_target_per_release() -> None:
-    assert [storage_target(t) for t in ("2025.10.1", "2025.12.0", "2026.5.6", "latest", None)] == ["/media", "/data", "/data", None, None]

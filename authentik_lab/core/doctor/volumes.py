@@ -5,21 +5,19 @@
   (Authentik docs, "Blueprints": "mount them to /blueprints/custom").
 - The database's volume must cover the PostgreSQL image's data directory for that tag (core.postgres_images);
   otherwise the data lives in the anonymous volume the image declares, and `down` + `up` starts from an empty database.
-- The storage mount must be the one the Authentik release writes to (core.release_lookup.storage_target).
+The storage mount is not judged by release: from 2025.12 the image's /data/media is a symlink to /media, so a volume
+at /media keeps the files on every release (see compose/current.yml.tmpl).
 """
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any, Mapping
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, from_messages
-from authentik_lab.core.doctor.compose import Mount, Service, _require_services, image_tag, interpolate, mounts
+from authentik_lab.core.doctor.compose import Mount, Service, _require_services, interpolate, mounts
 from authentik_lab.core.postgres_images import is_official_postgres, layout, split_image
-from authentik_lab.core.release_lookup import storage_target
 
 BLUEPRINTS = "/blueprints"
-STORAGE_TARGETS = ("/media", "/data")
 
 
 def _under(path: str, target: str) -> bool:
@@ -55,13 +53,6 @@ def database_verdict(name: str, spec: Mapping[str, Any], env: Mapping[str, str],
                     f"(`docker compose cp {name}:{pgdata} ./pgdata-backup`)")], evidence
 
 
-def _renamed(m: Mount, want: str) -> str:
-    """./media -> ./data for a host folder; a named volume keeps its name."""
-    if not m.bind:
-        return m.source
-    return posixpath.join(posixpath.dirname(m.source) or ".", want.lstrip("/"))
-
-
 def check_volume_targets(doc: Mapping[str, Any], file: str, env: Mapping[str, str],
                          envs: Mapping[str, Mapping[str, str | None]]) -> Outcome:
     services = _require_services(doc)
@@ -81,13 +72,6 @@ def check_volume_targets(doc: Mapping[str, Any], file: str, env: Mapping[str, st
                                               "the blueprints of the release that first filled it and hides every later release's",
                                         "mount custom blueprints at /blueprints/custom instead"))
             evidence.append(f"{file}: services.{svc.name}.volumes {m.source}:{m.target}")
-        want = storage_target(image_tag(interpolate(str(svc.spec.get("image") or ""), env)))
-        wrong = [m for m in found if m.target.rstrip("/") in STORAGE_TARGETS and m.target.rstrip("/") != want]
-        if want and wrong and not any(m.target.rstrip("/") == want for m in found):
-            m = wrong[0]
-            messages.append(Message(WARN, f"{svc.name} mounts {m.target}, but this release keeps its files in {want}: "
-                                          f"uploads stay inside the container and are lost when it is recreated",
-                                    f"mount it at {want} (`{_renamed(m, want)}:{want}`)"))
     authentik = {s.name for s in services}
     for name, spec in (doc.get("services") or {}).items():
         if name in authentik or not isinstance(spec, Mapping):
