@@ -144,7 +144,7 @@ class ComposeRunner:
     def __init__(
         self,
         compose_file: Path,
-        project_name: str,
+        project_name: str | None,
         *,
         project_dir: Path | None = None,
         env_file: Path | None = None,
@@ -175,7 +175,8 @@ class ComposeRunner:
         cmd = [*self.binary, "--project-directory", str(self.project_dir), "-f", str(self.compose_file)]
         for extra in self.extra_files:
             cmd += ["-f", str(extra)]
-        cmd += ["-p", self.project_name]
+        if self.project_name:  # None: compose decides (COMPOSE_PROJECT_NAME, `name:`, the folder), as for the user
+            cmd += ["-p", self.project_name]
         if self.env_file is not None:
             cmd += ["--env-file", str(self.env_file)]
         return [*cmd, *args]
@@ -235,6 +236,34 @@ class ComposeRunner:
 
     def ps(self) -> list[ServiceStatus]:
         return parse_ps(self.run("ps", "--all", "--format", "json").stdout)
+
+    def config_json(self, profiles: Sequence[str] = (), timeout: float = 20) -> dict:
+        """The effective configuration compose computes (`config --format json`): interpolation, `env_file`,
+        anchors and merge keys, override files, active profiles. Needs the compose binary only, not the engine.
+        Raises ComposeError when compose refuses the file (its stderr says why) or prints no JSON object."""
+        args = [arg for p in profiles for arg in ("--profile", p)]
+        if self._binary is None and detect_binary.cache_info().currsize == 0 and shutil.which("docker"):
+            # doctor's critical path: try the plugin straight away instead of probing `docker compose version` first
+            # (one process less); a docker CLI without the plugin says so, and the probe then decides as usual
+            self._binary = ("docker", "compose")
+            try:
+                proc = self.run(*args, "config", "--format", "json", timeout=timeout)
+            except ComposeError as exc:
+                self._binary = None
+                if not re.search(r"not a docker command|unknown command", exc.stderr or "", re.IGNORECASE):
+                    raise
+                proc = self.run(*args, "config", "--format", "json", timeout=timeout)
+        else:
+            proc = self.run(*args, "config", "--format", "json", timeout=timeout)
+        try:
+            doc = json.loads(proc.stdout)
+        except ValueError as exc:
+            raise ComposeError(f"`docker compose config --format json` printed no JSON ({exc})", self.argv(*args, "config"),
+                               proc.returncode, proc.stderr or "") from None
+        if not isinstance(doc, dict):
+            raise ComposeError("`docker compose config --format json` printed no JSON object", self.argv(*args, "config"),
+                               proc.returncode, proc.stderr or "")
+        return doc
 
     def services(self) -> list[str]:
         return [s for s in self.run("config", "--services").stdout.split() if s]

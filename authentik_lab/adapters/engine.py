@@ -49,7 +49,11 @@ class Engine:
         """Version, rootless or not, OS and architecture (`docker info`)."""
         with _mapped("read facts from"):
             raw = self.client.info()
-        return info_of(raw)
+            try:
+                version = self.client.version()
+            except Exception:  # noqa: BLE001 - the version only tells Podman from Docker; info alone still answers
+                version = {}
+        return info_of(raw, version)
 
     def containers(self, project: str) -> list[ContainerState]:
         with _mapped("list containers on"):
@@ -125,16 +129,22 @@ def state_of(attrs: dict) -> ContainerState:
     )
 
 
-def info_of(raw: dict) -> EngineInfo:
-    """`docker info` as the SDK gives it -> the facts doctor reports."""
+def info_of(raw: dict, version: dict | None = None) -> EngineInfo:
+    """`docker info` (and `docker version`) as the SDK gives them -> the facts doctor reports. Podman's
+    Docker-compatible API names itself in the version's Components / Platform ("Podman Engine")."""
     # SecurityOptions entries look like "name=seccomp,profile=builtin" and "name=rootless"
     options = [part for entry in raw.get("SecurityOptions") or [] for part in str(entry).split(",")]
+    version = version or {}
+    names = [str((version.get("Platform") or {}).get("Name") or "")] + [str(c.get("Name") or "") for c in version.get("Components") or []
+                                                                      if isinstance(c, dict)]
+    podman = any("podman" in n.lower() for n in names)
     return EngineInfo(
         version=str(raw.get("ServerVersion") or "?"),
         rootless="name=rootless" in options,
         os=str(raw.get("OperatingSystem") or "?"),
         os_type=str(raw.get("OSType") or "?"),
         arch=str(raw.get("Architecture") or "?"),
+        flavour="podman" if podman else "docker",
     )
 
 

@@ -41,8 +41,9 @@ def patch(
     bind_localhost: Annotated[bool, typer.Option("--bind-localhost", help="Publish ports on 127.0.0.1 only.")] = False,
     drop_time_mounts: Annotated[bool, typer.Option("--drop-time-mounts", help="Remove /etc/localtime and /etc/timezone mounts (Authentik assumes UTC).")] = False,
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Do not keep the previous file as FILE.bak.")] = False,
-    fix_permissions: Annotated[bool, typer.Option("--fix-permissions", help="Create the bind-mounted storage folders and, when run as root, "
-                                                  "chown them to 1000:1000 (otherwise print the command).")] = False,
+    fix_permissions: Annotated[bool, typer.Option("--fix-permissions", help="Create the bind-mounted storage folders and, when run as root on a "
+                                                  "rootful engine, chown them to the service's user (1000:1000 unless `user:` says otherwise); "
+                                                  "otherwise print the command (`podman unshare chown` on rootless engines).")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Drop `user: root` and the docker socket from Authentik's services.
@@ -59,8 +60,11 @@ def patch(
 
     app = get_app(ctx)
     options = PatchOptions(keep_docker_socket=keep_docker_socket, bind_localhost=bind_localhost, drop_time_mounts=drop_time_mounts)
-    result = patch_compose_file(file, options, write=not (dry_run or check), backup=not no_backup, fix_folders=fix_permissions)
-    needs = check and result.status != "already_patched"
+    from authentik_lab.services.engine_kind import probe
+
+    result = patch_compose_file(file, options, write=not (dry_run or check), backup=not no_backup, fix_folders=fix_permissions,
+                                mapping=lambda: probe(app))
+    needs = (check and result.status != "already_patched") or bool(result.problems)
     emit(app, "compose patch", result, lambda r: _human(app, r, check), ok=not needs)
     if needs:
         raise typer.Exit(1)
@@ -71,8 +75,13 @@ def _human(app, result, check: bool) -> None:  # noqa: ANN001 - App and PatchFil
 
     for note in result.notes:
         app.err.print(Text(f"note: {note}"))
+    for problem in result.problems:
+        app.err.print(Text(f"problem: {problem}"))
     if result.status == "already_patched":
-        app.out.print(Text(f"{result.file}: already patched, nothing to change"))
+        if result.problems:  # nothing to remove, but the file is not fit to run: never say "already patched" then
+            app.out.print(Text(f"{result.file}: nothing to patch, but the file cannot run Authentik as it is (see the problem above)"))
+        else:
+            app.out.print(Text(f"{result.file}: already patched, nothing to change"))
         _folders(app, result)
         return
     for line in result.diff.splitlines():
@@ -92,14 +101,20 @@ def _human(app, result, check: bool) -> None:  # noqa: ANN001 - App and PatchFil
 def _folders(app, result) -> None:  # noqa: ANN001
     from rich.text import Text
 
+    rootless = result.engine.startswith("rootless")
+    owner = dict(zip(dict.fromkeys([*result.permissions_fixed, *result.folders_to_own]), result.owners))
     for folder in result.permissions_fixed:
-        app.err.print(Text(f"prepared {folder} for uid 1000"))
+        uid = owner.get(folder, "1000:1000").split(":")[0]
+        app.err.print(Text(f"prepared {folder}" + ("" if rootless else f" for uid {uid}")))
     if result.permissions_command:
         # without `user: root` the worker no longer chowns its mounts: host folders owned by root crash-loop it
-        app.err.print(Text(f"warning: without `user: root` the worker runs as uid 1000 and cannot write "
+        app.err.print(Text(f"warning: without `user: root` Authentik runs as its own user and cannot write "
                            f"{', '.join(result.folders_to_own)} (missing or owned by another user)"))
+        if rootless:
+            app.err.print(Text(f"  on {result.engine}, uids in the container are subordinate uids on the host: "
+                               "a plain `sudo chown` gives the folders to the wrong user"))
         app.err.print(Text(f"  run: {result.permissions_command}"))
-        if not result.permissions_fixed and result.status != "needs_patch":
+        if not result.permissions_fixed and result.status != "needs_patch" and not rootless:
             app.err.print(Text("  (or `authlab compose patch --fix-permissions` as root)"))
 
 

@@ -32,6 +32,10 @@ def doctor(
     token: TokenOpt = None,
     compose: Annotated[Optional[Path], typer.Option("--compose", envvar=envnames.COMPOSE_FILE, metavar="FILE", show_default=False,
                                                     help="Check this compose file (and the .env beside it) instead of the lab's.")] = None,
+    override: Annotated[Optional[List[Path]], typer.Option("--override", metavar="FILE", show_default=False,
+                                                           help="A compose file merged on top of --compose (repeatable, like `docker compose -f FILE -f OVERRIDE`; default: COMPOSE_FILE or the .override file compose itself reads).")] = None,
+    profile: Annotated[Optional[List[str]], typer.Option("--profile", metavar="NAME", show_default=False,
+                                                         help="A compose profile to enable (repeatable; default: COMPOSE_PROFILES).")] = None,
     app_env: Annotated[Optional[List[Path]], typer.Option("--app-env", metavar="FILE", help="An app env file to check (repeatable; default: .env, .env.local, .env.development here).")] = None,
     provider: Annotated[Optional[str], typer.Option("--provider", metavar="NAME", help="Check only this OAuth2 provider (by name).")] = None,
     preset: Annotated[Optional[str], typer.Option("--preset", metavar="PRESET", help="The app's framework preset (sets the expected issuer form).")] = None,
@@ -41,7 +45,7 @@ def doctor(
     """Find known Authentik lab pitfalls, explain them, and fix the safe ones on request."""
     from authentik_lab.render import emit
     from authentik_lab.services import doctor as svc
-    from authentik_lab.services.doctor_facts import DoctorOptions
+    from authentik_lab.services.doctor.facts import DoctorOptions
 
     app = get_app(ctx)
     if list_:
@@ -49,8 +53,8 @@ def doctor(
         emit(app, "doctor", {"checks": [{"id": c.id, "title": c.title, "group": c.group} for c in checks]},
              lambda d: [app.out.print(f"{c['id']:<26} {c['title']}", markup=False) for c in d["checks"]])
         return
-    opts = DoctorOptions(url=url, token=token, compose=compose, app_env=tuple(app_env or ()), provider=provider, preset=preset,
-                         app_dir=_app_dir(app_dir))
+    opts = DoctorOptions(url=url, token=token, compose=compose, overrides=tuple(override or ()), profiles=tuple(profile or ()),
+                         app_env=tuple(app_env or ()), provider=provider, preset=preset, app_dir=_app_dir(app_dir))
     report, facts = svc.run_doctor(app, opts, ids or [])
     for note in facts.url_notes:
         app.err.print(f"note: {note}", markup=False, highlight=False)
@@ -109,6 +113,8 @@ def _human(app: Any, report: Any, verbose: bool) -> None:
                 out.print(f"      fix: {escape(m.fix)}")
         if r.fixable is not None and r.status in ("warn", "fail") and not any("--fix" in (m.fix or "") for m in r.messages):
             out.print("      [dim](authlab doctor --fix can do this)[/]")
+    if verbose and report.compose is not None:
+        out.print(f"[dim]compose:[/] {escape(report.compose.describe())}")
     for reason, ids in skipped.items():
         out.print(f"{MARKS['skip']} skipped {len(ids)} check{'s' if len(ids) > 1 else ''} ({escape(_ids_text(ids, report))}): "
                   f"{escape(reason)}")

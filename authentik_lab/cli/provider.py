@@ -138,13 +138,16 @@ def presets(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List the framework presets: callback path, issuer form and env variables."""
     from rich.markup import escape
 
+    from authentik_lab.core.framework_defaults import DEFAULTS
     from authentik_lab.core.presets import PRESETS
     from authentik_lab.render import emit
 
     app = get_app(ctx)
     data = [
         {"name": p.name, "title": p.title, "callback": p.callback_url(p.default_app_url), "issuer_form": p.issuer_form.value,
-         "env": p.env_names(), "scopes": list(p.scopes), "note": p.note}
+         "env": p.env_names(), "scopes": list(p.scopes), "note": p.note,
+         # what doctor assumes when the app leaves its URL variable unset (None: built from the request)
+         "defaults": [d.to_dict() for d in DEFAULTS.get(p.name, ())]}
         for p in PRESETS.values()
     ]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any, Mapping
 
-from authentik_lab.core.doctor_compose import AUTHENTIK_UID, authentik_services, host_path, mounts
+from authentik_lab.core.doctor.compose import AUTHENTIK_UID, authentik_services, host_path, mounts
 
 # where Authentik keeps what it must own: storage (data or media), certificates, custom templates
 OWNED_TARGETS = ("/data", "/media", "/certs", "/templates")
@@ -29,6 +29,41 @@ def owned_folders(doc: Mapping[str, Any], env: Mapping[str, str], compose_dir: s
                 if path not in out:
                     out.append(path)
     return out
+
+
+def folder_owners(doc: Mapping[str, Any], env: Mapping[str, str], compose_dir: str) -> dict[str, tuple[int, int, str]]:
+    """owned_folders -> (uid, gid, image) of the service that writes each one: its effective `user:` (a root service as
+    it runs once `user: root` is dropped: the image's uid 1000). Folders of a service whose user is a name the image
+    alone can resolve are left out: no command could name the right owner."""
+    from authentik_lab.core.doctor.compose import interpolate
+    from authentik_lab.core.doctor.mounts import effective_user
+
+    out: dict[str, tuple[int, int, str]] = {}
+    for svc in authentik_services(doc):
+        user = effective_user(svc.spec, env)
+        uid, gid = (AUTHENTIK_UID, AUTHENTIK_UID) if user.root else (user.uid, user.gid)
+        if uid is None:
+            continue
+        for m in mounts(svc, env):
+            if m.bind and m.target.rstrip("/") in OWNED_TARGETS:
+                out.setdefault(host_path(m.source, compose_dir), (uid, gid if gid is not None else uid,
+                                                                  interpolate(str(svc.spec.get("image") or ""), env)))
+    return out
+
+
+def prepare_command(owners: Mapping[str, tuple[int, int, str]], mapping: Any = None) -> str:
+    """`mkdir -p A B && <chown>` for folders and their (uid, gid, image), one chown per owner, fitted to the engine
+    (core.rootless: sudo chown on a rootful engine; `podman unshare` or a throwaway container on a rootless one)."""
+    from authentik_lab.core.rootless import UserMapping
+    from authentik_lab.core.rootless import chown_command as engine_chown
+
+    mapping = mapping or UserMapping()
+    folders = list(owners)
+    groups: dict[tuple[int, int, str], list[str]] = {}
+    for folder, (uid, gid, image) in owners.items():
+        groups.setdefault((uid, gid, image if mapping.kind.rootless else ""), []).append(folder)
+    chowns = [engine_chown(fs, uid, gid, mapping.kind, image or None) for (uid, gid, image), fs in groups.items()]
+    return f"mkdir -p {' '.join(shlex.quote(f) for f in folders)} && " + " && ".join(chowns)
 
 
 def folder_for(container_path: str, doc: Mapping[str, Any], env: Mapping[str, str], compose_dir: str) -> tuple[str, str] | None:
@@ -50,7 +85,7 @@ def all_bind_folders(doc: Mapping[str, Any], env: Mapping[str, str], compose_dir
     for name, spec in (services or {}).items():
         if not isinstance(spec, Mapping):
             continue
-        from authentik_lab.core.doctor_compose import Service
+        from authentik_lab.core.doctor.compose import Service
 
         for m in mounts(Service(str(name), "other", spec), env):
             if not m.bind or m.source.startswith(_NOT_FOLDERS) or m.source in _NOT_FOLDERS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from authentik_lab.core.doctor_compose import Service, host_path, mounts
+from authentik_lab.core.doctor.compose import Service, host_path, mounts
 
 # The data directory of the official postgres images that Authentik's compose files use (12-alpine, 16-alpine).
 PGDATA_TARGETS = ("/var/lib/postgresql/data", "/var/lib/postgresql")

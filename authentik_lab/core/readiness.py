@@ -134,6 +134,7 @@ class EngineInfo:
     os: str  # e.g. "Debian GNU/Linux 12 (bookworm)", "Docker Desktop"
     os_type: str  # "linux" | "windows"
     arch: str  # e.g. "x86_64", "aarch64"
+    flavour: str = "docker"  # "podman" when the engine's version names "Podman Engine" (its Docker-compatible API)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from authentik_lab.core.compose_patch import Change, ComposeSyntaxError, NotACompose, PatchOptions, patch_compose_text
+from authentik_lab.core.rootless import UserMapping
 from authentik_lab.errors import ConfigError
 
 
@@ -24,6 +26,9 @@ class PatchFileResult:
     folders_to_own: tuple[str, ...] = ()  # ...and do not yet (missing, or another owner)
     permissions_command: str | None = None  # the command that prepares them, when some remain to do
     permissions_fixed: tuple[str, ...] = ()  # created and/or chowned by --fix-permissions
+    owners: tuple[str, ...] = ()  # "uid:gid" each folder of folders_to_own / permissions_fixed must belong to, in order
+    engine: str = "Docker"  # the engine the command is for ("rootless Podman", ...), from core.rootless.EngineKind.label
+    problems: tuple[str, ...] = ()  # what no patch can fix (e.g. no worker service): compose patch then exits 1
 
 
 def doc_and_env(path: Path) -> tuple[dict, dict[str, str]]:
@@ -42,54 +47,66 @@ def doc_and_env(path: Path) -> tuple[dict, dict[str, str]]:
     return (doc if isinstance(doc, dict) else {}), {**values, **os.environ}
 
 
-def folders_needing_owner(path: Path, text: str | None = None) -> list[str]:
-    """Host folders Authentik must own (./data or ./media, ./certs, ./custom-templates) that are missing or owned by
-    someone other than uid 1000, for the file as it reads now (or as `text`, e.g. after a patch)."""
-    import os
-
+def folder_owners(path: Path, text: str | None = None) -> dict[str, tuple[int, int, str]]:
+    """Host folders Authentik must own (./data or ./media, ./certs, ./custom-templates) -> (uid, gid, image) of the
+    service that writes them, for the file as it reads now (or as `text`, e.g. after a patch)."""
     import yaml
 
-    from authentik_lab.core.bind_mounts import owned_folders
-    from authentik_lab.core.doctor_compose import AUTHENTIK_UID
+    from authentik_lab.core.bind_mounts import folder_owners as owners_of
 
     doc, env = doc_and_env(path)
     if text is not None:
         doc = yaml.safe_load(text) or {}
-    out = []
-    for folder in owned_folders(doc, env, str(Path(path).absolute().parent)):
-        try:
-            if os.stat(folder).st_uid == AUTHENTIK_UID:
-                continue
-        except OSError:
-            pass  # missing: Docker would create it owned by root
-        out.append(folder)
-    return out
+    return owners_of(doc, env, str(Path(path).absolute().parent))
 
 
-def fix_permissions(folders: list[str]) -> tuple[list[str], list[str]]:
-    """Create the missing folders and, as root, hand them to uid 1000. Returns (done, still to do)."""
+def folders_needing_owner(path: Path, text: str | None = None, mapping: UserMapping | None = None) -> list[str]:
+    """The folders of `folder_owners` that are missing or that the service's user cannot own yet: owned by another host
+    uid (on a rootless engine, the host uid its container uid maps to; unknown there unless anyone may write)."""
+    owners = folder_owners(path, text)
+    return [f for f, (uid, _, _) in owners.items() if not _owned(f, uid, mapping or UserMapping())]
+
+
+def _owned(folder: str, uid: int, mapping: UserMapping) -> bool:
     import os
 
-    from authentik_lab.core.doctor_compose import AUTHENTIK_UID
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False  # missing: Docker would create it owned by root
+    host = mapping.host_uid(uid)
+    return st.st_uid == host if host is not None else bool(st.st_mode & 0o002)
 
+
+def fix_permissions(folders: list[str], owners: dict[str, tuple[int, int, str]] | None = None,
+                    mapping: UserMapping | None = None) -> tuple[list[str], list[str]]:
+    """Create the missing folders and, as root on a rootful engine, hand each to its service's uid:gid. On a rootless
+    engine a host chown would give them to the wrong user, so only the printed command can. Returns (done, still to do)."""
+    import os
+
+    from authentik_lab.core.doctor.compose import AUTHENTIK_UID
+
+    mapping = mapping or UserMapping()
+    owners = owners or {}
     done = []
     for folder in folders:
         created = not os.path.isdir(folder)
         os.makedirs(folder, exist_ok=True)
-        if os.geteuid() == 0:
+        uid, gid, _ = owners.get(folder, (AUTHENTIK_UID, AUTHENTIK_UID, ""))
+        if os.geteuid() == 0 and not mapping.kind.rootless:
             for root, dirs, files in os.walk(folder):
-                os.chown(root, AUTHENTIK_UID, AUTHENTIK_UID)
+                os.chown(root, uid, gid)
                 for name in dirs + files:
-                    os.lchown(os.path.join(root, name), AUTHENTIK_UID, AUTHENTIK_UID)
+                    os.lchown(os.path.join(root, name), uid, gid)
             done.append(folder)
         elif created:
             done.append(folder)
-    remaining = [f for f in folders if os.stat(f).st_uid != AUTHENTIK_UID]
+    remaining = [f for f in folders if not _owned(f, owners.get(f, (AUTHENTIK_UID,))[0], mapping)]
     return done, remaining
 
 
 def patch_compose_file(path: Path, options: PatchOptions, *, write: bool = True, backup: bool = True,
-                       fix_folders: bool = False) -> PatchFileResult:
+                       fix_folders: bool = False, mapping: Callable[[], UserMapping] | None = None) -> PatchFileResult:
     """Patch `path` in place (atomically, with `<file>.bak`; a later patch keeps that original and writes `.bak.1`,
     `.bak.2`, ...) unless `write` is False. Nothing is written on error. When the worker will run without root, the
     result names the host folders uid 1000 must own; `fix_folders` creates them (and chowns them when root)."""
@@ -102,9 +119,10 @@ def patch_compose_file(path: Path, options: PatchOptions, *, write: bool = True,
         raise ConfigError(f"invalid YAML: {exc}", hint="fix the YAML first; the file was not changed", location=location) from None
     except NotACompose as exc:
         raise ConfigError(str(exc), hint="pass a docker compose file (the one with `services:`)", location=str(path)) from None
+    problems = _problems(path, result.text)
     if not result.changed:
-        base = PatchFileResult(path, "already_patched", (), "", False, None, result.services, result.notes)
-        return _with_folders(base, path, None, fix_folders and write) if fix_folders else base
+        base = PatchFileResult(path, "already_patched", (), "", False, None, result.services, result.notes, problems=problems)
+        return _with_folders(base, path, None, fix_folders and write, mapping) if fix_folders else base
     diff = "".join(
         line.replace("\r\n", "\n")
         for line in difflib.unified_diff(
@@ -120,26 +138,48 @@ def patch_compose_file(path: Path, options: PatchOptions, *, write: bool = True,
         # through a symlink to the real file, so the link stays a link
         saved = atomic_write(path.resolve(), result.text, backup=backup, numbered_backups=True)
     status = "patched" if write else "needs_patch"
-    out = PatchFileResult(path, status, result.changes, diff, write, saved, result.services, result.notes)
+    out = PatchFileResult(path, status, result.changes, diff, write, saved, result.services, result.notes, problems=problems)
     if fix_folders or any(c.kind == "user" for c in result.changes):
-        out = _with_folders(out, path, result.text, fix_folders and write)
+        out = _with_folders(out, path, result.text, fix_folders and write, mapping)
     return out
 
 
-def _with_folders(result: PatchFileResult, path: Path, text: str | None, fix: bool) -> PatchFileResult:
-    import dataclasses
+def _problems(path: Path, text: str) -> tuple[str, ...]:
+    """What the patched file still lacks and no patch can add: a worker (core.doctor.services)."""
+    import yaml
 
-    from authentik_lab.core.bind_mounts import chown_command
+    from authentik_lab.core.checks import Skip
+    from authentik_lab.core.doctor.services import check_worker_present
 
     try:
-        need = folders_needing_owner(path, text)
+        outcome = check_worker_present(yaml.safe_load(text) or {}, str(path))
+    except (Skip, yaml.YAMLError):
+        return ()
+    return tuple(f"{m.text}; fix: {m.fix}" for m in outcome.messages if m.level == "fail")
+
+
+def _with_folders(result: PatchFileResult, path: Path, text: str | None, fix: bool,
+                  mapping: Callable[[], UserMapping] | None) -> PatchFileResult:
+    import dataclasses
+
+    from authentik_lab.core.bind_mounts import prepare_command
+
+    try:
+        owners = folder_owners(path, text)
     except Exception:  # noqa: BLE001 - the patch itself succeeded; folder advice must not turn it into an error
         return result
+    if not owners:
+        return result
+    # the engine is asked only now, when there are folders to judge: how its uids map decides who must own them
+    engine = mapping() if mapping else UserMapping()
+    need = [f for f, (uid, _, _) in owners.items() if not _owned(f, uid, engine)]
     done: list[str] = []
     if fix and need:
-        done, need = fix_permissions(need)
-    return dataclasses.replace(result, folders_to_own=tuple(need), permissions_command=chown_command(need) if need else None,
-                               permissions_fixed=tuple(done))
+        done, need = fix_permissions(need, owners, engine)
+    command = prepare_command({f: owners[f] for f in need}, engine) if need else None
+    listed = list(dict.fromkeys([*done, *need]))
+    return dataclasses.replace(result, folders_to_own=tuple(need), permissions_command=command, permissions_fixed=tuple(done),
+                               owners=tuple(f"{owners[f][0]}:{owners[f][1]}" for f in listed), engine=engine.kind.label)
 
 
 def _read(path: Path) -> str:

@@ -72,7 +72,7 @@ def identify(engine: Any, target: "Target") -> core.Identity | None:
     present locally yet (before the first pull nothing can match, and nothing is lost: the boot is cold)."""
     if target.own_file or not target.version:
         return None
-    from authentik_lab.core.doctor_compose import interpolate
+    from authentik_lab.core.doctor.compose import interpolate
     from authentik_lab.core.templates import layout_for, load_template
     from authentik_lab.errors import EngineError
     from authentik_lab.services.compose_patch import doc_and_env

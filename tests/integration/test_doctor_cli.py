@@ -28,11 +28,17 @@ services:
   server:
     image: ghcr.io/goauthentik/server:${AUTHENTIK_TAG:-2026.5.6}
     command: server
+    env_file: .env
+    environment:
+      AUTHENTIK_POSTGRESQL__HOST: postgresql
     ports:
     - 127.0.0.1:9000:9000
   worker:
     image: ghcr.io/goauthentik/server:${AUTHENTIK_TAG:-2026.5.6}
     command: worker
+    env_file: .env
+    environment:
+      AUTHENTIK_POSTGRESQL__HOST: postgresql
     volumes:
     - media:/media
 volumes:
@@ -81,7 +87,7 @@ def test_list_names_every_check_id() -> None:
         "provider.discovery         Discovery and JWKS answer, consistent with the issuer",
     ]
     code, out = invoke("--list")
-    assert len(out.splitlines()) == 32
+    assert len(out.splitlines()) == 35
 
 
 def test_an_unknown_id_is_a_usage_error_listing_the_valid_ones() -> None:
@@ -143,6 +149,7 @@ def test_json_document_is_complete_and_stable(tmp_path: Path) -> None:
             }],
             "summary": {"passed": 0, "warnings": 1, "failed": 0, "errors": 0, "skipped": 0, "ok": True},
             "fixes": [],
+            "compose_config": None,  # no compose check ran, so compose was not asked
         },
     }
 
@@ -188,7 +195,10 @@ def test_bind_mounted_storage_must_be_writable_by_uid_1000(tmp_path: Path) -> No
 
 
 def test_env_problems(tmp_path: Path) -> None:
-    compose = lab(tmp_path, env="PG_PASS=\nAUTHENTIK_SECRET_KEY=short\n", env_mode=0o644)
+    # the file takes both values from .env, as the official one does
+    uses = COMPOSE.replace("    command: worker\n", "    command: worker\n    environment:\n      AUTHENTIK_SECRET_KEY: ${AUTHENTIK_SECRET_KEY}\n"
+                                                     "      AUTHENTIK_POSTGRESQL__PASSWORD: ${PG_PASS}\n")
+    compose = lab(tmp_path, uses, env="PG_PASS=\nAUTHENTIK_SECRET_KEY=short\n", env_mode=0o644)
     # --url names a server doctor talks to, so authlab needs a token: the bootstrap values are missing
     assert status("--compose", str(compose), "--url", "http://127.0.0.1:9", "env") == {
         "env.required": "fail", "env.secret-key-length": "warn", "env.bootstrap": "fail", "env.file-mode": "warn"}
@@ -445,7 +455,7 @@ def test_fix_end_to_end_then_doctor_passes(standin: Standin, tmp_path: Path) -> 
     assert code == 0, out
     lines = out.splitlines()
     assert lines[0] == "Planned fixes:"
-    assert f"      {compose}:10: user: root  (removed)" in lines
+    assert f"      {compose}:13: user: root  (removed)" in lines
     assert f"      .env: AUTHENTIK_ISSUER={standin.url}/application/o/web" in lines
     assert "fixed: attach offline_access to provider web" in lines
     assert lines[-1] == "10 passed"
@@ -569,8 +579,8 @@ def test_fix_removes_the_time_zone_mounts_then_compose_localtime_passes(tmp_path
     assert out.splitlines() == [
         "Planned fixes:",
         f"  • patch {compose}: time mount",
-        f"      {compose}:12: - /etc/localtime:/etc/localtime:ro  (removed)",
-        f"      {compose}:13: - type: bind  (removed)",
+        f"      {compose}:18: - /etc/localtime:/etc/localtime:ro  (removed)",
+        f"      {compose}:19: - type: bind  (removed)",
         "      the previous file is kept as compose.yml.bak",
         f"fixed: patch {compose}: time mount",
         "[✓] /etc/localtime and /etc/timezone not mounted: /etc/localtime and /etc/timezone are not mounted",
@@ -693,14 +703,14 @@ def test_without_a_lab_the_engine_is_still_checked_and_skips_fold_into_one_line_
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "[✓] Docker engine reachable: Docker 27.3.1",
-        "[-] skipped 15 checks (compose.*, env.*, runtime.*): no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)",
+        "[-] skipped 18 checks (compose.*, env.*, runtime.*): no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)",
         "[-] skipped 10 checks (http.*, provider.*): no Authentik URL (no lab here: pass --url and --token, or --compose FILE)",
         "[-] skipped 6 checks (app.*): no app env file (pass --app-env FILE, or run in the app's folder with .env / .env.local / .env.development)",
         "",
-        "1 passed, 31 skipped",
+        "1 passed, 34 skipped",
     ]
     verbose = CliRunner().invoke(cli, ["--dir", str(tmp_path / "none"), "doctor", "-v"], obj=App(engine_factory=NothingRunsEngine))
-    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 31
+    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 34
 
 
 def test_url_notes_say_how_the_given_url_was_normalised(standin: Standin) -> None:

@@ -49,8 +49,25 @@ def compose(tmp_path: Path) -> Path:
     return tmp_path / "docker-compose.yml"
 
 
-def _patch(*args: str):
-    return runner.invoke(cli, ["compose", "patch", *args], catch_exceptions=False)
+class FakeEngine:
+    """The engine facts `compose patch` asks for when folders need an owner: rootful Docker, or what a test sets."""
+
+    rootless = False
+    flavour = "docker"
+
+    def require(self) -> None:
+        pass
+
+    def info(self):  # noqa: ANN201
+        from authentik_lab.core.readiness import EngineInfo
+
+        return EngineInfo("27.3.1", self.rootless, "Debian", "linux", "x86_64", self.flavour)
+
+
+def _patch(*args: str, engine: type = FakeEngine):
+    from authentik_lab.app import App
+
+    return runner.invoke(cli, ["compose", "patch", *args], catch_exceptions=False, obj=App(engine_factory=engine))
 
 
 def test_patch_prints_the_diff_writes_and_keeps_a_backup(compose: Path) -> None:
@@ -141,6 +158,9 @@ def test_json_document(compose: Path) -> None:
             "folders_to_own": [str(compose.parent / "data")],
             "permissions_command": f"mkdir -p {compose.parent / 'data'} && sudo chown -R 1000:1000 {compose.parent / 'data'}",
             "permissions_fixed": [],
+            "owners": ["1000:1000"],
+            "engine": "Docker",
+            "problems": [],
         },
     }
 
@@ -220,7 +240,7 @@ def test_patch_names_the_folders_uid_1000_must_own_with_the_exact_command(compos
     data = compose.parent / "data"
     assert result.exit_code == 0
     assert result.stderr == (
-        f"warning: without `user: root` the worker runs as uid 1000 and cannot write {data} (missing or owned by another user)\n"
+        f"warning: without `user: root` Authentik runs as its own user and cannot write {data} (missing or owned by another user)\n"
         f"  run: mkdir -p {data} && sudo chown -R 1000:1000 {data}\n"
         "  (or `authlab compose patch --fix-permissions` as root)\n"
     )

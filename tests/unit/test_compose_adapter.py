@@ -143,3 +143,29 @@ def test_an_unreachable_engine_names_docker_host_when_it_is_set(monkeypatch: pyt
     err = error_for(["docker", "compose", "ps"], 1, "Cannot connect to the Docker daemon at unix:///nonexistent.sock. Is the docker daemon running?", command="ps")
     assert err.message == "cannot reach the Docker engine at unix:///nonexistent.sock"
     assert "DOCKER_HOST" in (err.hint or "") and "rootless" in (err.hint or "")
+
+
+def test_config_json_tries_the_plugin_first_and_falls_back_to_the_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    calls = tmp_path / "calls"
+    # the plugin answers the config call directly: no `docker compose version` probe before it
+    _fake_bin(bin_dir, "docker", f'echo "$*" >> {calls}\necho \'{{"name": "p", "services": {{}}}}\'\n')
+    compose_mod.detect_binary.cache_clear()
+    try:
+        runner = ComposeRunner(tmp_path / "c.yml", None)
+        assert runner.config_json(["full"]) == {"name": "p", "services": {}}
+        assert calls.read_text().splitlines() == [f"compose --project-directory {tmp_path} -f {tmp_path / 'c.yml'} --profile full config --format json"]
+        # a docker CLI without the plugin: the probe picks the standalone binary, whose answer is used
+        _fake_bin(bin_dir, "docker", 'echo "docker: unknown command: docker compose" >&2; exit 1\n')
+        _fake_bin(bin_dir, "docker-compose", 'case "$*" in *config*) echo \'{"name": "q"}\';; *) echo "2.40.3";; esac\n')
+        assert ComposeRunner(tmp_path / "c.yml", None).config_json() == {"name": "q"}
+        # compose refusing the file is an error naming compose's reason
+        compose_mod.detect_binary.cache_clear()
+        _fake_bin(bin_dir, "docker", 'echo "required variable PG_PASS is missing a value" >&2; exit 15\n')
+        with pytest.raises(ComposeError) as info:
+            ComposeRunner(tmp_path / "c.yml", None).config_json()
+        assert info.value.message == "the .env next to the compose file lacks a required value (PG_PASS)"
+    finally:
+        compose_mod.detect_binary.cache_clear()

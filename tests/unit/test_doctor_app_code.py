@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from authentik_lab.core.checks import Skip
-from authentik_lab.core.doctor_app_code import CodeRead, CodeView, check_code_env
-from authentik_lab.core.doctor_app_env import AppEnvFile, ProviderRef, ServerView
+from authentik_lab.core.doctor.app_code import CodeRead, CodeView, check_code_env
+from authentik_lab.core.doctor.app_env import AppEnvFile, ProviderRef, ServerView
 
 SERVER = ServerView("http://localhost:9000", frozenset({"web", "api"}),
                     (ProviderRef("web", "web-id", "web-secret", "web"), ProviderRef("api", "api-id", "api-secret", "api")))

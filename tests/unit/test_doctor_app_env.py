@@ -1,10 +1,10 @@
-"""core.doctor_app_env: issuer form per framework, issuer host, JWKS/token URLs, client credentials."""
+"""core.doctor.app_env: issuer form per framework, issuer host, JWKS/token URLs, client credentials."""
 
 from __future__ import annotations
 
 import pytest
 
-from authentik_lab.core import doctor_app_env as ae
+from authentik_lab.core.doctor import app_env as ae
 from authentik_lab.core.checks import FAIL, OK, WARN, Skip
 from authentik_lab.core.dotenv import parse_with_lines
 

@@ -1,9 +1,9 @@
-"""core.doctor_app_urls: JWKS and token URLs, client credentials, and fix texts with the real URL and slug."""
+"""core.doctor.app_urls: JWKS and token URLs, client credentials, and fix texts with the real URL and slug."""
 
 from __future__ import annotations
 
-from authentik_lab.core import doctor_app_env as ae
-from authentik_lab.core import doctor_app_urls as au
+from authentik_lab.core.doctor import app_env as ae
+from authentik_lab.core.doctor import app_urls as au
 from authentik_lab.core.checks import FAIL, OK
 from authentik_lab.core.dotenv import parse_with_lines
 

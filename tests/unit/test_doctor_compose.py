@@ -1,4 +1,4 @@
-"""core.doctor_compose: each compose pitfall recognised from the parsed file, and its absence passes."""
+"""core.doctor.compose: each compose pitfall recognised from the parsed file, and its absence passes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import textwrap
 import pytest
 import yaml
 
-from authentik_lab.core import doctor_compose as dc
+from authentik_lab.core.doctor import compose as dc
+from authentik_lab.core.doctor import mounts as dm
 from authentik_lab.core.checks import FAIL, OK, WARN, Skip
 
 OFFICIAL = """
@@ -98,22 +99,22 @@ def _owner_doc() -> dict:
 def test_storage_folder_ownership_without_root() -> None:
     d = _owner_doc()
     good = {"/lab/data": dc.PathFacts(True, 1000, 1000, 0o40755)}
-    assert dc.check_bind_mount_owner(d, "c.yml", {}, "/lab", good).status == OK
+    assert dm.check_bind_mount_owner(d, "c.yml", {}, "/lab", good).status == OK
     root_owned = {"/lab/data": dc.PathFacts(True, 0, 0, 0o40755)}
-    o = dc.check_bind_mount_owner(d, "c.yml", {}, "/lab", root_owned)
+    o = dm.check_bind_mount_owner(d, "c.yml", {}, "/lab", root_owned)
     assert (o.status, o.evidence) == (FAIL, ("/lab/data: owner 0:0 mode 755",))
-    assert dc.check_bind_mount_owner(d, "c.yml", {}, "/lab", {}).summary.startswith("/lab/data does not exist")
+    assert dm.check_bind_mount_owner(d, "c.yml", {}, "/lab", {}).summary.startswith("/lab/data does not exist")
     world = {"/lab/data": dc.PathFacts(True, 0, 0, 0o40777)}
-    assert dc.check_bind_mount_owner(d, "c.yml", {}, "/lab", world).status == OK
+    assert dm.check_bind_mount_owner(d, "c.yml", {}, "/lab", world).status == OK
 
 
 def test_a_root_worker_is_judged_as_it_will_run_after_the_patch() -> None:
     # root chowns the folder today, but the patch drops root: a root-owned folder is then a crash loop, so warn now
-    o = dc.check_bind_mount_owner(doc(), "c.yml", {}, "/lab", {"/lab/data": dc.PathFacts(True, 0, 0, 0o40755)})
+    o = dm.check_bind_mount_owner(doc(), "c.yml", {}, "/lab", {"/lab/data": dc.PathFacts(True, 0, 0, 0o40755)})
     assert (o.status, o.summary) == (WARN, "/lab/data (server:/data) is not writable by uid 1000 once `user: root` is removed "
                                            "(the worker then runs as uid 1000)")
     assert o.messages[0].fix == "sudo chown -R 1000:1000 /lab/data"
-    o = dc.check_bind_mount_owner(doc(), "c.yml", {}, "/lab", {"/lab/data": dc.PathFacts(True, 1000, 1000, 0o40755)})
+    o = dm.check_bind_mount_owner(doc(), "c.yml", {}, "/lab", {"/lab/data": dc.PathFacts(True, 1000, 1000, 0o40755)})
     assert (o.status, o.summary) == (OK, "storage folders are writable by uid 1000 (ready for a worker without root)")
 
 

@@ -1,10 +1,10 @@
-"""core.doctor_env: the lab .env's required values, key length, bootstrap values and file mode."""
+"""core.doctor.env: the lab .env's required values, key length, bootstrap values and file mode."""
 
 from __future__ import annotations
 
 import pytest
 
-from authentik_lab.core import doctor_env as de
+from authentik_lab.core.doctor import env as de
 from authentik_lab.core.checks import FAIL, OK, WARN, Skip
 from authentik_lab.core.dotenv import parse_with_lines
 

@@ -1,8 +1,8 @@
-"""core.doctor_provider: redirect URIs, scope mappings, signing key, application link, discovery/JWKS."""
+"""core.doctor.provider: redirect URIs, scope mappings, signing key, application link, discovery/JWKS."""
 
 from __future__ import annotations
 
-from authentik_lab.core import doctor_provider as dp
+from authentik_lab.core.doctor import provider as dp
 from authentik_lab.core.checks import FAIL, OK, WARN
 
 K = "goauthentik.io/providers/oauth2/scope-"

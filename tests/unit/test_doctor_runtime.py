@@ -1,4 +1,4 @@
-"""core.doctor_runtime and core.doctor_http: containers, logs, ports, health, token, worker objects, clock."""
+"""core.doctor.runtime and core.doctor.http: containers, logs, ports, health, token, worker objects, clock."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from email.utils import formatdate
 
 import pytest
 
-from authentik_lab.core import doctor_http as dh
-from authentik_lab.core import doctor_runtime as dr
+from authentik_lab.core.doctor import http as dh
+from authentik_lab.core.doctor import runtime as dr
 from authentik_lab.core.checks import FAIL, OK, WARN, Skip
 from authentik_lab.core.dialect import Dialect
-from authentik_lab.core.doctor_provider import Fetched
+from authentik_lab.core.doctor.provider import Fetched
 from authentik_lab.core.readiness import ContainerState, worker_objects
 
 RUNNING = [ContainerState("postgresql", "p-1", "running", "healthy"), ContainerState("server", "s-1", "running"),

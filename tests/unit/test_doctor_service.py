@@ -11,7 +11,7 @@ import pytest
 from authentik_lab.app import App
 from authentik_lab.core.checks import Check, ok
 from authentik_lab.services.doctor import run_checks
-from authentik_lab.services.doctor_facts import DoctorOptions, Facts
+from authentik_lab.services.doctor.facts import DoctorOptions, Facts
 
 
 def test_checks_run_concurrently_share_facts_once_and_keep_their_order(tmp_path: Path) -> None:

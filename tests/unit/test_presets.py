@@ -102,5 +102,16 @@ def test_presets_command_lists_every_preset_as_json() -> None:
         "env": ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "AUTHENTIK_ISSUER", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "AUTHENTIK_TOKEN_URL"],
         "scopes": ["openid", "email", "profile"],
         "note": "add offline_access to authorization.params.scope to get a refresh token",
+        "defaults": [{
+            "variable": "NEXTAUTH_URL", "default": "http://localhost:3000",
+            "meaning": "NextAuth.js v4 without NEXTAUTH_URL uses http://localhost:3000/api/auth as its base URL",
+            "source": "next-auth v4 src/utils/parse-url.ts (default http://localhost:3000/api/auth); the request's host is used "
+                      "instead only with AUTH_TRUST_HOST or on Vercel (src/utils/detect-origin.ts)",
+            "unless_set": ["AUTH_TRUST_HOST", "VERCEL", "VERCEL_URL"], "built_from": []}],
     }
     assert [p["name"] for p in doc["data"]] == list(PRESETS)
+    # every preset says what doctor assumes for an unset app URL, with its source
+    grafana = next(p for p in doc["data"] if p["name"] == "grafana")
+    assert [(d["variable"], d["default"]) for d in grafana["defaults"]] == [("GF_SERVER_ROOT_URL", "http://localhost:3000/")]
+    assert all(d["source"] for p in doc["data"] for d in p["defaults"])
+    assert {p["name"] for p in doc["data"] if not p["defaults"]} == {"generic"}

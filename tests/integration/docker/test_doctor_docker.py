@@ -189,3 +189,16 @@ def test_a_busy_port_is_named(lab_dir, busy_port: int) -> None:  # noqa: ANN001
     assert found["runtime.logs"]["status"] == "fail", found["runtime.logs"]
     assert "another process already uses the port" in found["runtime.logs"]["summary"]
 
+
+
+def test_a_running_project_is_judged_on_composes_effective_configuration(lab_dir) -> None:  # noqa: ANN001
+    # issue 9: the compose checks read what `docker compose config` computes for the very project that runs
+    lab = lab_dir()
+    compose = _make(lab)
+    lab.compose("up", "-d")
+    wait_for(lambda: doctor(compose, "http.live")["http.live"]["status"] == "ok", what="the server to answer")
+    result = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), "compose", "runtime.worker", "--json"])
+    doc = json.loads(result.stdout)["data"]
+    found = {c["id"]: c["status"] for c in doc["checks"]}
+    assert doc["compose_config"]["source"] == "docker compose config", doc["compose_config"]
+    assert {found[k] for k in ("compose.worker", "compose.service-env", "compose.volume-targets", "runtime.worker")} == {"ok"}, found

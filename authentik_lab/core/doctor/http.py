@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 from typing import Sequence
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, Skip, ok, problem
-from authentik_lab.core.doctor_provider import Fetched
+from authentik_lab.core.doctor.provider import Fetched
 from authentik_lab.core.readiness import (
     TOKEN_PENDING_HINT,
     TOKEN_REJECTED_HINT,
@@ -27,7 +27,8 @@ def check_engine(info: EngineInfo | None, error: str | None, hint: str) -> Outco
     if info is None:
         # the adapter's message already names the engine's address ("cannot reach the Docker engine at ...")
         return problem(FAIL, error or "cannot reach the Docker engine", hint)
-    return ok(f"Docker {info.version}" + (" (rootless)" if info.rootless else ""),
+    name = "Podman" if info.flavour == "podman" else "Docker"
+    return ok(f"{name} {info.version}" + (" (rootless)" if info.rootless else ""),
               [f"engine {info.version}, OS {info.os} ({info.os_type}/{info.arch})"])
 
 

@@ -40,6 +40,7 @@ class ProviderFacts:
     expected_issuer: str | None = None
     discovery: Fetched | None = None
     jwks: Fetched | None = None
+    expected_why: Mapping[str, str] = field(default_factory=dict)  # expected callback -> the framework default it comes from
 
     @property
     def name(self) -> str:
@@ -135,8 +136,11 @@ def check_redirect_uris(providers: Sequence[ProviderFacts]) -> Outcome:
             if any(matches(mode, url, uri) for mode, url in entries):
                 continue
             why = next((w for mode, url in entries if mode == "strict" for w in [near_miss(url, uri)] if w), None)
-            messages.append(Message("fail", f"{pf.name}: the app's callback {uri} is not allowed" + (f": the registered URI {why}" if why else ""),
-                                    f"register exactly {uri} (strict matching compares the whole string): add it to "
+            default = pf.expected_why.get(uri)
+            messages.append(Message("fail", f"{pf.name}: the app's callback {uri} is not allowed" + (f": the registered URI {why}" if why else "")
+                                    + (f" ({default})" if default else ""),
+                                    (f"set {default.split(' ', 1)[0]} to the URL the app really serves, or " if default else "")
+                                    + f"register exactly {uri} (strict matching compares the whole string): add it to "
                                     f"`redirect_uris` of {pf.name} in authlab.yaml and run `authlab apply`, or in the admin UI"))
     return from_messages(messages, f"{sum(len(redirect_entries(p.provider.get('redirect_uris'))) for p in providers)} redirect URI(s) well-formed"
                          + (" and matching the app" if any(p.expected_redirects for p in providers) else ""), evidence)

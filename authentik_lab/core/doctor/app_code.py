@@ -12,7 +12,7 @@ from typing import Sequence
 
 from authentik_lab.core.app_source import facts
 from authentik_lab.core.checks import Message, Outcome, Skip, from_messages
-from authentik_lab.core.doctor_app_env import AppEnvFile, ProviderRef, ServerView
+from authentik_lab.core.doctor.app_env import AppEnvFile, ProviderRef, ServerView
 
 
 @dataclass(frozen=True)

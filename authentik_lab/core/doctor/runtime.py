@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 from authentik_lab.core import log_patterns
 from authentik_lab.core.checks import FAIL, Message, Outcome, Skip, from_messages, ok, problem
-from authentik_lab.core.doctor_provider import Fetched
+from authentik_lab.core.doctor.provider import Fetched
 from authentik_lab.core.readiness import ContainerState as ContainerFacts  # the engine adapter's view of a container
 
 RESTART_LOOP = 3  # a healthy lab restarts nothing; a few restarts in a row is a crash loop

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from authentik_lab.services.doctor_facts_files import NO_SOURCE
-from authentik_lab.services.doctor_facts_server import NO_URL, ServerFacts
+from authentik_lab.services.doctor.facts_files import NO_SOURCE
+from authentik_lab.services.doctor.facts_server import NO_URL, ServerFacts
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class DoctorOptions:
     url: str | None = None
     token: str | None = None
     compose: Path | None = None
+    overrides: tuple[Path, ...] = ()  # more compose files merged on top, as `docker compose -f FILE -f OVERRIDE`
+    profiles: tuple[str, ...] = ()  # compose profiles to enable (default: COMPOSE_PROFILES)
     app_env: tuple[Path, ...] = ()
     provider: str | None = None
     preset: str | None = None
@@ -59,12 +61,10 @@ class Facts(ServerFacts):
             return None
 
         def find() -> str | None:
-            from authentik_lab.services import doctor_gather as g
-
-            info, _ = g.engine_info(self)
+            info, _ = self.engine_info()
             if info is None:
                 return None if self.opts.url else f"not checked: the Docker engine cannot be reached, so whether project {self.project()} runs is unknown (see engine.reachable; --url checks a server anyway)"
-            found = g.engine(self).containers(self.project())
+            found = self.engine().containers(self.project())
             if any(c.state in ("running", "restarting") for c in found):
                 return None
             others = f" is running ({len(found)} stopped; `authlab status --compose FILE` lists them)" if found else ""

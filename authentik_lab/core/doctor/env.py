@@ -33,6 +33,51 @@ def check_required(file: str, lines: Mapping[str, tuple[int, str]]) -> Outcome:
     return from_messages(messages, "PG_PASS and AUTHENTIK_SECRET_KEY are set", evidence)
 
 
+# how the official install makes each value (Authentik docs, Docker Compose installation); base64 of N random bytes
+GENERATE = {"PG_PASS": 36, "AUTHENTIK_SECRET_KEY": 60}
+
+
+def append_line(file: str, key: str) -> str:
+    """The exact line that adds a fresh value for `key` to `file` (the secret is made by the shell, never shown)."""
+    return f"echo \"{key}=$(openssl rand -base64 {GENERATE.get(key, 36)} | tr -d '\\n')\" >> {file}"
+
+
+def check_required_compose(file: str, lines: Mapping[str, tuple[int, str]], refs: Mapping[str, str],
+                           shell: Mapping[str, str], compose_file: str) -> Outcome:
+    """For a user's compose file (`--compose`): the required values its text takes from .env (`refs`: name -> how it is
+    written, from core.compose_effective.required_references), set in `file` or the shell. A value written straight
+    into the compose file is judged per service by compose.service-env instead. `--fix` may append a generated value
+    for a variable that is absent from `file`; it never replaces one."""
+    messages, evidence, absent = [], [], []
+    for key in REQUIRED:
+        if key not in refs:
+            continue
+        if (lines.get(key, (0, ""))[1]).strip() or (shell.get(key) or "").strip():
+            continue
+        evidence.append(_at(file, lines, key))
+        refuses = ":?" in refs[key] or "?" in refs[key].split(key, 1)[1][:2]
+        effect = "compose refuses to start" if refuses else "compose substitutes an empty value"
+        if key in lines:
+            fix = f"set a value on line {lines[key][0]} of {file} (the line is there but empty; `--fix` never replaces a line)"
+        else:
+            absent.append(key)
+            fix = f"add it: {append_line(file, key)}  (or `authlab doctor --compose {compose_file} --fix`)"
+        messages.append(Message("fail", f"{key} is {'empty' if key in lines else 'missing'} in {file}, and {compose_file} uses "
+                                        f"{refs[key]}: {effect}", fix))
+    pg = lines.get("PG_PASS", (0, ""))[1]
+    if len(pg) > MAX_PG_PASS:
+        messages.append(Message("fail", f"PG_PASS is {len(pg)} characters; PostgreSQL accepts at most {MAX_PG_PASS}",
+                                "use a shorter password (before the database volume is first created)"))
+    fixable = None
+    if absent:
+        fixable = FixAction("env-append", file, f"append generated {', '.join(absent)} to {file}",
+                            tuple(f"{file}: append {k}=<generated: URL-safe base64 of {GENERATE[k]} random bytes>" for k in absent),
+                            {"file": file, "keys": absent})
+    used = [k for k in REQUIRED if k in refs]
+    good = f"{', '.join(used)} set for {compose_file}" if used else f"{compose_file} takes no required value from {file}"
+    return from_messages(messages, good, evidence, fixable)
+
+
 def check_secret_key_length(file: str, lines: Mapping[str, tuple[int, str]]) -> Outcome:
     key = lines.get("AUTHENTIK_SECRET_KEY", (0, ""))[1]
     if not key:

@@ -60,7 +60,27 @@ _APP_URL_CALLBACKS = {"NEXTAUTH_URL": "nextauth", "AUTH_URL": "authjs", "GF_SERV
 
 def expected_callbacks(f: AppEnvFile, preset_name: str | None = None) -> tuple[str, ...]:
     """The redirect URIs this app will send, when its env says: an explicit redirect variable, or an app URL
-    plus the framework's callback path."""
+    plus the framework's callback path, or the framework's documented default app URL when that is unset."""
+    return tuple(callbacks_with_reasons(f, preset_name))
+
+
+def callbacks_with_reasons(f: AppEnvFile, preset_name: str | None = None) -> dict[str, str | None]:
+    """expected_callbacks -> why each one is expected, when it comes from a framework default (else None)."""
+    from authentik_lab.core.framework_defaults import fixed_defaults
+    from authentik_lab.core.presets import PRESETS
+
+    out: dict[str, str | None] = {uri: None for uri in _from_env(f, preset_name)}
+    names = frozenset(f.lines) | f.folder_keys
+    framework, defaults = fixed_defaults(names, preset_name if preset_name in PRESETS else None)
+    for d in defaults:
+        preset = PRESETS[framework or ""]
+        base = d.resolve({k: v for k, (_, v) in f.lines.items()}) or ""
+        uri = preset.callback_url(base)
+        out.setdefault(uri, f"{d.variable} is unset in {f.path}, so {preset.title} uses its default {base}")
+    return out
+
+
+def _from_env(f: AppEnvFile, preset_name: str | None = None) -> tuple[str, ...]:
     from authentik_lab.core.presets import PRESETS, Source
 
     out: list[str] = []

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from authentik_lab.core.checks import Check, CheckResult, FixAction, Tally, run_check, select
 from authentik_lab.errors import UsageError
-from authentik_lab.services.doctor_catalogue import CATALOGUE, FIX_INVALIDATES
-from authentik_lab.services.doctor_facts import DoctorOptions, Facts
+from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES
+from authentik_lab.services.doctor.facts import DoctorOptions, Facts
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -51,6 +51,8 @@ class AppliedFix:
 class DoctorReport:
     results: tuple[CheckResult, ...]
     fixes: tuple[AppliedFix, ...] = ()
+    compose: Any = None  # core.compose_effective.Effective the compose checks judged, when they ran
+
 
     @property
     def tally(self) -> Tally:
@@ -59,7 +61,8 @@ class DoctorReport:
     def to_dict(self) -> dict[str, Any]:
         return {"checks": [r.to_dict() for r in self.results], "summary": self.tally.to_dict(),
                 "fixes": [{"kind": f.kind, "target": f.target, "description": f.description, "changes": list(f.changes),
-                           "ok": f.ok, "error": f.error} for f in self.fixes]}
+                           "ok": f.ok, "error": f.error} for f in self.fixes],
+                "compose_config": self.compose.to_dict() if self.compose is not None else None}
 
 
 def catalogue() -> tuple[Check, ...]:
@@ -80,6 +83,11 @@ def validate(opts: DoctorOptions) -> None:
     """Bad input is reported before any check runs."""
     if opts.compose is not None and not Path(opts.compose).is_file():
         raise UsageError(f"compose file not found: {opts.compose}", hint="pass the path of a compose file to --compose")
+    if opts.overrides and opts.compose is None:
+        raise UsageError("--override needs --compose FILE", hint="name the main compose file with --compose, then its overrides")
+    for o in opts.overrides:
+        if not Path(o).is_file():
+            raise UsageError(f"override file not found: {o}", hint="pass an existing compose file to --override")
     for p in opts.app_env:
         if not Path(p).is_file():
             raise UsageError(f"app env file not found: {p}", hint="pass an existing file to --app-env")
@@ -102,13 +110,13 @@ def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: 
     validate(opts)
     facts = facts or Facts(app, opts)
     _require_named_provider(facts, checks)
-    return DoctorReport(tuple(run_checks(facts, checks))), facts
+    return DoctorReport(tuple(run_checks(facts, checks)), compose=facts.known("compose_effective")), facts
 
 
 def _require_named_provider(facts: Facts, checks: Sequence[Check]) -> None:
     """A --provider name the server does not know is bad input: one usage error, not a crash in every provider check.
     When the server cannot be asked, the checks skip with that reason instead."""
-    from authentik_lab.services import doctor_gather as g
+    from authentik_lab.services.doctor import gather as g
 
     name = facts.opts.provider
     if not name or not any(c.group == "provider" for c in checks) or facts.missing("api"):
@@ -137,7 +145,7 @@ def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
         ids = tuple(i for i, _ in items)
         action = items[0][1]
         if kind == "compose-patch":
-            fix = _plan_compose(target, ids)
+            fix = _plan_compose(target, ids, facts)
             if fix:
                 planned.append(fix)
         elif kind == "chmod":
@@ -149,13 +157,16 @@ def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
                 planned.append(PlannedFix(kind, patch["provider"], patch["description"], tuple(patch["changes"]), ids,
                                           lambda pk=patch["provider_pk"], body=patch["body"]:
                                           facts.api().request("PATCH", f"providers/oauth2/{pk}/", json=body)))
+        elif kind == "env-append":
+            planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
+                                      lambda a=action: append_generated(Path(a.params["file"]), a.params["keys"])))
         elif kind == "app-env-issuer":
             planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
                                       lambda a=action: _rewrite_env(facts, a.params["updates"])))
     return planned
 
 
-def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
+def _plan_compose(file: str, ids: tuple[str, ...], facts: Facts) -> PlannedFix | None:
     from authentik_lab.adapters.files import next_backup_path
     from authentik_lab.core.compose_patch import PatchOptions
     from authentik_lab.services.compose_patch import patch_compose_file
@@ -163,20 +174,47 @@ def _plan_compose(file: str, ids: tuple[str, ...]) -> PlannedFix | None:
     path = Path(file)
     # the opt-in edits only when their check asked for them; root and the socket go whenever the file is patched
     options = PatchOptions(bind_localhost="compose.public-ports" in ids, drop_time_mounts="compose.localtime" in ids)
-    result = patch_compose_file(path, options, write=False)  # the same reading and patching as `compose patch`
+    from authentik_lab.services.doctor import gather as g
+
+    # the same reading and patching as `compose patch`, and the same engine-fitted folder command
+    result = patch_compose_file(path, options, write=False, mapping=lambda: g.user_mapping(facts))
     if not result.changes:
         return None
     changes = tuple(f"{file}:{c.line}: {c.before}" + (f"  ->  {c.after}" if c.after else "  (removed)") for c in result.changes)
     changes += (f"the previous file is kept as {next_backup_path(path, numbered=True).name}",)
     if result.folders_to_own:
         # without root the worker no longer chowns its mounts; doctor does not chown host folders itself
-        changes += (f"then the worker runs as uid 1000 and needs {', '.join(result.folders_to_own)}: run {result.permissions_command}",)
+        changes += (f"then Authentik runs as its own user ({', '.join(dict.fromkeys(result.owners))}) and needs "
+                    f"{', '.join(result.folders_to_own)}: run {result.permissions_command}",)
 
     def apply() -> None:
         patch_compose_file(path, options, write=True)  # re-reads the file: never writes a stale plan
 
     what = sorted({c.kind.replace("_", " ") for c in result.changes})
     return PlannedFix("compose-patch", file, f"patch {file}: {', '.join(what)}", changes, ids, apply)
+
+
+def append_generated(path: Path, keys: Sequence[str]) -> list[str]:
+    """Append a fresh random value for each key still absent from the .env at `path` (re-read now: a value set in
+    the meantime is kept, never replaced). Returns the keys appended. Values are never printed."""
+    import secrets
+
+    from authentik_lab.adapters.files import atomic_write, read_text
+    from authentik_lab.core import dotenv
+    from authentik_lab.core.doctor.env import GENERATE
+
+    text = read_text(path)
+    present = dotenv.parse_with_lines(text)
+    added = [k for k in keys if k not in present]
+    if not added:
+        return []
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if text and not text.endswith(("\n", "\r")):
+        text += newline
+    # the length of the official recipe's `openssl rand -base64 N`; URL-safe so no quoting is needed in .env
+    text += "".join(f"{k}={secrets.token_urlsafe(GENERATE.get(k, 36))}{newline}" for k in added)
+    atomic_write(path, text)
+    return added
 
 
 def _rewrite_env(facts: Facts, updates: dict[str, dict[str, str]]) -> None:
@@ -208,4 +246,5 @@ def apply_fixes(facts: Facts, report: DoctorReport, planned: Sequence[PlannedFix
     ran = {r.id for r in report.results}
     again = [c for c in CATALOGUE if c.id in ran and c.group in groups]
     fresh = {r.id: r for r in run_checks(facts, again)}
-    return DoctorReport(tuple(fresh.get(r.id, r) for r in report.results), tuple(applied))
+    return DoctorReport(tuple(fresh.get(r.id, r) for r in report.results), tuple(applied),
+                        facts.known("compose_effective") or report.compose)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from authentik_lab.core.doctor_app_code import CodeRead, CodeView
-from authentik_lab.services.doctor_facts import Facts
+from authentik_lab.core.doctor.app_code import CodeRead, CodeView
+from authentik_lab.services.doctor.facts import Facts
 
 
 def code_view(f: Facts) -> CodeView:

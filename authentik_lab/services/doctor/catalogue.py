@@ -1,6 +1,6 @@
 """Every doctor check: a stable id, a title, the inputs it needs, and how it turns facts into an outcome.
 
-The logic lives in the pure `core.doctor_*` modules; each entry here only says which facts to hand in.
+The logic lives in the pure `core.doctor` modules; each entry here only says which facts to hand in.
 Ids are part of the CLI contract (`authlab doctor ID...`, `--json`): never rename one.
 """
 
@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from typing import Callable
 
-from authentik_lab.core import doctor_app_env as appenv
-from authentik_lab.core import doctor_app_urls as appurls
-from authentik_lab.core import doctor_compose as dc
-from authentik_lab.core import doctor_env as denv
-from authentik_lab.core import doctor_http as dh
-from authentik_lab.core import doctor_provider as dp
-from authentik_lab.core import doctor_runtime as dr
+from authentik_lab.core.doctor import app_env as appenv
+from authentik_lab.core.doctor import app_urls as appurls
+from authentik_lab.core.doctor import compose as dc
+from authentik_lab.core.doctor import env as denv
+from authentik_lab.core.doctor import http as dh
+from authentik_lab.core.doctor import mounts as dm
+from authentik_lab.core.doctor import provider as dp
+from authentik_lab.core.doctor import services as dsv
+from authentik_lab.core.doctor import volumes as dv
+from authentik_lab.core.doctor import runtime as dr
 from authentik_lab.core.checks import Check, Outcome, Skip
-from authentik_lab.services import doctor_gather as g
-from authentik_lab.services.doctor_facts import Facts
-from authentik_lab.services.doctor_facts_server import LIVE_PATH, ME_PATH, READY_PATH
+from authentik_lab.services.doctor import effective as eff
+from authentik_lab.services.doctor import gather as g
+from authentik_lab.services.doctor.facts import Facts
+from authentik_lab.services.doctor.facts_server import LIVE_PATH, ME_PATH, READY_PATH
 
 Run = Callable[[Facts], Outcome]
 
@@ -34,7 +38,7 @@ def _env_file(f: Facts) -> str:
 def _engine(f: Facts) -> Outcome:
     from authentik_lab.adapters.compose import DOCKER_HINT
 
-    info, error = g.engine_info(f)
+    info, error = f.engine_info()
     return dh.check_engine(info, error, DOCKER_HINT)
 
 
@@ -66,13 +70,32 @@ def _expected_services(f: Facts) -> list[str]:
     return sorted(f.compose_doc().get("services") or {})
 
 
+def _service_env(f: Facts) -> Outcome:
+    missing = eff.missing_env_files(f)
+    if missing:
+        from authentik_lab.core.checks import Skip
+
+        raise Skip(f"{missing[0]} does not exist yet, so the environment it gives cannot be judged (compose refuses to start without it)")
+    return dsv.check_service_env(f.compose_doc(), f.effective().envs, eff.origins(f),
+                                 str(f.env_path() or f.compose_path().parent / ".env"), lab=f.opts.compose is None,  # type: ignore[union-attr]
+                                 interpolated=eff.required_refs(f))
+
+
+def _env_required(f: Facts) -> Outcome:
+    if f.opts.compose is None:  # authlab's own lab: `authlab init` fills its .env
+        return denv.check_required(_env_file(f), f.env_lines())
+    import os
+
+    return denv.check_required_compose(_env_file(f), f.env_lines(), eff.required_refs(f), os.environ, _compose_file(f))
+
+
 def _token_needed(f: Facts) -> bool:
     return not f.opts.token
 
 
 def _code_env(f: Facts) -> Outcome:
-    from authentik_lab.core.doctor_app_code import check_code_env
-    from authentik_lab.services.doctor_app_code import code_view
+    from authentik_lab.core.doctor.app_code import check_code_env
+    from authentik_lab.services.doctor.app_code import code_view
 
     no_env = f.missing("app-env")
     code = code_view(f)
@@ -88,21 +111,25 @@ def _c(id: str, title: str, needs: tuple[str, ...], run: Run) -> Check:
 CATALOGUE: tuple[Check, ...] = (
     _c("engine.reachable", "Docker engine reachable", ("engine",), _engine),
     _c("compose.available", "Docker Compose available", ("docker",), _compose_available),
+    _c("compose.worker", "Authentik worker service defined", ("compose",),
+       lambda f: dsv.check_worker_present(f.compose_doc(), _compose_file(f))),
+    _c("compose.service-env", "Server and worker share the secret key and database settings", ("compose",), _service_env),
     _c("compose.image-pinned", "Authentik image pinned, server and worker on one tag", ("compose",),
        lambda f: dc.check_image_pinned(f.compose_doc(), f.interp_env())),
     _c("compose.worker-root", "Authentik services not running as root", ("compose",),
-       lambda f: dc.check_worker_root(f.compose_doc(), _compose_file(f), g.rootless(f))),
+       lambda f: dc.check_worker_root(f.compose_doc(), _compose_file(f), g.engine_kind(f).rootless)),
     _c("compose.docker-socket", "Docker socket not mounted", ("compose",),
        lambda f: dc.check_docker_socket(f.compose_doc(), _compose_file(f), f.interp_env())),
     _c("compose.public-ports", "Ports published on this machine only", ("compose",),
        lambda f: dc.check_public_ports(f.compose_doc(), _compose_file(f), f.interp_env())),
-    _c("compose.bind-mount-owner", "Storage folders writable by uid 1000", ("compose",),
-       lambda f: dc.check_bind_mount_owner(f.compose_doc(), _compose_file(f), f.interp_env(),
-                                           str(f.compose_path().parent), g.path_stats(f))),  # type: ignore[union-attr]
+    _c("compose.bind-mount-owner", "Storage folders writable by the user Authentik runs as", ("compose",),
+       lambda f: dm.check_bind_mount_owner(f.compose_doc(), _compose_file(f), f.interp_env(),
+                                           str(f.compose_path().parent), g.path_stats(f), g.user_mapping(f))),  # type: ignore[union-attr]
     _c("compose.localtime", "/etc/localtime and /etc/timezone not mounted", ("compose",),
        lambda f: dc.check_localtime(f.compose_doc(), _compose_file(f), f.interp_env())),
-    _c("env.required", ".env has PG_PASS and AUTHENTIK_SECRET_KEY", ("env",),
-       lambda f: denv.check_required(_env_file(f), f.env_lines())),
+    _c("compose.volume-targets", "Volumes where Authentik and PostgreSQL keep their files", ("compose",),
+       lambda f: dv.check_volume_targets(f.compose_doc(), _compose_file(f), f.interp_env(), f.effective().envs)),
+    _c("env.required", ".env has PG_PASS and AUTHENTIK_SECRET_KEY", ("env",), _env_required),
     _c("env.secret-key-length", "AUTHENTIK_SECRET_KEY long enough", ("env",),
        lambda f: denv.check_secret_key_length(_env_file(f), f.env_lines())),
     _c("env.bootstrap", "Bootstrap token and password set", ("env",),
@@ -147,6 +174,7 @@ CATALOGUE: tuple[Check, ...] = (
 FIX_INVALIDATES = {
     "compose-patch": ("compose_", "lab"),
     "chmod": ("env_",),
+    "env-append": ("env_", "compose_"),
     "attach-scopes": ("all_providers", "providers", "provider_facts", "server_view"),
     "set-signing-key": ("all_providers", "providers", "provider_facts", "server_view", "GET /application/"),
     "app-env-issuer": ("app_env", "server_view"),

@@ -1,6 +1,6 @@
 """What doctor reads from files: the lab, its compose file and .env, and the app's env files.
 
-The base of services.doctor_facts.Facts: it also holds the memo every fact goes through. Checks run concurrently and
+The base of services.doctor.facts.Facts: it also holds the memo every fact goes through. Checks run concurrently and
 several need the same fact, so each fact is computed at most once behind its own lock; a fact that failed re-raises
 its error to every check that asks.
 """
@@ -19,7 +19,7 @@ from authentik_lab.errors import ConfigError
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
-    from authentik_lab.services.doctor_facts import DoctorOptions
+    from authentik_lab.services.doctor.facts import DoctorOptions
     from authentik_lab.services.lab import Lab
 
 DEFAULT_APP_ENV = (".env", ".env.local", ".env.development")
@@ -50,12 +50,41 @@ class FileFacts:
             return value
         raise value
 
+    def known(self, key: str) -> Any:
+        """A fact already observed (None when it was not asked for, or failed): for the report, never computed here."""
+        with self._guard:
+            good, value = self._memo.get(key, (False, None))
+        return value if good else None
+
     def forget(self, *prefixes: str) -> None:
         """After --fix changed something, the affected facts must be observed again."""
         with self._guard:
             for key in list(self._memo):
                 if key.startswith(prefixes):
                     del self._memo[key]
+
+    # --- the Docker engine (here, below every fact that needs it) ----------------------------------
+
+    def engine(self) -> Any:
+        """A fake handed to Facts, else the App's (whose factory CLI tests can replace), else the real engine."""
+        return self.once("engine", lambda: self.engine_factory() if self.engine_factory else self.app.engine())
+
+    def engine_info(self) -> tuple[Any, str | None]:
+        """(core.readiness.EngineInfo, None) or (None, why the engine cannot be used)."""
+
+        def probe() -> tuple[Any, str | None]:
+            from authentik_lab.errors import EngineError
+
+            eng = self.engine()
+            try:
+                eng.require()
+                return eng.info(), None
+            except EngineError as exc:
+                return None, exc.message
+            except Exception as exc:  # noqa: BLE001 - the SDK raises many types; all mean "not usable"
+                return None, f"{type(exc).__name__}: {exc}"
+
+        return self.once("engine_info", probe)
 
     # --- the lab and its files -------------------------------------------------------------------
 
@@ -90,6 +119,19 @@ class FileFacts:
         return self.once("compose_text", lambda: read_text(path))
 
     def compose_doc(self) -> dict:
+        """The configuration as compose runs it (see `effective`); the checks judge this, not the file's text."""
+        return self.effective().doc  # type: ignore[return-value]
+
+    def effective(self) -> Any:
+        """core.compose_effective.Effective: compose's own view of the project, else the fallback reader's."""
+        if self.compose_path() is None:
+            raise Skip(NO_SOURCE)
+        from authentik_lab.services.doctor.effective import gather
+
+        return self.once("compose_effective", lambda: gather(self))
+
+    def file_doc(self) -> dict:
+        """The compose file as authlab's YAML reader sees it (no override files, no env_file)."""
         def parse() -> dict:
             import yaml
 
@@ -104,7 +146,7 @@ class FileFacts:
                 raise ConfigError("not a compose file (no `services` mapping)", location=str(self.compose_path()))
             return doc
 
-        return self.once("compose_doc", parse)
+        return self.once("compose_file_doc", parse)
 
     def env_path(self) -> Path | None:
         lab = self.lab()
@@ -155,7 +197,7 @@ class FileFacts:
         return [p for p in (self.opts.cwd / n for n in DEFAULT_APP_ENV) if p.is_file() and p.resolve() not in skip]
 
     def app_env_files(self) -> list[Any]:
-        from authentik_lab.core.doctor_app_env import AppEnvFile
+        from authentik_lab.core.doctor.app_env import AppEnvFile
 
         def read() -> list[Any]:
             paths = self.app_env_paths()

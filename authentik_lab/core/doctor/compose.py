@@ -204,46 +204,9 @@ def host_path(source: str, compose_dir: str) -> str:
     return posixpath.normpath(source if source.startswith("/") else posixpath.join(compose_dir, source))
 
 
-def writable_by(facts: PathFacts, uid: int = AUTHENTIK_UID) -> bool:
-    if facts.uid == uid:
-        return bool(facts.mode & 0o200)
-    if facts.gid == uid:
-        return bool(facts.mode & 0o020)
-    return bool(facts.mode & 0o002)
-
-
 def storage_mounts(doc: Mapping[str, Any], env: Mapping[str, str]) -> list[Mount]:
     """Bind mounts Authentik must write to: what `check_bind_mount_owner` needs host facts for."""
     return [m for s in authentik_services(doc) for m in mounts(s, env) if m.bind and m.target in WRITABLE_TARGETS]
-
-
-def check_bind_mount_owner(doc: Mapping[str, Any], file: str, env: Mapping[str, str], compose_dir: str,
-                           stats: Mapping[str, PathFacts]) -> Outcome:
-    services = _require_services(doc)
-    worker_root = any(s.role == "worker" and runs_as_root(s.spec) for s in services)
-    binds = storage_mounts(doc, env)
-    if not binds:
-        return ok("no bind-mounted storage folders (named volumes get the image's ownership)")
-    # Judge the file as it should run: without `user: root` (compose.worker-root asks to drop it). While the worker
-    # is still root it chowns the folders itself, so a problem is a warning about the patched file, not a failure.
-    level = WARN if worker_root else FAIL
-    later = " once `user: root` is removed (the worker then runs as uid 1000)" if worker_root else ""
-    messages, evidence, seen = [], [], set()
-    for m in binds:
-        path = host_path(m.source, compose_dir)
-        if path in seen:  # server and worker usually share the folder
-            continue
-        seen.add(path)
-        facts = stats.get(path) or PathFacts(False)
-        if not facts.exists:
-            messages.append(Message(level, f"{path} does not exist: Docker creates it owned by root, and uid 1000 cannot write it{later}",
-                                    f"mkdir -p {path} && sudo chown -R 1000:1000 {path}"))
-        elif not writable_by(facts):
-            evidence.append(f"{path}: owner {facts.uid}:{facts.gid} mode {facts.mode & 0o777:o}")
-            messages.append(Message(level, f"{path} ({m.service}:{m.target}) is not writable by uid 1000{later}",
-                                    f"sudo chown -R 1000:1000 {path}"))
-    good = "storage folders are writable by uid 1000" + (" (ready for a worker without root)" if worker_root else "")
-    return from_messages(messages, good, evidence)
 
 
 # --- compose.public-ports -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Sequence
 from urllib.parse import urlsplit
 
 from authentik_lab.core.checks import Message, Outcome, Skip, from_messages
-from authentik_lab.core.doctor_app_env import ISSUER_PATH, AppEnvFile, ServerView, fix_base, issuer_keys, need_files, slug_hint
+from authentik_lab.core.doctor.app_env import ISSUER_PATH, AppEnvFile, ServerView, fix_base, issuer_keys, need_files, slug_hint
 
 
 def _url_keys(f: AppEnvFile, needle: str) -> list[str]:

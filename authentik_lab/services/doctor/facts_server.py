@@ -6,8 +6,8 @@ import time
 from typing import Any
 
 from authentik_lab.core.checks import Skip
-from authentik_lab.core.doctor_provider import Fetched
-from authentik_lab.services.doctor_facts_files import FileFacts
+from authentik_lab.core.doctor.provider import Fetched
+from authentik_lab.services.doctor.facts_files import FileFacts
 
 LIVE_PATH, READY_PATH, ME_PATH, CONFIG_PATH = "/-/health/live/", "/-/health/ready/", "/api/v3/core/users/me/", "/api/v3/root/config/"
 NO_URL = "no Authentik URL (no lab here: pass --url and --token, or --compose FILE)"
@@ -43,7 +43,7 @@ class ServerFacts(FileFacts):
     def published_ports(self) -> list[int]:
         """Host ports the Authentik server publishes for its HTTP port 9000."""
         from authentik_lab.core.compose_patch import split_port
-        from authentik_lab.core.doctor_compose import authentik_services, interpolate
+        from authentik_lab.core.doctor.compose import authentik_services, interpolate
 
         out = []
         for svc in authentik_services(self.compose_doc()):

@@ -10,12 +10,12 @@ import os
 from typing import Any
 
 from authentik_lab.core.checks import Skip
-from authentik_lab.core.doctor_app_env import ProviderRef, ServerView, expected_callbacks
-from authentik_lab.core.doctor_compose import PathFacts, host_path, storage_mounts
-from authentik_lab.core.doctor_provider import Fetched, ProviderFacts, ServerFacts
+from authentik_lab.core.doctor.app_env import ProviderRef, ServerView, callbacks_with_reasons
+from authentik_lab.core.doctor.compose import PathFacts, host_path, storage_mounts
+from authentik_lab.core.doctor.provider import Fetched, ProviderFacts, ServerFacts
 from authentik_lab.services.authentik_objects import application_by_slug, concurrently
-from authentik_lab.services.doctor_facts import Facts
-from authentik_lab.services.doctor_facts_server import CONFIG_PATH
+from authentik_lab.services.doctor.facts import Facts
+from authentik_lab.services.doctor.facts_server import CONFIG_PATH
 
 ENGINE_DOWN = "the Docker engine cannot be reached (see engine.reachable)"
 
@@ -23,32 +23,20 @@ ENGINE_DOWN = "the Docker engine cannot be reached (see engine.reachable)"
 # --- Docker -------------------------------------------------------------------------------------
 
 
-def engine(f: Facts) -> Any:
-    # a fake handed to Facts, else the App's (whose factory CLI tests can replace), else the real engine
-    return f.once("engine", lambda: f.engine_factory() if f.engine_factory else f.app.engine())
-
-
-def engine_info(f: Facts) -> tuple[Any, str | None]:
-    """(core.readiness.EngineInfo, None) or (None, why the engine cannot be used)."""
-
-    def probe() -> tuple[Any, str | None]:
-        from authentik_lab.errors import EngineError
-
-        eng = engine(f)
-        try:
-            eng.require()
-            return eng.info(), None
-        except EngineError as exc:
-            return None, exc.message
-        except Exception as exc:  # noqa: BLE001 - the SDK raises many types; all mean "not usable"
-            return None, f"{type(exc).__name__}: {exc}"
-
-    return f.once("engine_info", probe)
-
-
 def rootless(f: Facts) -> bool | None:
-    info, _ = engine_info(f)
-    return None if info is None else info.rootless
+    return engine_kind(f).rootless
+
+
+def engine_kind(f: Facts) -> Any:
+    """core.rootless.EngineKind: the engine's own answer, else what DOCKER_HOST says (a per-user socket)."""
+    return user_mapping(f).kind
+
+
+def user_mapping(f: Facts) -> Any:
+    """core.rootless.UserMapping: the engine kind and how its container uids map to host uids."""
+    from authentik_lab.services.engine_kind import mapping_for
+
+    return f.once("user_mapping", lambda: mapping_for(f.engine_info()[0]))
 
 
 def compose_binary(f: Facts) -> tuple[tuple[str, ...] | None, str | None, str | None]:
@@ -67,16 +55,16 @@ def compose_binary(f: Facts) -> tuple[tuple[str, ...] | None, str | None, str | 
 
 
 def containers(f: Facts) -> list:
-    info, _ = engine_info(f)
+    info, _ = f.engine_info()
     if info is None:
         raise Skip(ENGINE_DOWN)
-    return f.once("containers", lambda: engine(f).containers(f.project()))
+    return f.once("containers", lambda: f.engine().containers(f.project()))
 
 
 def logs(f: Facts) -> dict[str, list[str]]:
     def read() -> dict[str, list[str]]:
         services = sorted({c.service for c in containers(f)})
-        got = concurrently({s: (lambda s=s: engine(f).logs(f.project(), s, tail=80)) for s in services})
+        got = concurrently({s: (lambda s=s: f.engine().logs(f.project(), s, tail=80)) for s in services})
         errors = engine_errors(f)
         return {s: [*errors.get(s, []), *got[s]] for s in services}
 
@@ -129,7 +117,7 @@ def path_stats(f: Facts) -> dict[str, PathFacts]:
     """Owner and mode of each bind-mounted storage folder on the host."""
     compose_dir = str(f.compose_path().parent)  # type: ignore[union-attr]
     out = {}
-    for m in storage_mounts(f.compose_doc(), f.interp_env()):
+    for m in storage_mounts(f.compose_doc(), f.interp_env()):  # every Authentik service's storage bind mounts
         path = host_path(m.source, compose_dir)
         try:
             st = os.stat(path)
@@ -219,14 +207,15 @@ def provider_facts(f: Facts) -> list[ProviderFacts]:
         def one(p: dict) -> ProviderFacts:
             slug = p.get("assigned_application_slug")
             if not slug:
-                return ProviderFacts(p, None, expected.get(p.get("pk"), ()))
+                return ProviderFacts(p, None, tuple(expected.get(p.get("pk"), {})), expected_why=_reasons(expected, p))
             issuer = issuer_url(base, slug)
             got = concurrently({
                 "app": lambda: application_by_slug(api, slug),
                 "discovery": lambda: f.fetch(discovery_url(issuer)[len(base):]),
                 "jwks": lambda: f.fetch(f"/application/o/{slug}/jwks/"),
             })
-            return ProviderFacts(p, got["app"], expected.get(p.get("pk"), ()), issuer, got["discovery"], got["jwks"])
+            return ProviderFacts(p, got["app"], tuple(expected.get(p.get("pk"), {})), issuer, got["discovery"], got["jwks"],
+                                 expected_why=_reasons(expected, p))
 
         items = providers(f)
         got = concurrently({str(i): (lambda p=p: one(p)) for i, p in enumerate(items)}, max_workers=8)
@@ -235,11 +224,16 @@ def provider_facts(f: Facts) -> list[ProviderFacts]:
     return f.once("provider_facts", read)
 
 
-def _expected_redirects(f: Facts) -> dict[Any, tuple[str, ...]]:
-    """provider pk -> callbacks the app env files say the app uses (matched by client id, else issuer slug)."""
+def _reasons(expected: dict[Any, dict[str, str | None]], p: dict) -> dict[str, str]:
+    return {uri: why for uri, why in (expected.get(p.get("pk")) or {}).items() if why}
+
+
+def _expected_redirects(f: Facts) -> dict[Any, dict[str, str | None]]:
+    """provider pk -> callbacks the app env files say the app uses (matched by client id, else issuer slug) -> why, when
+    the callback comes from the framework's default for an unset variable (core.framework_defaults)."""
     from urllib.parse import urlsplit
 
-    from authentik_lab.core.doctor_app_env import ISSUER_PATH, issuer_keys
+    from authentik_lab.core.doctor.app_env import ISSUER_PATH, issuer_keys
 
     if not f.app_env_paths():
         return {}
@@ -249,9 +243,9 @@ def _expected_redirects(f: Facts) -> dict[Any, tuple[str, ...]]:
         return {}
     by_id = {p.get("client_id"): p.get("pk") for p in all_providers(f)}
     by_slug = {p.get("assigned_application_slug"): p.get("pk") for p in all_providers(f) if p.get("assigned_application_slug")}
-    out: dict[Any, list[str]] = {}
+    out: dict[Any, dict[str, str | None]] = {}
     for file in files:
-        callbacks = expected_callbacks(file, f.opts.preset)
+        callbacks = callbacks_with_reasons(file, f.opts.preset)
         if not callbacks:
             continue
         pks = {by_id[v] for _, v in file.lines.values() if v in by_id}
@@ -261,8 +255,9 @@ def _expected_redirects(f: Facts) -> dict[Any, tuple[str, ...]]:
                 if m and m.group("slug") in by_slug:
                     pks.add(by_slug[m.group("slug")])
         for pk in pks:
-            out.setdefault(pk, []).extend(callbacks)
-    return {pk: tuple(dict.fromkeys(v)) for pk, v in out.items()}
+            for uri, why in callbacks.items():
+                out.setdefault(pk, {}).setdefault(uri, why)
+    return out
 
 
 def server_view(f: Facts) -> ServerView:
