@@ -20,6 +20,7 @@ PGDATA_TARGETS = ("/var/lib/postgresql/data", "/var/lib/postgresql")
 class DatabaseStorage:
     kind: str  # "volume" (a named volume, by its engine name) | "bind" (an absolute host folder)
     ref: str
+    service: str = "postgresql"  # the compose service that runs PostgreSQL on it
 
 
 def database_storage(doc: Mapping[str, Any], env: Mapping[str, str], project: str, compose_dir: str) -> DatabaseStorage | None:
@@ -36,8 +37,8 @@ def database_storage(doc: Mapping[str, Any], env: Mapping[str, str], project: st
             if m.target.rstrip("/") not in PGDATA_TARGETS or not m.source:
                 continue
             if m.bind:
-                return DatabaseStorage("bind", host_path(m.source, compose_dir))
+                return DatabaseStorage("bind", host_path(m.source, compose_dir), str(name))
             declared = (top or {}).get(m.source) if isinstance(top, Mapping) else None
             explicit = declared.get("name") if isinstance(declared, Mapping) else None
-            return DatabaseStorage("volume", str(explicit) if explicit else f"{project}_{m.source}")
+            return DatabaseStorage("volume", str(explicit) if explicit else f"{project}_{m.source}", str(name))
     return None

@@ -92,7 +92,10 @@ def identify(engine: Any, target: "Target") -> core.Identity | None:
 
 
 def _info(path: Path) -> SnapshotInfo:
-    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    try:
+        size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    except OSError as exc:  # a dangling link, a file that went away, no permission: unusable, not a crash
+        return SnapshotInfo(path.name, "?", "?", 0, path, "?", problem=f"cannot read the folder: {exc}")
     try:
         meta = core.parse_meta((path / core.META_FILE).read_text(encoding="utf-8"))
     except (OSError, core.BadSnapshot) as exc:
@@ -114,17 +117,29 @@ def prune(engine: Any, everything: bool = False) -> list[SnapshotInfo]:
     """Delete unusable snapshots (unreadable, or whose server or database image is no longer here); all with
     `everything`. Returns what was deleted."""
     removed = []
+    root = snapshot_root()
+    # a save killed mid-way (SIGKILL skips the cleanup) leaves its `.new-*` folder: older than an hour, it is dead
+    for leftover in (root.glob(".new-*") if root.is_dir() else []):
+        try:
+            if time.time() - leftover.stat().st_mtime > 3600:
+                shutil.rmtree(leftover, ignore_errors=True)
+                removed.append(SnapshotInfo(leftover.name, "?", "?", 0, leftover, "?", problem="left by an interrupted save"))
+        except OSError:
+            continue
     for snap in list_snapshots():
-        stale = everything or snap.problem is not None
-        if not stale:
-            meta = core.parse_meta((snap.path / core.META_FILE).read_text(encoding="utf-8"))
-            ident = meta.identity
-            stale = engine.image_id(ident.server_image) != ident.server_image_id or \
-                engine.image_id(ident.database_image) != ident.database_image_id
-        if stale:
+        if everything or snap.problem is not None or _images_gone(engine, snap):
             shutil.rmtree(snap.path, ignore_errors=True)
             removed.append(snap)
     return removed
+
+
+def _images_gone(engine: Any, snap: SnapshotInfo) -> bool:
+    try:
+        ident = core.parse_meta((snap.path / core.META_FILE).read_text(encoding="utf-8")).identity
+    except (OSError, core.BadSnapshot):
+        return True
+    return engine.image_id(ident.server_image) != ident.server_image_id or \
+        engine.image_id(ident.database_image) != ident.database_image_id
 
 
 def save(engine: Any, target: "Target", runner: Any) -> SnapshotInfo:

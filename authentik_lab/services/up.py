@@ -117,6 +117,8 @@ def up(
 
         on_event(StageEvent(Stage.CONTAINERS, "active", "docker compose up -d (waits for the database to be healthy)", 0.0))
     _compose_up(runner, target, budget, compose_start)
+    if db_booted is None:  # the database existed: was this very cluster seen fully booted before?
+        db_booted = boot_record.booted_before(runner, database)
     with app.api(target.url, target.token or None, retries=0, timeout=5.0) as api:
         try:
             ready = wait_ready(api, project=target.project_name, engine=engine, has_token=bool(target.token),
@@ -125,8 +127,9 @@ def up(
         except NotReadyError as exc:
             _name_host_folder(exc, target)
             raise
-    boot_record.remember(engine, database)  # from now on a refused token on this database is the wrong token
+    boot_record.remember(runner, database)  # from now on a refused token on this database is the wrong token
     saved = _after_boot_snapshot(engine, target, runner, restored, save_snapshot, notes)
+    boot = "warm" if restored.boot == "unknown" and db_booted else restored.boot
     applied = _apply(app, lab, target, apply_secrets) if lab is not None else None
     return UpResult(
         url=target.url,
@@ -147,7 +150,7 @@ def up(
         apply=applied,
         notes=tuple(notes),
         compose_arg=compose_file,
-        boot=restored.boot,
+        boot=boot,
         snapshot=restored.snapshot or saved,
     )
 

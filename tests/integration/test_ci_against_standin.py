@@ -34,6 +34,11 @@ class NoCompose:
     def __init__(self, **kw: object) -> None:
         self.kw = kw
 
+    def run(self, *args: str, timeout: float | None = None):  # noqa: ANN201 - `docker compose exec` of the database
+        import subprocess
+
+        return subprocess.CompletedProcess(list(args), 0, stdout=getattr(type(self), "system_id", ""), stderr="")
+
     def up(self, timeout: float | None = None) -> None:
         pass
 

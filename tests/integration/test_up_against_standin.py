@@ -175,10 +175,17 @@ from authentik_lab.core.readiness import ContainerState  # noqa: E402
 class FakeRunner:
     """Stands in for `docker compose`: records the commands; the stand-in process is "the containers"."""
 
+    system_id = ""  # what `psql ... pg_control_system()` answers in the database container ("" = cannot tell)
+
     calls: list[tuple[str, ...]] = []
 
     def __init__(self, **kw: object) -> None:
         self.kw = kw
+
+    def run(self, *args: str, timeout: float | None = None):  # noqa: ANN201 - `docker compose exec` of the database
+        import subprocess
+
+        return subprocess.CompletedProcess(list(args), 0, stdout=getattr(type(self), "system_id", ""), stderr="")
 
     def up(self, timeout: float | None = None) -> None:
         FakeRunner.calls.append(("up", str(self.kw["project_name"])))
@@ -297,15 +304,16 @@ def test_up_with_a_token_the_server_does_not_know_exits_not_ready_with_the_fix(t
     volume = {env["COMPOSE_PROJECT_NAME"] + "_database": "2026-11-29T10:00:00Z"}
     with ctx as s:
         CliRunner().invoke(cli, ["--dir", str(lab), "init", "--port", str(s.port)])
-        # an earlier `up` saw this very database (same volume, same CreatedAt) fully booted ...
+        # an earlier `up` saw this very cluster (same volume, same PostgreSQL system identifier) fully booted ...
         s.wait_worker()
         from authentik_lab.services import boot_record
 
+        FakeRunner.system_id = "7312345678901234567"
         _, where = boot_record.judge(FakeEngine(), _target(lab))
-        FakeEngine.volumes = volume
-        boot_record.remember(FakeEngine(), where)
+        boot_record.remember(FakeRunner(), where)
         # ... so now a refused token is the wrong token, at once
         result = _invoke("--dir", str(lab), "up", "--timeout", "30", volumes=volume)
+        FakeRunner.system_id = ""
     assert result.exit_code == 3
     assert result.stdout == ""
     report = result.stderr[result.stderr.index("error: "):]
@@ -498,12 +506,17 @@ def test_an_interrupted_first_boot_is_waited_for_on_the_next_up(tmp_path: Path) 
     assert result.exit_code == 0, result.stderr
     assert "worker is applying blueprints: bootstrap token not created yet" in result.stderr or \
         "worker has not applied the default flows yet" in result.stderr
-    # and now it is recorded: this database finished its first boot
+    # and now it is recorded: this cluster finished its first boot
     from authentik_lab.services import boot_record
 
     FakeEngine.volumes = volume
-    assert boot_record.judge(FakeEngine(), _target(lab))[0] is True
-    FakeEngine.volumes = {env["COMPOSE_PROJECT_NAME"] + "_database": "2026-11-30T08:00:00Z"}  # deleted and made again
-    assert boot_record.judge(FakeEngine(), _target(lab))[0] is None
+    judged, where = boot_record.judge(FakeEngine(), _target(lab))
+    assert judged is None  # it exists: what it is, only the running database can tell
+    FakeRunner.system_id = "7312345678901234567"
+    boot_record.remember(FakeRunner(), where)
+    assert boot_record.booted_before(FakeRunner(), where) is True
+    FakeRunner.system_id = "7399999999999999999"  # deleted and made again: another cluster
+    assert boot_record.booted_before(FakeRunner(), where) is None
+    FakeRunner.system_id = ""
     FakeEngine.volumes = {}
     assert boot_record.judge(FakeEngine(), _target(lab))[0] is False

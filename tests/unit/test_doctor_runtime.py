@@ -62,6 +62,22 @@ def test_health_and_token() -> None:
     assert rejected.status == FAIL and "first start" in (rejected.messages[0].fix or "")
 
 
+def test_a_first_boot_in_progress_is_a_warning_not_the_wrong_token() -> None:
+    """real-boot-2026.2.2: the flows, then the token 7.6 s later, then the worker healthy 5 s after that."""
+    refused = Fetched("u", 403, {"detail": "Token invalid/expired"})
+    before_flows = dh.check_token(refused, "bootstrap token", flows_applied=False)
+    assert before_flows.status == WARN and "not created yet" in before_flows.summary
+    in_the_gap = dh.check_token(refused, "bootstrap token", flows_applied=True, worker_starting=True)
+    assert in_the_gap.status == WARN and "health: starting" in in_the_gap.summary
+    settled = dh.check_token(refused, "bootstrap token", flows_applied=True, worker_starting=False)
+    assert settled.status == FAIL and "another AUTHENTIK_BOOTSTRAP_TOKEN" in (settled.messages[0].fix or "")
+    # a --token of the user's own is never excused by a first boot
+    assert dh.check_token(refused, "--token", flows_applied=False).status == FAIL
+    # while migrating, the API answers 503: not ready, not broken
+    migrating = dh.check_token(Fetched("u", 503, None), "bootstrap token")
+    assert migrating.status == WARN and "still starting" in migrating.summary
+
+
 def test_worker_objects_missing_names_them() -> None:
     objects = worker_objects(Dialect.for_version("2026.5.6"))
     assert dh.check_worker_objects([], len(objects)).status == OK

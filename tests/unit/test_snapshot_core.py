@@ -54,3 +54,37 @@ def test_env_updates_name_only_the_values_that_differ() -> None:
     current = {"AUTHENTIK_SECRET_KEY": "k" * 50, "AUTHENTIK_BOOTSTRAP_TOKEN": "new", "PG_PASS": "p"}
     assert core.env_updates(meta, current) == {"AUTHENTIK_BOOTSTRAP_TOKEN": "tok", "AUTHENTIK_BOOTSTRAP_PASSWORD": "pw"}
     assert core.wanted_secrets({**SECRETS, "PG_PASS": "p", "AUTHENTIK_BOOTSTRAP_EMAIL": ""}) == SECRETS
+
+
+def test_prune_and_list_survive_what_a_killed_save_or_a_broken_folder_leaves(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import os
+    import time as _time
+
+    from authentik_lab.services import snapshot
+
+    monkeypatch.setenv("AUTHLAB_CACHE_DIR", str(tmp_path))
+    root = tmp_path / "snapshots"
+    good = root / IDENT.key
+    good.mkdir(parents=True)
+    (good / "meta.json").write_text(core.Meta(IDENT, "t", "authentik", "authentik", SECRETS).to_json())
+    (good / "database.dump").write_bytes(b"PGDMP")
+    broken = root / "2026.5.6-broken"
+    broken.mkdir()
+    (broken / "meta.json").symlink_to(tmp_path / "gone")  # a dangling link: unusable, listing must not crash
+    old_tmp = root / ".new-abc"
+    old_tmp.mkdir()
+    os.utime(old_tmp, (_time.time() - 7200, _time.time() - 7200))
+    fresh_tmp = root / ".new-def"
+    fresh_tmp.mkdir()  # maybe a save running right now: left alone
+
+    listed = {s.key: s.problem for s in snapshot.list_snapshots()}
+    assert listed[IDENT.key] is None and listed["2026.5.6-broken"]
+
+    class Engine:
+        def image_id(self, ref: str) -> str:
+            return {"ghcr.io/goauthentik/server:2026.5.6": "sha256:aaa", "docker.io/library/postgres:16-alpine": "sha256:bbb"}[ref]
+
+    removed = {s.key for s in snapshot.prune(Engine())}
+    assert removed == {"2026.5.6-broken", ".new-abc"}
+    assert good.is_dir() and fresh_tmp.is_dir() and not old_tmp.exists()
+    assert {s.key for s in snapshot.prune(Engine(), everything=True)} == {IDENT.key}

@@ -60,10 +60,13 @@ def check_ready(f: Fetched) -> Outcome:
     return _reach("ready", f)
 
 
-def check_token(me: Fetched | None, token_source: str | None, flows_applied: bool | None = None) -> Outcome:
+def check_token(me: Fetched | None, token_source: str | None, flows_applied: bool | None = None,
+                worker_starting: bool = False) -> Outcome:
     """`flows_applied`: whether the flow executor finds default-authentication-flow (asked only after a refusal).
     Before the worker's flows exist the bootstrap token cannot exist either (real-boot-2026.2.2): a first start
-    in progress, or a worker that never ran, not a wrong token."""
+    in progress, or a worker that never ran, not a wrong token. `worker_starting`: the worker container's health
+    is still "starting" (the image checks every 30 s after a 60 s start period); on the recorded first boot the
+    token came 7.6 s after the flows and 5 s before the worker turned healthy, so a refusal then is not final."""
     if me is None or not token_source:
         raise Skip("no API token (pass --token / AUTHENTIK_TOKEN, or set AUTHENTIK_BOOTSTRAP_TOKEN in the lab's .env)")
     if me.status is None:
@@ -77,8 +80,15 @@ def check_token(me: Fetched | None, token_source: str | None, flows_applied: boo
         if token_source == "bootstrap token" and flows_applied is False:
             verdict = judge_token_refusal(None, False, 0.0)
             return problem(WARN, f"the bootstrap token is not accepted yet: {verdict.detail}", TOKEN_PENDING_HINT)
+        if token_source == "bootstrap token" and worker_starting:
+            return problem(WARN, "the bootstrap token is not accepted yet: the worker started moments ago (health: "
+                           "starting) and may still be creating it", "run doctor again in a minute; if it is still "
+                           f"refused then: {TOKEN_REJECTED_HINT}")
         hint = TOKEN_REJECTED_HINT if token_source == "bootstrap token" else "check --token / AUTHENTIK_TOKEN"
         return problem(FAIL, f"the token ({token_source}) is rejected: {me.status} {detail}", hint)
+    if me.status in (502, 503, 504):
+        return problem(WARN, f"users/me answered {me.status}: Authentik is still starting (or cannot reach its database)",
+                       "see http.ready and runtime.logs; a first start migrates for about 2 minutes")
     return problem(FAIL, f"users/me answered {me.status}")
 
 

@@ -54,7 +54,13 @@ def _token(f: Facts) -> Outcome:
     token, source = f.token_source()
     me = f.fetch(ME_PATH) if token else None
     refused = me is not None and me.status is not None and token_rejected(me.status, me.body)
-    return dh.check_token(me, source, f.flows_applied() if refused else None)
+    if not refused:
+        return dh.check_token(me, source)
+    try:
+        starting = any(c.service == "worker" and c.health == "starting" for c in g.containers(f))
+    except Exception:  # noqa: BLE001 - no engine, no project: nothing known of the worker
+        starting = False
+    return dh.check_token(me, source, f.flows_applied(), starting)
 
 
 def _clock(f: Facts) -> Outcome:
