@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from authentik_lab.services.ci import CiResult
     from authentik_lab.services.login_test import LoginTestResult
 
-MARKS = {"passed": "✓", "failed": "✗", "skipped": "-"}
+MARKS = {"passed": "✓", "warning": "!", "failed": "✗", "skipped": "-"}
 
 
 def register(cli: typer.Typer) -> None:
@@ -156,7 +156,8 @@ def _step_line(app: "App", step: "Step") -> None:
 def _login_summary(app: "App", result: "LoginTestResult") -> None:
     failed = result.failed
     if failed is None:
-        app.out.print(f"login-test passed: {result.user} logged in with provider {result.provider} ({result.issuer})", markup=False, highlight=False, soft_wrap=True)
+        warned = f" with {len(result.warnings)} warning(s): {', '.join(w.name for w in result.warnings)}" if result.warnings else ""
+        app.out.print(f"login-test passed{warned}: {result.user} logged in with provider {result.provider} ({result.issuer})", markup=False, highlight=False, soft_wrap=True)
     else:
         app.err.print(f"login-test failed at step {failed.name!r} (provider {result.provider}, user {result.user})", markup=False, highlight=False, soft_wrap=True)
 

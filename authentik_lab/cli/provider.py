@@ -52,6 +52,7 @@ def create(
     app_dir: Annotated[Optional[Path], typer.Option("--app-dir", metavar="DIR", help="The app's folder, read for its dependencies and the env names its code reads (default: the current folder).", show_default=False)] = None,
     env_name: Annotated[Optional[list[str]], typer.Option("--env-name", metavar="ROLE=NAME", help="Write this role under this name (repeatable; roles: client_id, client_secret, issuer, token_url, jwks_url, callback_base).", show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also say when a field was sent again in another release's shape.")] = False,
     show_secret: ShowSecretOpt = False,
     url: UrlOpt = None,
     token: TokenOpt = None,
@@ -75,7 +76,7 @@ def create(
     conn = resolve_connection(app, url, token)
     result = create_or_update(app, conn, desired, dry_run=dry_run, env_out=env_out, show_secret=show_secret,
                               wiring=wiring, notes=((chosen.note,) if chosen.note else ()) + notes)
-    emit(app, "provider create", result, lambda r: create_human(app, r, show_secret))
+    emit(app, "provider create", result, lambda r: create_human(app, r, show_secret, verbose))
 
 
 @provider_cli.command("list")

@@ -51,6 +51,8 @@ def provider_details(app: "App", view: "ProviderView", show_secret: bool) -> Non
         if "offline_access" in view.scopes and "offline_access" not in view.app_scopes:
             # the mapping alone is not enough: Authentik issues a refresh token only when the app asks for it
             rows.append(("refresh tokens", f"request offline_access too: {refresh_hint(view.preset)}"))
+    for note in view.release_notes:  # next to the offline_access advice: e.g. the consent screen before 2025.4
+        rows.append(("this release", note))
     width = max(len(k) for k, _ in rows) + 2
     for key, value in rows:
         lines = str(value or "(none)").splitlines() or [""]
@@ -75,10 +77,10 @@ def _phrase(action: str, kind: str, key: str, dry_run: bool) -> str:
     return f"{'would ' + action if dry_run else action + 'd'} {kind} {key!r}"
 
 
-def create_human(app: "App", result: "CreateResult", show_secret: bool) -> None:
+def create_human(app: "App", result: "CreateResult", show_secret: bool, verbose: bool = False) -> None:
     from authentik_lab.render import plain_value
 
-    print_notes(app, result.notes)
+    print_notes(app, result.notes + (result.retries if verbose else ()))
     out = app.out
     where = f"on {result.url} (Authentik {result.server_version})"
     if result.action == "unchanged":

@@ -137,19 +137,23 @@ class Refs:
     signing_key: str
 
 
-def redirect_uris_value(uris: tuple[RedirectUri, ...], dialect: Dialect) -> Any:
-    if dialect.redirect_uris_as_objects:
+def redirect_uris_value(uris: tuple[RedirectUri, ...], as_objects: bool) -> Any:
+    """The list of {matching_mode, url}, or the newline-separated text of releases before the object form."""
+    if as_objects:
         return [u.to_api() for u in uris]
     return "\n".join(as_legacy_entry(u) for u in uris)
 
 
-def provider_payload(desired: Desired, refs: Refs, dialect: Dialect) -> dict[str, Any]:
-    """The managed fields, shaped for `dialect`; POST sends all of them, PATCH only the changed ones."""
+def provider_payload(desired: Desired, refs: Refs, dialect: Dialect, objects: bool | None = None) -> dict[str, Any]:
+    """The managed fields, shaped for `dialect`; POST sends all of them, PATCH only the changed ones.
+
+    `objects` overrides the redirect_uris form when the server already showed its own (a read beats the table).
+    """
     payload: dict[str, Any] = {
         "name": desired.name,
         "authorization_flow": refs.authorization_flow,
         "client_type": desired.client_type,
-        "redirect_uris": redirect_uris_value(desired.redirect_uris, dialect),
+        "redirect_uris": redirect_uris_value(desired.redirect_uris, dialect.redirect_uris_as_objects if objects is None else objects),
         # without a signing key Authentik signs with HS256 and the client secret: JWKS is empty
         "signing_key": refs.signing_key,
         "property_mappings": [refs.mappings[s] for s in desired.mapping_scopes],
@@ -219,7 +223,9 @@ def _norm(field_name: str, value: Any) -> Any:
 
 def plan(desired: Desired, observed_provider: dict | None, observed_app: dict | None, dialect: Dialect, refs: Refs) -> Plan:
     """What to do to make Authentik match `desired`. Pure: raises UsageError on a conflict it cannot fix."""
-    want = provider_payload(desired, refs, dialect)
+    seen = (observed_provider or {}).get("redirect_uris")
+    # the observed value's form is what this server speaks, whatever its release number says
+    want = provider_payload(desired, refs, dialect, objects=None if seen is None else not isinstance(seen, str))
     if observed_provider is None:
         provider_action, provider_body = "create", want
         changes: list[FieldChange] = []

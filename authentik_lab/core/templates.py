@@ -2,8 +2,9 @@
 
 Two layouts exist upstream: the Redis era (up to 2025.8) and the current one (2025.10 on, Redis gone).
 Inside the current layout the official storage mount moved from /media to /data in 2025.12 (authlab keeps a
-volume at /media, see layout_for), and the official file switched its PostgreSQL image from 12 to 16 in 2024.6. These are facts about releases, so they live here
-as data; `compose_render` turns a layout plus the lab's settings into a compose file.
+volume at /media, see layout_for), and the official file switched its PostgreSQL image from 12 to 16 in 2024.6.
+Those release facts (with their sources) live in core/release_facts.py; this module maps them to a template;
+`compose_render` turns a layout plus the lab's settings into a compose file.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from authentik_lab.core.dialect import parse_version
+from authentik_lab.core.dialect import Dialect, parse_version
 
 # The newest release the templates were checked against; `authlab init` uses it when no version is given.
 DEFAULT_VERSION = "2026.5.6"
@@ -43,14 +44,14 @@ def layout_for(version: str) -> Layout:
     if v < OLDEST_COVERED:
         oldest = ".".join(map(str, OLDEST_COVERED[:2]))
         raise VersionNotCovered(f"Authentik {version} is older than the oldest release authlab's templates cover ({oldest})")
-    postgres_tag = "16-alpine" if v >= (2024, 6, 0) else "12-alpine"
+    d = Dialect(v)
     # Uploaded files live in /media for every release: before 2025.12 Authentik writes there, and from 2025.12 on
     # it writes to /data/media, which the image ships as a symlink to /media (real-boot-2026.2.2/README.md). A named
     # volume at /data would copy that symlink in (two containers doing so at once can fail: "failed to create
     # symlink ... file exists") and the files would still land in the container's own /media, lost on re-create.
-    if v < (2025, 10, 0):
-        return Layout("redis.yml.tmpl", True, "media", "/media", postgres_tag)
-    return Layout("current.yml.tmpl", False, "media", "/media", postgres_tag)
+    # So the lab keeps /media although the official file (release fact storage_mount) says /data from 2025.12.
+    template = "redis.yml.tmpl" if d.has_redis else "current.yml.tmpl"
+    return Layout(template, d.has_redis, "media", "/media", d.postgres_tag)
 
 
 def is_newer_than_covered(version: str) -> bool:

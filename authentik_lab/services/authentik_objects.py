@@ -87,13 +87,24 @@ def flow_pk(api: "AuthentikApi", slug: str) -> str:
     return flow_pks(api, [slug])[slug]
 
 
+def scope_mappings(api: "AuthentikApi", dialect: "Dialect") -> list[dict]:
+    """Every scope mapping, from the path the release-facts table names for this release; a 404 there (a build
+    whose number and API disagree) is retried once on the other release's path."""
+    from authentik_lab.errors import NotFoundError
+
+    try:
+        return api.list(dialect.scope_mapping_path, page_size=100)
+    except NotFoundError:
+        return api.list(dialect.other_scope_mapping_path, page_size=100)
+
+
 def scope_mapping_pks(api: "AuthentikApi", dialect: "Dialect", scopes: list[str], optional: tuple[str, ...] = ()) -> dict[str, str]:
     """scope name -> pk of Authentik's managed default mapping (one request: all scope mappings).
 
     `optional` scopes are returned when they exist (to name them in diffs) but are not required.
     """
     wanted = {scope_key(s): s for s in (*scopes, *optional)}
-    found = [m for m in api.paginate(dialect.scope_mapping_path, page_size=100) if m.get("managed") in wanted]
+    found = [m for m in scope_mappings(api, dialect) if m.get("managed") in wanted]
     by_scope = {wanted[m["managed"]]: str(m["pk"]) for m in found}
     for scope in scopes:
         if scope not in by_scope:

@@ -7,20 +7,27 @@ returns a `Step`; the first failing one stops the run and carries the likely cau
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from authentik_lab.adapters.oidc_client import OidcClient, page_text
 from authentik_lab.core import oidc_flow as of
 from authentik_lab.core.urls import discovery_url
 
+if TYPE_CHECKING:
+    from authentik_lab.core.dialect import Dialect
+
 MAX_HOPS = 25  # executor round trips before we call it a loop (a password login takes 6)
+# Views that only redirect on to a flow: 2024.x sends an anonymous authorize to the default authentication
+# flow's view, which redirects to /if/flow/<slug>/?next=... (release_facts: anonymous_authorize_redirect)
+DEFAULT_FLOW_VIEWS = "/flows/-/default/"
+EXPLICIT_CONSENT_FLOW = "default-provider-authorization-explicit-consent"
 
 
 @dataclass(frozen=True)
 class Step:
     name: str  # discovery | authorize | login | consent | callback | token | id_token | refresh
-    status: str  # passed | failed | skipped
+    status: str  # passed | warning | failed | skipped
     detail: str
     cause: str = ""
     hint: str = ""
@@ -39,6 +46,7 @@ class Client:
     confidential: bool
     redirect_uri: str
     issuer: str
+    dialect: "Dialect | None" = None  # the server's release (consent and redirect behaviour differ by release)
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Session:
     endpoints: dict[str, Any] | None = None
     code: str = ""
     tokens: dict[str, Any] | None = None
+    scopes: tuple[str, ...] = ()
 
     def passed(self, name: str, detail: str) -> None:
         self.report(Step(name, "passed", detail))
@@ -79,20 +88,16 @@ def discover(s: Session) -> None:
 
 def authorize(s: Session, username: str, password: str, scopes: tuple[str, ...]) -> None:
     assert s.endpoints is not None
+    s.scopes = scopes
     query = of.authorize_query(s.client.client_id, s.client.redirect_uri, s.pkce, scopes)
-    response = s.http.get(f"{s.endpoints['authorization_endpoint']}?{query}")
-    if response.status_code >= 400:
-        s.fail("authorize", of.authorize_error_page(response.status_code, page_text(response)))
-    location = response.headers.get("location", "")
-    if response.status_code not in (301, 302, 303) or not location:
-        s.fail("authorize", f"HTTP {response.status_code} without a redirect", "the authorize endpoint did not start a login")
+    location, via = _redirect_of(s, f"{s.endpoints['authorization_endpoint']}?{query}")
     if of.same_endpoint(s.http.absolute(location), s.client.redirect_uri):
         s.passed("authorize", "already logged in: redirected straight back")
     else:
         slug, flow_query = _flow_of(location)
         if not slug:
             s.fail("authorize", f"redirected to {location}", "the authorize endpoint redirected somewhere unexpected")
-        s.passed("authorize", f"redirected to the {slug} flow")
+        s.passed("authorize", f"redirected to the {slug} flow" + (f" (through {via})" if via else ""))
         to = run_flow(s, "login", slug, flow_query, username, password)
         s.passed("login", f"logged in as {username} through the flow executor")
         location = follow_to_callback(s, to, username, password)
@@ -101,6 +106,27 @@ def authorize(s: Session, username: str, password: str, scopes: tuple[str, ...])
         s.fail("callback", verdict)
     s.code = verdict.value
     s.passed("callback", f"code received at {s.client.redirect_uri} (not followed to the app)")
+
+
+def _redirect_of(s: Session, url: str) -> tuple[str, str]:
+    """Where authorize sends the browser, following the redirect-only default-flow view of older releases.
+
+    Returns (location, the view passed through or "").
+    """
+    via = ""
+    for _ in range(3):
+        response = s.http.get(url)
+        if response.status_code >= 400:
+            s.fail("authorize", of.authorize_error_page(response.status_code, page_text(response)))
+        location = response.headers.get("location", "")
+        if response.status_code not in (301, 302, 303) or not location:
+            s.fail("authorize", f"HTTP {response.status_code} without a redirect", "the authorize endpoint did not start a login")
+        path = urlsplit(location).path
+        if not path.startswith(DEFAULT_FLOW_VIEWS) or of.same_endpoint(s.http.absolute(location), s.client.redirect_uri):
+            return location, via
+        via, url = path, location  # a browser follows it; so do we
+    s.fail("authorize", f"too many redirects from {url}", "the authorize endpoint redirects in a loop")
+    return "", ""  # unreachable
 
 
 def _flow_of(location: str) -> tuple[str, str]:
@@ -142,8 +168,9 @@ def run_flow(s: Session, step: str, slug: str, query: str, username: str, passwo
         elif component == "ak-stage-user-login":
             body = {"component": component, "remember_me": False}
         elif component == "ak-stage-consent":
-            body = {"component": component, "token": challenge.get("token", "")}  # a browser user clicks "Continue"
-            s.passed("consent", "explicit consent screen accepted, as a user would")
+            # a browser user clicks "Continue"; the stage checks the challenge's token came back
+            body = {"component": component, "token": challenge.get("token", "")}
+            s.report(consent_step(s, slug))
         elif component == "ak-stage-access-denied":
             s.fail(step, f"access denied: {challenge.get('error_message') or 'no message'}",
                    "a policy on the flow or the application refused this user", "check the application's policy bindings")
@@ -152,6 +179,21 @@ def run_flow(s: Session, step: str, slug: str, query: str, username: str, passwo
                    f"user-login and consent stages; {component} (e.g. MFA or a captcha) needs a person")
     s.fail(step, f"more than {MAX_HOPS} executor round trips", f"the {slug} flow loops")
     return ""  # unreachable
+
+
+def consent_step(s: Session, slug: str) -> Step:
+    """The consent screen as login-test reports it: expected on the explicit-consent flow, a warning elsewhere."""
+    if slug == EXPLICIT_CONSENT_FLOW:
+        return Step("consent", "passed", "explicit consent screen accepted, as a user would")
+    detail = f"unexpected consent screen on the {slug} flow (accepted, as a user would)"
+    d = s.client.dialect
+    if d is not None and d.offline_access_adds_consent and "offline_access" in s.scopes:
+        return Step("consent", "warning", detail,
+                    f"Authentik {d.label} (before 2025.4) appends a consent stage whenever the app requests offline_access, "
+                    "even on the implicit-consent flow",
+                    "expected on this release: users see it at each login that asks for refresh tokens; from 2025.4 the flow decides")
+    return Step("consent", "warning", detail, f"the {slug} flow has a consent stage",
+                "use the implicit-consent flow (`authlab provider create NAME --consent implicit`) if the app must not show one")
 
 
 def follow_to_callback(s: Session, to: str, username: str, password: str) -> str:

@@ -39,6 +39,10 @@ class LoginTestResult:
         return all(s.status != "failed" for s in self.steps)
 
     @property
+    def warnings(self) -> tuple[bl.Step, ...]:
+        return tuple(s for s in self.steps if s.status == "warning")
+
+    @property
     def failed(self) -> bl.Step | None:
         return next((s for s in self.steps if s.status == "failed"), None)
 
@@ -54,6 +58,7 @@ class LoginTestResult:
             "redirect_uri": self.redirect_uri,
             "steps": [{"name": s.name, "status": s.status, "detail": s.detail, "cause": s.cause, "hint": s.hint} for s in self.steps],
             "failed_step": failed.name if failed else None,
+            "warnings": [s.name for s in self.warnings],
             "notes": list(self.notes),
         }
 
@@ -67,8 +72,10 @@ def optional_labfile(file: Path | None) -> "LabFile | None":
 
 def resolve_client(app: "App", conn: "Connection", provider: str, redirect_uri: str | None) -> bl.Client:
     from authentik_lab.services import authentik_objects as ak
+    from authentik_lab.services.connection import detect_dialect
 
     with app.api(conn.url, conn.token) as api:
+        dialect = detect_dialect(api)  # consent and redirect behaviour differ by release (core/release_facts.py)
         found = ak.provider_by_name(api, provider)
     if found is None:
         raise UsageError(f"no OAuth2 provider named {provider!r} at {conn.url}", hint="`authlab provider list` shows them; `authlab apply` creates the lab file's")
@@ -79,7 +86,7 @@ def resolve_client(app: "App", conn: "Connection", provider: str, redirect_uri: 
     if not chosen:
         raise UsageError(f"provider {provider!r} has no strict redirect URI to test with", hint="pass --redirect-uri with the URI your app sends")
     confidential = found.get("client_type", "confidential") == "confidential"
-    return bl.Client(found["client_id"], found.get("client_secret") or "", confidential, chosen, issuer_url(conn.url, slug))
+    return bl.Client(found["client_id"], found.get("client_secret") or "", confidential, chosen, issuer_url(conn.url, slug), dialect)
 
 
 def resolve_user(

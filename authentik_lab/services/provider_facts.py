@@ -18,6 +18,7 @@ from authentik_lab.errors import AuthlabError
 
 if TYPE_CHECKING:
     from authentik_lab.adapters.authentik_api import AuthentikApi
+    from authentik_lab.core.dialect import Dialect
 
 
 class VerificationError(AuthlabError):
@@ -51,6 +52,16 @@ class ProviderView:
     app_scopes: tuple[str, ...] = ()
     verified: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    release_notes: tuple[str, ...] = ()  # what this Authentik release does differently for this provider
+
+
+def release_notes(dialect: "Dialect", offline_access: bool, consent: str = "implicit") -> tuple[str, ...]:
+    """Release behaviour an app developer must know about (release_facts: offline_access_adds_consent)."""
+    notes: list[str] = []
+    if offline_access and consent == "implicit" and dialect.offline_access_adds_consent:
+        notes.append(f"Authentik {dialect.label} (before 2025.4) shows a consent screen when the app requests offline_access, "
+                     "even on the implicit-consent flow: users click through it at each login that asks for refresh tokens")
+    return tuple(notes)
 
 
 def redirect_entries(value: Any) -> tuple[dict, ...]:
@@ -67,6 +78,7 @@ def build_view(
     preset: Preset | None = None,
     app_scopes: tuple[str, ...] = (),
     signing_alg: str | None = None,
+    release_notes: tuple[str, ...] = (),
 ) -> ProviderView:
     endpoints = OidcEndpoints.from_setup_urls(setup)
     scopes = tuple(scope_by_pk.get(str(pk), str(pk)) for pk in provider.get("property_mappings") or [])
@@ -89,6 +101,7 @@ def build_view(
         issuer_form=preset.issuer_form.value if preset else None,
         issuer_for_preset=issuer_in_form(endpoints.issuer, preset.issuer_form) if (preset and endpoints.issuer) else None,
         app_scopes=app_scopes,
+        release_notes=release_notes,
     )
 
 

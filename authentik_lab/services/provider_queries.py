@@ -10,12 +10,14 @@ from authentik_lab.core.urls import issuer_url
 from authentik_lab.errors import NotFoundError, UsageError
 from authentik_lab.services import authentik_objects as ak
 from authentik_lab.services.connection import Connection, detect_dialect
-from authentik_lab.services.provider_facts import ProviderView, build_view, redirect_entries, verify, with_checks
+from authentik_lab.services.provider_facts import ProviderView, build_view, redirect_entries, release_notes, verify, with_checks
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
+    from authentik_lab.core.dialect import Dialect
 
-_ALG_BY_KEY_TYPE = {"rsa": "RS256", "ec": "ES256"}
+# `key_type` (2026.2+) says rsa|ec; the older `private_key_type` is the key class name, e.g. rsa, ellipticcurve
+_ALG_BY_KEY_TYPE = {"rsa": "RS256", "ec": "ES256", "ellipticcurve": "ES256"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,12 @@ class DeleteResult:
     provider_pk: int | None
 
 
+def key_types(certs: list[dict], dialect: "Dialect") -> dict[str, str]:
+    """certificate pk -> key type, from the field the release-facts table names (the other one when it is absent)."""
+    fields = (dialect.certificate_key_type_field, "private_key_type", "key_type")
+    return {str(c["pk"]): next((str(c[f]).lower() for f in fields if c.get(f)), "") for c in certs}
+
+
 def _alg(provider: dict, key_types: dict[str, str]) -> str:
     key = provider.get("signing_key")
     if not key:
@@ -64,12 +72,12 @@ def list_providers(app: "App", conn: Connection) -> ListResult:
         got = ak.concurrently(
             {
                 "providers": lambda: api.list("providers/oauth2/"),
-                "mappings": lambda: api.list(dialect.scope_mapping_path),
+                "mappings": lambda: ak.scope_mappings(api, dialect),
                 "certs": lambda: api.list("crypto/certificatekeypairs/"),
             }
         )
     offline = {str(m["pk"]) for m in got["mappings"] if m.get("managed") == ak.scope_key("offline_access")}
-    key_types = {str(c["pk"]): str(c.get("key_type") or "").lower() for c in got["certs"]}
+    types = key_types(got["certs"], dialect)
     rows = tuple(
         ProviderRow(
             name=p["name"],
@@ -78,7 +86,7 @@ def list_providers(app: "App", conn: Connection) -> ListResult:
             client_id=p.get("client_id", ""),
             redirect_uris=tuple(e["url"] for e in redirect_entries(p.get("redirect_uris"))),
             offline_access=bool(offline & {str(pk) for pk in p.get("property_mappings") or []}),
-            signing_alg=_alg(p, key_types),
+            signing_alg=_alg(p, types),
         )
         for p in sorted(got["providers"], key=lambda p: p["name"])
     )
@@ -102,13 +110,14 @@ def show_provider(app: "App", conn: Connection, name: str, show_secret: bool = F
         got = ak.concurrently(
             {
                 "setup": lambda: ak.setup_urls(api, provider["pk"]),
-                "mappings": lambda: api.list(dialect.scope_mapping_path),
+                "mappings": lambda: ak.scope_mappings(api, dialect),
                 "certs": lambda: api.list("crypto/certificatekeypairs/"),
             }
         )
         scope_by_pk = {str(m["pk"]): str(m.get("scope_name") or m.get("name")) for m in got["mappings"]}
-        key_types = {str(c["pk"]): str(c.get("key_type") or "").lower() for c in got["certs"]}
-        view = build_view(provider, got["setup"], scope_by_pk, show_secret, preset=preset, signing_alg=_alg(provider, key_types))
+        view = build_view(provider, got["setup"], scope_by_pk, show_secret, preset=preset,
+                          signing_alg=_alg(provider, key_types(got["certs"], dialect)),
+                          release_notes=release_notes(dialect, "offline_access" in {scope_by_pk.get(str(pk)) for pk in provider.get("property_mappings") or []}))
         slug = provider.get("assigned_application_slug")
         if slug:
             passed, problems = verify(api, view, issuer_url(conn.url, slug), want_offline=view.offline_access)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from authentik_lab.core.app_env import AppFacts, env_values, merge_env_text
 from authentik_lab.core.provider_spec import Desired, FieldChange, Plan, Refs, plan
@@ -19,7 +19,7 @@ from authentik_lab.errors import ApiError, AuthlabError
 from authentik_lab.services import authentik_objects as ak
 from authentik_lab.services import provider_cache
 from authentik_lab.services.connection import Connection, detect_dialect
-from authentik_lab.services.provider_facts import ProviderView, VerificationError, build_view, verify, with_checks
+from authentik_lab.services.provider_facts import ProviderView, VerificationError, build_view, release_notes, verify, with_checks
 
 if TYPE_CHECKING:
     from authentik_lab.adapters.authentik_api import AuthentikApi
@@ -53,6 +53,7 @@ class CreateResult:
     env: EnvWrite | None = None
     notes: tuple[str, ...] = ()
     requests: int = 0
+    retries: tuple[str, ...] = ()  # fields sent again in their other release shape (printed with -v)
 
 
 def _refs_from(entry: dict | None, desired: Desired, dialect: "Dialect") -> Refs | None:
@@ -115,10 +116,11 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
     )
     done = {"create": "created", "update": "updated", "unchanged": "unchanged"}[the_plan.action]
     if dry_run:
-        view = _view(api, provider, refs, desired, show_secret) if provider is not None and provider.get("assigned_application_slug") else None
+        view = _view(api, provider, refs, desired, show_secret, dialect) if provider is not None and provider.get("assigned_application_slug") else None
         return CreateResult(action=done, dry_run=True, provider=view, requests=api.requests_made, **base)
-    provider = _apply(api, desired, the_plan, provider)
-    view = _view(api, provider, refs, desired, show_secret)
+    retries: list[str] = []
+    provider = _apply(api, desired, the_plan, provider, lambda: refs.invalidation_flow or ak.flow_pk(api, ak.INVALIDATION_FLOW), retries)
+    view = _view(api, provider, refs, desired, show_secret, dialect)
     passed, problems = verify(api, view, issuer_url(conn.url, desired.slug), desired.offline_access)
     view = with_checks(view, passed, problems)
     if problems:
@@ -128,7 +130,7 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
             hint="`authlab doctor` explains each item; re-run this command after fixing the cause",
         )
     env = _write_env(env_out, desired, provider, view, wiring) if env_out else None
-    return CreateResult(action=done, dry_run=False, provider=view, env=env, requests=api.requests_made, **base)
+    return CreateResult(action=done, dry_run=False, provider=view, env=env, requests=api.requests_made, retries=tuple(retries), **base)
 
 
 def _describe(changes: tuple[FieldChange, ...], refs: Refs, flows: dict[str, str]) -> tuple[FieldChange, ...]:
@@ -145,19 +147,36 @@ def _describe(changes: tuple[FieldChange, ...], refs: Refs, flows: dict[str, str
     return tuple(FieldChange(c.object, c.field, name(c.old), name(c.new)) for c in changes)
 
 
-def _view(api: "AuthentikApi", provider: dict, refs: Refs, desired: Desired, show_secret: bool) -> ProviderView:
+def _view(api: "AuthentikApi", provider: dict, refs: Refs, desired: Desired, show_secret: bool, dialect: "Dialect") -> ProviderView:
     setup = ak.setup_urls(api, provider["pk"])
     scope_by_pk = {pk: scope for scope, pk in refs.mappings.items()}
-    return build_view(provider, setup, scope_by_pk, show_secret, preset=desired.preset, app_scopes=desired.app_scopes)
+    return build_view(provider, setup, scope_by_pk, show_secret, preset=desired.preset, app_scopes=desired.app_scopes,
+                      release_notes=release_notes(dialect, desired.offline_access, desired.consent))
 
 
-def _apply(api: "AuthentikApi", desired: Desired, the_plan: Plan, provider: dict | None) -> dict:
+def _send(api: "AuthentikApi", method: str, path: str, body: dict, desired: Desired,
+          invalidation_flow: Callable[[], str | None], retries: list[str]) -> dict:
+    """One provider write; a field error saying a field has the other release's shape is retried once in that shape."""
+    from authentik_lab.core.field_shapes import reshape
+
+    try:
+        return api.request(method, path, json=body)
+    except ApiError as exc:
+        again = reshape(exc.body, body, desired.redirect_uris, invalidation_flow) if exc.status == 400 else None
+        if again is None:
+            raise
+        retries.append(f"{method} /api/v3/{path}: {again.note}")
+        return api.request(method, path, json=again.payload)
+
+
+def _apply(api: "AuthentikApi", desired: Desired, the_plan: Plan, provider: dict | None,
+           invalidation_flow: Callable[[], str | None], retries: list[str]) -> dict:
     created = False
     if the_plan.provider_action == "create":
-        provider = api.request("POST", "providers/oauth2/", json=the_plan.provider_payload)
+        provider = _send(api, "POST", "providers/oauth2/", the_plan.provider_payload, desired, invalidation_flow, retries)
         created = True
     elif the_plan.provider_action == "update":
-        provider = api.request("PATCH", f"providers/oauth2/{provider['pk']}/", json=the_plan.provider_payload)
+        provider = _send(api, "PATCH", f"providers/oauth2/{provider['pk']}/", the_plan.provider_payload, desired, invalidation_flow, retries)
     assert provider is not None
     try:
         _apply_application(api, desired, the_plan, provider)

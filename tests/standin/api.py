@@ -240,7 +240,7 @@ def certs_list(ctx, req, user):
         raise ApiError(400, {"detail": "stand-in: uploading certificates is not supported"})
     items = sorted(ctx.state["certs"].values(), key=lambda c: c["name"])
     items = filt(items, req, {"name": lambda c: c["name"], "managed": lambda c: c.get("managed"), "kp_uuid": lambda c: c["pk"], "has_key": ("bool", lambda c: bool(c.get("key_pem")))})
-    return json_resp(200, paginate(req, items, serial.cert_obj), LIST)
+    return json_resp(200, paginate(req, items, lambda c: serial.cert_obj(c, ctx.d)), LIST)
 
 
 def cert_detail(ctx, req, user, pk):
@@ -250,7 +250,7 @@ def cert_detail(ctx, req, user, pk):
     if req.method == "DELETE":
         del ctx.state["certs"][pk]
         return empty(204, DETAIL)
-    return json_resp(200, serial.cert_obj(c), DETAIL)
+    return json_resp(200, serial.cert_obj(c, ctx.d), DETAIL)
 
 
 def cert_view(ctx, req, user, pk, what):

@@ -182,7 +182,19 @@ def executor(ctx, req: Request, slug: str) -> Resp:
     )
 
 
+def default_flow_view(ctx, req: Request, designation: str) -> Resp | None:
+    """`/flows/-/default/<designation>/`: redirects to the interface of that default flow, query kept (2024.x login path)."""
+    slug = {"authentication": "default-authentication-flow"}.get(designation)
+    if slug is None or slug not in ctx.state["flows"]:
+        return None
+    query = urllib.parse.urlencode([(k, v) for k, vs in req.query.items() for v in vs])
+    return Resp(302, b"", HTML, [("Location", f"/if/flow/{slug}/" + (f"?{query}" if query else ""))])
+
+
 def dispatch(ctx, req: Request) -> Resp | None:
+    m = re.fullmatch(r"/flows/-/default/([a-z_]+)/", req.path)
+    if m:
+        return default_flow_view(ctx, req, m.group(1))
     m = re.fullmatch(r"/api/v3/flows/executor/([^/]+)/", req.path)
     if m:
         if (req.headers.get("Authorization") or "").lower().startswith("bearer "):

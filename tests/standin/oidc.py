@@ -87,10 +87,21 @@ def redirect_allowed(ctx, p: dict, uri: str | None) -> bool:
         p["redirect_uris"] = [{"matching_mode": "strict", "url": uri}]
         p["redirect_uris_str"] = uri
         return True
+    if ctx.d.legacy_regex:
+        # the string form: each line is a full-match regex, compared literally when it does not compile;
+        # a lone "*" allows anything (see NOTES.md)
+        for e in entries:
+            if e["url"] == "*":
+                return True
+            try:
+                if re.fullmatch(e["url"], uri):
+                    return True
+            except re.error:
+                if e["url"] == uri:
+                    return True
+        return False
     for e in entries:
         if e["matching_mode"] == "strict" and e["url"] == uri:
-            return True
-        if e["matching_mode"] == "strict" and not ctx.d.redirect_uris_list and e["url"] == "*":
             return True
         if e["matching_mode"] == "regex":
             try:
@@ -243,11 +254,19 @@ def authorize(ctx, req: Request) -> Resp:
             for f in ctx.state["flows"].values():
                 if f["pk"] == p["authentication_flow"]:
                     flow_slug = f["slug"]
+        if ctx.d.default_flow_view and not p.get("authentication_flow"):
+            # 2024.x: Django's redirect_to_login to the default-flow view (`next` keeps its slashes), which
+            # then redirects to the flow interface (flows.default_flow_view)
+            nxt = urllib.parse.quote("/application/o/authorize/?" + raw, safe="/")
+            return redirect("/flows/-/default/authentication/?next=" + nxt).add(*cookie)
         nxt = urllib.parse.quote("/application/o/authorize/?" + raw, safe="")
         loc = f"/if/flow/{flow_slug}/?" + (raw + "&" if raw else "") + "next=" + nxt
         return redirect(loc).add(*cookie)
     flow = next((f for f in ctx.state["flows"].values() if f["pk"] == p.get("authorization_flow")), None)
-    if flow is not None and flow["stages"] and flow["designation"] == "authorization":
+    # before 2025.4, offline_access sets prompt=consent and an always-required consent stage is appended to a
+    # flow that has none (the implicit-consent flow too)
+    forced = ctx.d.offline_access_consent and "offline_access" in (params.get("scope") or "").split()
+    if flow is not None and flow["designation"] == "authorization" and (flow["stages"] or forced):
         # explicit consent: the flow executor shows ak-stage-consent, then redirects back with the code
         sess.setdefault("plans", {})[flow["slug"]] = {"stage": "consent", "params": params, "token": gen_id(32), "app": app["slug"]}
         return redirect(f"/if/flow/{flow['slug']}/?{raw}").add(*cookie)

@@ -182,7 +182,7 @@ def mapping_obj(m: dict) -> dict:
     }
 
 
-def cert_obj(c: dict) -> dict:
+def cert_obj(c: dict, d=None) -> dict:
     info = crypto.cert_info(c["cert_pem"])
     has_key = bool(c.get("key_pem"))
     return {
@@ -193,7 +193,7 @@ def cert_obj(c: dict) -> dict:
         "cert_expiry": info["cert_expiry"],
         "cert_subject": info["cert_subject"],
         "private_key_available": has_key,
-        "key_type": "rsa",
+        (d.key_type_field if d is not None else "key_type"): "rsa",
         "certificate_download_url": f"/api/v3/crypto/certificatekeypairs/{c['pk']}/view_certificate/?download",
         "private_key_download_url": f"/api/v3/crypto/certificatekeypairs/{c['pk']}/view_private_key/?download",
         "managed": c.get("managed"),

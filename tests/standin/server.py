@@ -195,7 +195,7 @@ def handle(ctx: Ctx, req: Request) -> Resp:
     if ctx.state is None or (ctx.db_mode and not ctx.backend.connected):
         return empty(503)
     ctx.check_marker()
-    if path.startswith("/api/v3/flows/executor/") or path.startswith("/if/flow/"):
+    if path.startswith(("/api/v3/flows/executor/", "/if/flow/", "/flows/-/default/")):
         r = flows.dispatch(ctx, req)
         return r if r is not None else not_found(ctx)
     if path.startswith("/api/v3/"):

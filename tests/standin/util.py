@@ -54,8 +54,12 @@ def vtuple(version: str) -> tuple[int, int, int]:
     return tuple(nums)  # type: ignore[return-value]
 
 
+# The object form of redirect_uris came with the CVE-2024-52289 fix in 2024.8.5, 2024.10.3 and 2024.12.0.
+_OBJECT_FORM_RANGES = (((2024, 8, 5), (2024, 9, 0)), ((2024, 10, 3), (2024, 11, 0)), ((2024, 12, 0), (9999, 0, 0)))
+
+
 class Dialect:
-    """What differs between Authentik releases (from the OpenAPI schemas, see NOTES.md)."""
+    """What differs between Authentik releases (from the OpenAPI schemas and issues 9/16, see NOTES.md)."""
 
     def __init__(self, version: str) -> None:
         self.version = version
@@ -63,13 +67,20 @@ class Dialect:
         self.v = v
         self.scope_path = "propertymappings/provider/scope" if v >= (2024, 8, 0) else "propertymappings/scope"
         self.has_invalidation_flow = v >= (2024, 10, 0)
-        self.redirect_uris_list = v >= (2024, 12, 0)
+        self.redirect_uris_list = any(lo <= v < hi for lo, hi in _OBJECT_FORM_RANGES)
+        # the string form: every line is a full-match regex (literal compare when it does not compile)
+        self.legacy_regex = not self.redirect_uris_list
         self.jwt_federation = v >= (2024, 12, 0)
         self.encryption_key = v >= (2024, 8, 0)
         self.logout_fields = v >= (2025, 10, 0)
         self.entitlements = v >= (2024, 12, 0)
         self.app_icon_urls = v >= (2025, 12, 0)
         self.email_verified = not (v >= (2025, 10, 0))
+        # an anonymous authorize goes through /flows/-/default/authentication/ (2024.x; 2026.2.2 goes straight on)
+        self.default_flow_view = v < (2025, 2, 0)
+        # requesting offline_access appends a consent stage, even on the implicit-consent flow
+        self.offline_access_consent = v < (2025, 4, 0)
+        self.key_type_field = "key_type" if v >= (2026, 2, 0) else "private_key_type"
 
 
 def parse_validity(text: str, default: float) -> float:

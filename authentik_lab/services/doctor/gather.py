@@ -13,7 +13,7 @@ from authentik_lab.core.checks import Skip
 from authentik_lab.core.doctor.app_env import ProviderRef, ServerView, callbacks_with_reasons
 from authentik_lab.core.doctor.compose import PathFacts, host_path, storage_mounts
 from authentik_lab.core.doctor.provider import Fetched, ProviderFacts, ServerFacts
-from authentik_lab.services.authentik_objects import application_by_slug, concurrently
+from authentik_lab.services.authentik_objects import application_by_slug, concurrently, scope_mappings
 from authentik_lab.services.doctor.facts import Facts
 from authentik_lab.services.doctor.facts_server import CONFIG_PATH
 
@@ -168,7 +168,7 @@ def server_facts(f: Facts) -> ServerFacts:
     def read() -> ServerFacts:
         api = f.require_api()
         got = concurrently({
-            "mappings": lambda: api.list(dialect(f).scope_mapping_path),
+            "mappings": lambda: scope_mappings(api, dialect(f)),
             "certs": lambda: api.list("crypto/certificatekeypairs/"),
         })
         return ServerFacts({str(m["pk"]): str(m.get("managed") or "") for m in got["mappings"]},
