@@ -10,12 +10,16 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from authentik_lab.errors import UsageError
 
 STRICT = "strict"
 REGEX = "regex"
+# a line of the newline-separated field of releases before the CVE-2024-52289 fix (release_facts:
+# legacy_regex_redirects): matched as a full regular expression, literally only when it does not compile
+LEGACY_REGEX = "legacy-regex"
 
 # characters that only make sense in a pattern; `.` and `?` are ordinary URL characters and allowed
 _REGEX_HINTS = re.compile(r"[*^$()\[\]|\\{}]|\.\+")
@@ -142,3 +146,28 @@ def _compiles(text: str) -> bool:
     except re.error:
         return False
     return True
+
+
+def api_entries(value: Any) -> tuple[tuple[str, str], ...]:
+    """(matching_mode, url) pairs from either API form: the list of objects, or the legacy text (mode legacy-regex)."""
+    if isinstance(value, str):
+        return tuple((LEGACY_REGEX, line.strip()) for line in value.splitlines() if line.strip())
+    return tuple((str(v.get("matching_mode", STRICT)), str(v.get("url", ""))) for v in value or [] if isinstance(v, dict))
+
+
+def legacy_matches(line: str, uri: str) -> bool:
+    """How the legacy field matches: `*` allows anything, else a full regex match (a literal compare if it does not compile)."""
+    if line == "*":
+        return True
+    try:
+        return re.fullmatch(line, uri) is not None
+    except re.error:
+        return line == uri
+
+
+def legacy_literal_broken(line: str) -> bool:
+    """A legacy line written as a plain URL that no longer allows that URL: `?`, `+`, `(`... are regex syntax there.
+
+    A line with a backslash is taken as a deliberate pattern (e.g. the escaped form, or `\\d+`) and left alone.
+    """
+    return "\\" not in line and not legacy_matches(line, line)

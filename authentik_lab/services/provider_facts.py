@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from authentik_lab.core.app_env import redact
 from authentik_lab.core.presets import Preset
+from authentik_lab.core.redirects import api_entries
 from authentik_lab.core.urls import OidcEndpoints, issuer_in_form
 from authentik_lab.errors import AuthlabError
 
@@ -65,9 +66,8 @@ def release_notes(dialect: "Dialect", offline_access: bool, consent: str = "impl
 
 
 def redirect_entries(value: Any) -> tuple[dict, ...]:
-    if isinstance(value, str):  # pre-2024.12: newline-separated, every line a regex (shown "url (legacy-regex)")
-        return tuple({"matching_mode": "legacy-regex", "url": line.strip()} for line in value.splitlines() if line.strip())
-    return tuple({"matching_mode": v.get("matching_mode", "strict"), "url": v.get("url", "")} for v in value or [])
+    """Either API form as [{matching_mode, url}]; a legacy text line shows as matching_mode legacy-regex."""
+    return tuple({"matching_mode": mode, "url": url} for mode, url in api_entries(value))
 
 
 def build_view(

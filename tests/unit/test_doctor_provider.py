@@ -48,7 +48,7 @@ def test_malformed_empty_and_regexy_strict_uris() -> None:
     regexy = dp.check_redirect_uris([facts(provider(redirect_uris=[{"matching_mode": "strict", "url": "http://localhost:3000/.*"}]))])
     assert regexy.status == WARN
     legacy = dp.check_redirect_uris([facts(provider(redirect_uris="http://a.test/cb\nhttp://b.test/cb"))])
-    assert legacy.evidence == ("web: strict http://a.test/cb", "web: strict http://b.test/cb")
+    assert legacy.evidence == ("web: legacy-regex http://a.test/cb", "web: legacy-regex http://b.test/cb")  # matched as regexes
 
 
 def test_scopes_missing_offline_access_warns_and_offers_the_fix() -> None:
@@ -118,3 +118,33 @@ def test_a_redirect_uri_without_a_scheme_is_malformed() -> None:
     assert check("/api/auth/callback") == (FAIL, "web: redirect URI '/api/auth/callback' has no scheme (http:// or https://)")
     assert check("http:///cb")[0] == FAIL
     assert check("com.example.app:/oauth2redirect")[0] == OK  # a native app's private-use scheme (RFC 8252)
+
+
+# --- the legacy text form (releases before the CVE-2024-52289 fix): every line is a full-match regex --------
+
+
+def test_a_legacy_line_that_does_not_match_itself_fails_with_the_escaped_form() -> None:
+    line = "http://localhost:3000/cb?next=/home"
+    o = dp.check_redirect_uris([facts(provider(redirect_uris=line), expected_redirects=(line,))])
+    assert o.status == FAIL
+    first = o.messages[0]
+    assert first.text == (f"web: redirect URI line {line!r} does not match itself: this release matches every line as a regular "
+                          "expression (before the CVE-2024-52289 fix), so the app's callback is refused")
+    assert first.fix == r"write the line escaped: http://localhost:3000/cb\?next=/home"
+    assert o.evidence == (f"web: legacy-regex {line}",)
+
+
+def test_a_legacy_line_with_a_plus_fails_and_its_escaped_form_passes() -> None:
+    line = "http://localhost:3000/auth+cb"
+    assert dp.check_redirect_uris([facts(provider(redirect_uris=line))]).status == FAIL
+    escaped = r"http://localhost:3000/auth\+cb"
+    assert dp.check_redirect_uris([facts(provider(redirect_uris=escaped), expected_redirects=(line,))]).status == OK
+
+
+def test_legacy_lines_are_matched_as_regexes() -> None:
+    # a plain URL matches itself (its dots match any character), a pattern line matches what it describes
+    text = CALLBACK + "\nhttp://localhost:\\d+/other"
+    o = dp.check_redirect_uris([facts(provider(redirect_uris=text), expected_redirects=(CALLBACK, "http://localhost:4000/other"))])
+    assert (o.status, o.summary) == (OK, "2 redirect URI(s) well-formed and matching the app")
+    near = dp.check_redirect_uris([facts(provider(redirect_uris=CALLBACK + "/"), expected_redirects=(CALLBACK,))])
+    assert near.summary == f"web: the app's callback {CALLBACK} is not allowed: the registered URI differs only by a trailing slash"

@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from authentik_lab.core.checks import FixAction, Message, Outcome, Skip, from_messages
+from authentik_lab.core.redirects import LEGACY_REGEX, api_entries, legacy_literal_broken, legacy_matches
 
 SCOPE_KEY = "goauthentik.io/providers/oauth2/scope-"
 NEEDED_SCOPES = {"openid": "fail", "email": "fail", "profile": "fail", "offline_access": "warn"}
@@ -59,10 +60,8 @@ def _need(providers: Sequence[ProviderFacts]) -> None:
 
 
 def redirect_entries(value: Any) -> list[tuple[str, str]]:
-    """(matching_mode, url) pairs from either API form (a list of objects since 2024.12, newline text before)."""
-    if isinstance(value, str):
-        return [("strict", line.strip()) for line in value.splitlines() if line.strip()]
-    return [(str(e.get("matching_mode", "strict")), str(e.get("url", ""))) for e in value or []]
+    """(matching_mode, url) pairs from either API form (core.redirects.api_entries: legacy text is legacy-regex)."""
+    return list(api_entries(value))
 
 
 def _well_formed(url: str) -> str | None:
@@ -90,6 +89,8 @@ def _port(url: str) -> int | None:
 
 
 def matches(mode: str, allowed: str, uri: str) -> bool:
+    if mode == LEGACY_REGEX:
+        return legacy_matches(allowed, uri)
     if mode == "regex":
         try:
             return re.fullmatch(allowed, uri) is not None
@@ -121,9 +122,13 @@ def check_redirect_uris(providers: Sequence[ProviderFacts]) -> Outcome:
             messages.append(Message("fail", f"{pf.name}: no redirect URI: every login ends in 'Redirect URI Error'",
                                     "add the app's callback URL, e.g. `authlab provider create NAME --preset P`"))
         for mode, url in entries:
-            bad = _well_formed(url) if mode == "strict" else None
+            bad = _well_formed(url) if mode in ("strict", LEGACY_REGEX) and url != "*" else None
             if bad:
                 messages.append(Message("fail", f"{pf.name}: redirect URI {url!r} {bad}", "use the full callback URL, e.g. http://localhost:3000/api/auth/callback/authentik"))
+            elif mode == LEGACY_REGEX and legacy_literal_broken(url):
+                messages.append(Message("fail", f"{pf.name}: redirect URI line {url!r} does not match itself: this release matches every "
+                                        "line as a regular expression (before the CVE-2024-52289 fix), so the app's callback is refused",
+                                        f"write the line escaped: {re.escape(url)}"))
             elif mode == "strict" and _REGEXY.search(url):
                 messages.append(Message("warn", f"{pf.name}: strict redirect URI {url!r} contains regex characters; strict mode compares them literally",
                                         "set matching_mode to regex, or list the exact URLs"))
@@ -135,7 +140,7 @@ def check_redirect_uris(providers: Sequence[ProviderFacts]) -> Outcome:
         for uri in pf.expected_redirects:
             if any(matches(mode, url, uri) for mode, url in entries):
                 continue
-            why = next((w for mode, url in entries if mode == "strict" for w in [near_miss(url, uri)] if w), None)
+            why = next((w for mode, url in entries if mode in ("strict", LEGACY_REGEX) for w in [near_miss(url, uri)] if w), None)
             default = pf.expected_why.get(uri)
             messages.append(Message("fail", f"{pf.name}: the app's callback {uri} is not allowed" + (f": the registered URI {why}" if why else "")
                                     + (f" ({default})" if default else ""),

@@ -86,6 +86,10 @@ def login(s, browser: httpx.Client, username: str, password: str, authorize_para
     r = browser.get("/application/o/authorize/", params=authorize_params)
     assert r.status_code == 302, r.text
     loc = r.headers["Location"]
+    if loc.startswith("/flows/-/default/authentication/?next="):  # 2024.x: the default-flow view, then the flow interface
+        r = browser.get(loc)
+        assert r.status_code == 302, r.text
+        loc = r.headers["Location"]
     assert loc.startswith("/if/flow/default-authentication-flow/?")
     query = urllib.parse.urlsplit(loc).query
     ex = f"/api/v3/flows/executor/default-authentication-flow/?query={urllib.parse.quote(query, safe='')}"
