@@ -24,6 +24,7 @@ class AppFacts:
     redirect_uri: str
     scopes: tuple[str, ...]
     provider_id: str | None = None
+    email_verified: bool = True  # what the provider's email claim says (release_facts: email_verified_default)
 
 
 def env_values(
@@ -64,6 +65,8 @@ def env_values(
             if value is None:
                 continue  # public client: no secret to write
             out[name] = value
+    if preset.unverified_email_env and not facts.email_verified:
+        out[preset.unverified_email_env] = "true"  # else the app refuses every login of this release's users
     return out
 
 

@@ -44,6 +44,7 @@ class ProviderSpec:
     # what a scan of app_dir finds); app_dir is relative to the lab file
     env_names: tuple[tuple[str, str], ...] = ()
     app_dir: str | None = None
+    verified_email: bool = False  # authlab's email mapping asserting email_verified (core/email_claims.py)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ def parse(text: str, filename: str = DEFAULT_FILE, presets: Collection[str] | No
             "adopt": check.boolean,
             "env_names": lambda n, p: _env_names(check, n, p),
             "app_dir": check.string,
+            "verified_email": check.boolean,
         }
         values = check.mapping(node, path, fields, required=("name",))
         if "name" not in values:

@@ -58,6 +58,8 @@ class Preset:
     note: str = ""
     # how this framework is told to request offline_access (Authentik issues a refresh token only then)
     refresh_hint: str = "request offline_access"
+    # the framework refuses unverified emails unless this variable is "true" (see core/email_claims.py)
+    unverified_email_env: str | None = None
 
     @property
     def uses_provider_id(self) -> bool:
@@ -157,6 +159,7 @@ _PRESETS: tuple[Preset, ...] = (
         ),
         scopes=WITH_REFRESH,
         refresh_hint='pass --scope="openid email profile offline_access" (or OAUTH2_PROXY_SCOPE)',
+        unverified_email_env="OAUTH2_PROXY_INSECURE_OIDC_ALLOW_UNVERIFIED_EMAIL",  # oauth2-proxy docs: --insecure-oidc-allow-unverified-email
     ),
     Preset(
         name="grafana",

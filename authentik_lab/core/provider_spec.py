@@ -54,6 +54,7 @@ class Desired:
     sub_mode: str = "hashed_user_id"
     client_id: str | None = None
     issuer_mode: str = "per_provider"
+    verified_email: bool = False  # attach authlab's email mapping that asserts email_verified (core/email_claims.py)
 
     @property
     def authorization_flow_slug(self) -> str:
@@ -82,6 +83,7 @@ def build_desired(
     sub_mode: str = "hashed_user_id",
     provider_id: str | None = None,
     client_id: str | None = None,
+    verified_email: bool = False,
 ) -> Desired:
     """Validate the CLI options (UsageError before any API call) and derive the full desired state."""
     name = (name or "").strip()
@@ -121,6 +123,7 @@ def build_desired(
         offline_access=offline_access,
         sub_mode=sub_mode,
         client_id=client_id,
+        verified_email=verified_email,
     )
 
 
@@ -135,6 +138,7 @@ class Refs:
     invalidation_flow: str | None
     mappings: dict[str, str]  # scope -> pk
     signing_key: str
+    verified_email_mapping: str | None = None  # pk of authlab's email mapping, when the provider asks for it
 
 
 def redirect_uris_value(uris: tuple[RedirectUri, ...], as_objects: bool) -> Any:
@@ -156,7 +160,7 @@ def provider_payload(desired: Desired, refs: Refs, dialect: Dialect, objects: bo
         "redirect_uris": redirect_uris_value(desired.redirect_uris, dialect.redirect_uris_as_objects if objects is None else objects),
         # without a signing key Authentik signs with HS256 and the client secret: JWKS is empty
         "signing_key": refs.signing_key,
-        "property_mappings": [refs.mappings[s] for s in desired.mapping_scopes],
+        "property_mappings": [_mapping_pk(s, desired, refs) for s in desired.mapping_scopes],
         "sub_mode": desired.sub_mode,
         "issuer_mode": desired.issuer_mode,
     }
@@ -165,6 +169,12 @@ def provider_payload(desired: Desired, refs: Refs, dialect: Dialect, objects: bo
     if desired.client_id:
         payload["client_id"] = desired.client_id
     return payload
+
+
+def _mapping_pk(scope: str, desired: Desired, refs: Refs) -> str:
+    if scope == "email" and desired.verified_email and refs.verified_email_mapping:
+        return refs.verified_email_mapping
+    return refs.mappings[scope]
 
 
 def application_payload(desired: Desired, provider_pk: int) -> dict[str, Any]:

@@ -61,6 +61,7 @@ def desired_from_spec(spec: ProviderSpec) -> "Desired":
         offline_access=spec.offline_access,
         sub_mode=spec.sub_mode,
         client_id=spec.client_id,
+        verified_email=spec.verified_email,
     )
 
 

@@ -112,6 +112,20 @@ def scope_mapping_pks(api: "AuthentikApi", dialect: "Dialect", scopes: list[str]
     return by_scope
 
 
+def verified_email_mapping(api: "AuthentikApi", dialect: "Dialect", create: bool) -> str | None:
+    """pk of authlab's email mapping that asserts email_verified (core/email_claims.py), created when `create`
+    and missing; None when missing and not created (a dry run)."""
+    from authentik_lab.core import email_claims
+
+    found = _exact(scope_mappings(api, dialect), "name", email_claims.MAPPING_NAME)
+    if found:
+        return str(found[0]["pk"])
+    if not create:
+        return None
+    made = api.request("POST", dialect.scope_mapping_path, json=email_claims.mapping_payload())
+    return str(made["pk"])
+
+
 def certificate_pk(api: "AuthentikApi", name: str = SELF_SIGNED_CERT) -> str:
     found = _exact(list(api.paginate("crypto/certificatekeypairs/", name=name)), "name", name)
     if not found:

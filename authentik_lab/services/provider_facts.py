@@ -56,12 +56,17 @@ class ProviderView:
     release_notes: tuple[str, ...] = ()  # what this Authentik release does differently for this provider
 
 
-def release_notes(dialect: "Dialect", offline_access: bool, consent: str = "implicit") -> tuple[str, ...]:
-    """Release behaviour an app developer must know about (release_facts: offline_access_adds_consent)."""
+def release_notes(dialect: "Dialect", offline_access: bool, consent: str = "implicit", verified_email: bool | None = None) -> tuple[str, ...]:
+    """Release behaviour an app developer must know about (release_facts: offline_access_adds_consent,
+    email_verified_default); `verified_email` None: not known (a read of an existing provider)."""
     notes: list[str] = []
     if offline_access and consent == "implicit" and dialect.offline_access_adds_consent:
         notes.append(f"Authentik {dialect.label} (before 2025.4) shows a consent screen when the app requests offline_access, "
                      "even on the implicit-consent flow: users click through it at each login that asks for refresh tokens")
+    if verified_email is False and not dialect.email_verified_default:
+        notes.append(f"Authentik {dialect.label} (2025.10+) says email_verified false: apps that require verified emails refuse "
+                     "the login (oauth2-proxy: its env output sets OAUTH2_PROXY_INSECURE_OIDC_ALLOW_UNVERIFIED_EMAIL=true); "
+                     "--verified-email attaches a mapping that asserts it for the lab's test users")
     return tuple(notes)
 
 

@@ -8,7 +8,7 @@ the provider is removed again (or, if that fails too, the error says exactly wha
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from authentik_lab.core.app_source.wiring import Wiring
     from authentik_lab.app import App
     from authentik_lab.core.dialect import Dialect
+
+
+NEW_EMAIL_MAPPING = "(authlab's verified-email mapping, created on apply)"  # stands for its pk in a dry run
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,18 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
     # a first create skips the application lookup (one round trip); a taken slug is then caught at POST
     if dry_run or cached is not None:
         calls["app"] = lambda: ak.application_by_slug(api, desired.slug)
+    if desired.verified_email:  # found by name each time; created at the first real run (not in a dry run)
+        calls["verified_email"] = lambda: ak.verified_email_mapping(api, dialect, create=not dry_run)
     got = ak.concurrently(calls)
     provider, refs = got["provider"], got.get("refs") or cached
+    email_pk = got.get("verified_email") or (NEW_EMAIL_MAPPING if desired.verified_email else None)
+    refs = replace(refs, verified_email_mapping=email_pk)
     observed_app = got.get("app")
     if "app" not in got and provider is not None:
         observed_app = ak.application_by_slug(api, desired.slug)
     the_plan = plan(desired, provider, observed_app, dialect, refs)
     if the_plan.action != "unchanged" and "refs" not in got:
-        refs = _lookup_refs(api, conn, dialect, desired)  # never write from remembered ids
+        refs = replace(_lookup_refs(api, conn, dialect, desired), verified_email_mapping=email_pk)  # never write from remembered ids
         the_plan = plan(desired, provider, observed_app, dialect, refs)
     # flow slugs by pk, to name flows in the diff (what the last lookup remembered, best effort)
     entry = provider_cache.load(conn.url, dialect.label) or {}
@@ -129,7 +136,7 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
             problems,
             hint="`authlab doctor` explains each item; re-run this command after fixing the cause",
         )
-    env = _write_env(env_out, desired, provider, view, wiring) if env_out else None
+    env = _write_env(env_out, desired, provider, view, dialect, wiring) if env_out else None
     return CreateResult(action=done, dry_run=False, provider=view, env=env, requests=api.requests_made, retries=tuple(retries), **base)
 
 
@@ -138,6 +145,8 @@ def _describe(changes: tuple[FieldChange, ...], refs: Refs, flows: dict[str, str
     names = {pk: scope for scope, pk in refs.mappings.items()}
     names.update({pk: slug for slug, pk in flows.items()})
     names[refs.signing_key] = ak.SELF_SIGNED_CERT
+    if refs.verified_email_mapping:
+        names[refs.verified_email_mapping] = "email (verified)"
 
     def name(value: Any) -> Any:
         if isinstance(value, list):
@@ -151,7 +160,7 @@ def _view(api: "AuthentikApi", provider: dict, refs: Refs, desired: Desired, sho
     setup = ak.setup_urls(api, provider["pk"])
     scope_by_pk = {pk: scope for scope, pk in refs.mappings.items()}
     return build_view(provider, setup, scope_by_pk, show_secret, preset=desired.preset, app_scopes=desired.app_scopes,
-                      release_notes=release_notes(dialect, desired.offline_access, desired.consent))
+                      release_notes=release_notes(dialect, desired.offline_access, desired.consent, desired.verified_email))
 
 
 def _send(api: "AuthentikApi", method: str, path: str, body: dict, desired: Desired,
@@ -224,7 +233,7 @@ def _with_rollback(api: "AuthentikApi", provider: dict, desired: Desired, exc: A
     return AuthlabError(message, exc.hint)
 
 
-def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView, wiring: "Wiring | None" = None) -> EnvWrite:
+def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView, dialect: "Dialect", wiring: "Wiring | None" = None) -> EnvWrite:
     from authentik_lab.adapters.files import atomic_write, read_text
     from authentik_lab.core import dotenv
     from authentik_lab.core.app_source.wiring import apply_names
@@ -238,6 +247,7 @@ def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView,
         redirect_uri=desired.redirect_uris[0].url,
         scopes=desired.app_scopes,
         provider_id=desired.provider_id,
+        email_verified=desired.verified_email or dialect.email_verified_default,
     )
     preset, _ = apply_names(desired.preset, wiring, desired.provider_id) if wiring is not None else (desired.preset, ())
     values = env_values(preset, facts, dotenv.parse(text), new_secret=lambda: secrets.token_urlsafe(24))

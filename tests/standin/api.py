@@ -219,10 +219,34 @@ def flow_detail(ctx, req, user, slug):
 
 def mappings_list(ctx, req, user):
     if req.method == "POST":
-        raise ApiError(400, {"detail": "stand-in: creating scope mappings is not supported"})
+        return _create_mapping(ctx, body_json(req))
     items = sorted(ctx.state["mappings"].values(), key=lambda m: m["scope_name"])
     items = filt(items, req, {"managed": lambda m: m["managed"], "scope_name": lambda m: m["scope_name"], "name": lambda m: m["name"], "pm_uuid": lambda m: m["pk"]})
     return json_resp(200, paginate(req, items, serial.mapping_obj), LIST)
+
+
+def _create_mapping(ctx, data: dict) -> Resp:
+    """A custom scope mapping (ScopeMappingSerializer: name, expression, scope_name required; name unique)."""
+    errors: dict = {}
+    for key in ("name", "scope_name", "expression"):
+        value = data.get(key)
+        if key not in data:
+            errors[key] = [REQUIRED]
+        elif value is None:
+            errors[key] = [NULL]
+        elif not isinstance(value, str):
+            errors[key] = ["Not a valid string."]
+        elif value == "":
+            errors[key] = [BLANK]
+    if "name" not in errors and any(m["name"] == data["name"] for m in ctx.state["mappings"].values()):
+        errors["name"] = ["Property Mapping with this name already exists."]
+    if errors:
+        raise ApiError(400, errors)
+    pk = new_uuid()
+    m = {"pk": pk, "managed": None, "name": data["name"], "expression": data["expression"], "scope_name": data["scope_name"],
+         "description": str(data.get("description") or ""), "order": 99}
+    ctx.state["mappings"][pk] = m
+    return json_resp(201, serial.mapping_obj(m), LIST)
 
 
 def mapping_detail(ctx, req, user, pk):

@@ -140,6 +140,30 @@ def subject(ctx, p: dict, u: dict) -> str:
     return serial.user_uid(ctx.state, u)
 
 
+def custom_claims(expression: str, u: dict) -> dict:
+    """Evaluate `return {"key": <literal> | request.user.<attr>, ...}` without running code; anything else gives {}."""
+    import ast
+
+    try:
+        tree = ast.parse(expression.strip())
+    except SyntaxError:
+        return {}
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Return) or not isinstance(tree.body[0].value, ast.Dict):
+        return {}
+    out: dict = {}
+    for k, v in zip(tree.body[0].value.keys, tree.body[0].value.values):
+        if not isinstance(k, ast.Constant):
+            return {}
+        if isinstance(v, ast.Constant):
+            out[k.value] = v.value
+        elif (isinstance(v, ast.Attribute) and isinstance(v.value, ast.Attribute) and v.value.attr == "user"
+              and isinstance(v.value.value, ast.Name) and v.value.value.id == "request" and v.attr in ("email", "username", "name")):
+            out[k.value] = u.get(v.attr)
+        else:
+            return {}
+    return out
+
+
 def user_claims(ctx, p: dict, u: dict, scopes: list[str]) -> dict:
     out: dict = {}
     state = ctx.state
@@ -147,7 +171,9 @@ def user_claims(ctx, p: dict, u: dict, scopes: list[str]) -> dict:
         if m["scope_name"] not in scopes:
             continue
         sn = m["scope_name"]
-        if sn == "email":
+        if m.get("managed") is None:  # a custom mapping: only a literal `return {...}` is understood (NOTES.md)
+            out.update(custom_claims(m.get("expression") or "", u))
+        elif sn == "email":
             out.update({"email": u["email"], "email_verified": ctx.d.email_verified})
         elif sn == "profile":
             out.update(

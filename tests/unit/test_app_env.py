@@ -70,3 +70,13 @@ def test_redact_and_secret_names() -> None:
     assert redact("short") == "••••"
     assert redact(None) == ""
     assert secret_names(get_preset("nextauth")) == {"AUTHENTIK_SECRET", "NEXTAUTH_SECRET"}
+
+
+def test_oauth2_proxy_accepts_unverified_emails_only_when_the_claim_says_false() -> None:
+    flag = "OAUTH2_PROXY_INSECURE_OIDC_ALLOW_UNVERIFIED_EMAIL"
+    proxy = get_preset("oauth2-proxy")
+    assert flag not in env_values(proxy, facts(), {}, new_secret=lambda: "x" * 32)
+    assert env_values(proxy, facts(email_verified=False), {}, new_secret=lambda: "x" * 32)[flag] == "true"
+    # other frameworks have no such switch: nothing is written for them
+    assert set(env_values(get_preset("nextauth"), facts(email_verified=False), {}, new_secret=lambda: "g")) == set(
+        env_values(get_preset("nextauth"), facts(), {}, new_secret=lambda: "g"))

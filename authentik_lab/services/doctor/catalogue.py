@@ -110,6 +110,14 @@ def _code_env(f: Facts) -> Outcome:
     return check_code_env(code, f.app_env_files() if not no_env else [], g.server_view(f), f.opts.provider)
 
 
+def _email_verified(f: Facts) -> Outcome:
+    from authentik_lab.core.email_claims import check_unverified_email
+    from authentik_lab.services.doctor_email import release, unverified_email_apps
+
+    apps = unverified_email_apps(f)
+    return check_unverified_email(apps, *(release(f) if apps else (None, None)))
+
+
 def _c(id: str, title: str, needs: tuple[str, ...], run: Run) -> Check:
     return Check(id, title, id.split(".", 1)[0], needs, run)
 
@@ -174,6 +182,8 @@ CATALOGUE: tuple[Check, ...] = (
     _c("app.client-credentials", "Client id and secret match a provider", ("app-env",),
        lambda f: appurls.check_client_credentials(f.app_env_files(), g.server_view(f))),
     _c("app.code-env", "Env variables the app's code reads are defined", (), _code_env),
+    _c("app.email-verified", "Apps that require verified emails get them (Authentik 2025.10+ says false)", ("app-env", "api"),
+       _email_verified),
 )
 
 # what a fix changes -> the facts to observe again before re-running the affected checks
