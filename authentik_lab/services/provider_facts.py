@@ -58,7 +58,7 @@ class ProviderView:
 
 def release_notes(dialect: "Dialect", offline_access: bool, consent: str = "implicit", verified_email: bool | None = None) -> tuple[str, ...]:
     """Release behaviour an app developer must know about (release_facts: offline_access_adds_consent,
-    email_verified_default); `verified_email` None: not known (a read of an existing provider)."""
+    email_verified_default); `verified_email` None: not known or not relevant (a read, an app that accepts unverified emails)."""
     notes: list[str] = []
     if offline_access and consent == "implicit" and dialect.offline_access_adds_consent:
         notes.append(f"Authentik {dialect.label} (before 2025.4) shows a consent screen when the app requests offline_access, "

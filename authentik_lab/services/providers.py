@@ -160,7 +160,9 @@ def _view(api: "AuthentikApi", provider: dict, refs: Refs, desired: Desired, sho
     setup = ak.setup_urls(api, provider["pk"])
     scope_by_pk = {pk: scope for scope, pk in refs.mappings.items()}
     return build_view(provider, setup, scope_by_pk, show_secret, preset=desired.preset, app_scopes=desired.app_scopes,
-                      release_notes=release_notes(dialect, desired.offline_access, desired.consent, desired.verified_email))
+                      release_notes=release_notes(dialect, desired.offline_access, desired.consent,
+                                                  # only for frameworks that refuse unverified emails (oauth2-proxy)
+                                                  desired.verified_email if desired.preset.unverified_email_env else None))
 
 
 def _send(api: "AuthentikApi", method: str, path: str, body: dict, desired: Desired,

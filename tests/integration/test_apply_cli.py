@@ -140,7 +140,7 @@ def test_malformed_file_is_reported_with_location_and_no_request_is_made(env: En
     assert result.stderr == (
         "error: authlab.yaml:5:9: providers[0].redirect_uris[1]: expected a string, got a number (42) (and 1 more problem)\n"
         "  │ authlab.yaml:6:5: providers[0].colour: unknown key; allowed: name, preset, app_url, redirect_uris, regex, "
-        "offline_access, client_type, consent, sub_mode, client_id, slug, adopt, env_names, app_dir\n"
+        "offline_access, client_type, consent, sub_mode, client_id, slug, adopt, env_names, app_dir, verified_email\n"
         "hint: fix the lab file; nothing was changed on the server\n"
     )
     assert env.server.requests() == []

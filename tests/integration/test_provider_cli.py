@@ -20,6 +20,9 @@ from authentik_lab.core.presets import PRESETS
 from tests.standin.harness import Standin, start_standin
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+EMAIL_NOTE = ("Authentik 2026.5.6 (2025.10+) says email_verified false: apps that require verified emails refuse the login "
+              "(oauth2-proxy: its env output sets OAUTH2_PROXY_INSECURE_OIDC_ALLOW_UNVERIFIED_EMAIL=true); --verified-email "
+              "attaches a mapping that asserts it for the lab's test users")
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +92,8 @@ def expected_view(s: Standin, data: dict, name: str, slug: str, preset: str, cal
         "app_scopes": scopes,
         "verified": p["verified"],
         "problems": [],
+        # 2026.5.6 says email_verified false: said to the one framework that refuses such logins
+        "release_notes": [EMAIL_NOTE] if preset == "oauth2-proxy" else [],
     }
 
 
@@ -108,7 +113,7 @@ def test_create_every_preset(server: Standin, preset: str, tmp_path: Path) -> No
     assert doc["authlab"] == 1 and doc["command"] == "provider create" and doc["ok"] is True
     assert {k: v for k, v in data.items() if k not in ("provider", "env", "requests")} == {
         "action": "created", "dry_run": False, "provider_action": "create", "application_action": "create",
-        "url": server.url, "server_version": "2026.5.6", "name": name, "slug": slug, "changes": [], "notes": [],
+        "url": server.url, "server_version": "2026.5.6", "name": name, "slug": slug, "changes": [], "notes": [], "retries": [],
     }
     assert data["provider"] == expected_view(server, data, name, slug, preset, callback, spec.issuer_form.value, list(spec.scopes))
     assert len(data["provider"]["verified"]) == 3  # issuer, offline_access, JWKS
@@ -122,7 +127,8 @@ def test_create_every_preset(server: Standin, preset: str, tmp_path: Path) -> No
     from authentik_lab.core import dotenv
 
     values = dotenv.parse(env_file.read_text())
-    assert list(values) == spec.env_names()
+    # oauth2-proxy refuses email_verified false (2025.10+) unless told to accept it
+    assert list(values) == spec.env_names() + (["OAUTH2_PROXY_INSECURE_OIDC_ALLOW_UNVERIFIED_EMAIL"] if preset == "oauth2-proxy" else [])
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert secret in values.values()
 
