@@ -87,7 +87,7 @@ def test_list_names_every_check_id() -> None:
         "provider.discovery         Discovery and JWKS answer, consistent with the issuer",
     ]
     code, out = invoke("--list")
-    assert len(out.splitlines()) == 35
+    assert len(out.splitlines()) == 36
 
 
 def test_an_unknown_id_is_a_usage_error_listing_the_valid_ones() -> None:
@@ -100,7 +100,7 @@ def test_an_unknown_id_is_a_usage_error_listing_the_valid_ones() -> None:
 def test_without_any_input_everything_is_skipped_with_a_reason_and_exit_is_zero() -> None:
     code, out = invoke("app", "env")
     assert code == 0
-    assert out.splitlines()[-1] == "0 passed, 10 skipped"
+    assert out.splitlines()[-1] == "0 passed, 11 skipped"
     assert "[-] skipped 4 checks (env.*): no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)" in out
     code, out = invoke("app", "env", "-v")
     assert "[-] .env has PG_PASS and AUTHENTIK_SECRET_KEY: no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE) (env.required)" in out
@@ -405,7 +405,7 @@ def test_a_well_wired_app_env_passes(standin: Standin, tmp_path: Path) -> None:
     _write_env(tmp_path / ".env", _app_env(standin, provider))
     assert {k: v["status"] for k, v in at(standin, "app").items()} == {
         "app.issuer-form": "ok", "app.issuer-host": "ok", "app.jwks-url": "ok", "app.token-url": "ok", "app.client-credentials": "ok",
-        "app.code-env": "skip"}  # no source code in the folder
+        "app.code-env": "skip", "app.email-verified": "skip"}  # no source code in the folder; not an oauth2-proxy app
 
 
 def test_a_miswired_app_env_fails_every_app_check(standin: Standin, tmp_path: Path) -> None:
@@ -418,7 +418,7 @@ def test_a_miswired_app_env_fails_every_app_check(standin: Standin, tmp_path: Pa
     found = at(standin, "app", "--app-env", str(env))
     assert {k: v["status"] for k, v in found.items()} == {
         "app.issuer-form": "fail", "app.issuer-host": "fail", "app.jwks-url": "fail", "app.token-url": "fail",
-        "app.client-credentials": "fail", "app.code-env": "skip"}
+        "app.client-credentials": "fail", "app.code-env": "skip", "app.email-verified": "skip"}
     assert found["app.client-credentials"]["summary"] == "app.env:2: AUTH_AUTHENTIK_SECRET: does not match the client secret of provider web"
     assert "not-the-secret" not in json.dumps(found) and provider["client_secret"] not in json.dumps(found)
 
@@ -705,12 +705,12 @@ def test_without_a_lab_the_engine_is_still_checked_and_skips_fold_into_one_line_
         "[✓] Docker engine reachable: Docker 27.3.1",
         "[-] skipped 18 checks (compose.*, env.*, runtime.*): no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)",
         "[-] skipped 10 checks (http.*, provider.*): no Authentik URL (no lab here: pass --url and --token, or --compose FILE)",
-        "[-] skipped 6 checks (app.*): no app env file (pass --app-env FILE, or run in the app's folder with .env / .env.local / .env.development)",
+        "[-] skipped 7 checks (app.*): no app env file (pass --app-env FILE, or run in the app's folder with .env / .env.local / .env.development)",
         "",
-        "1 passed, 34 skipped",
+        "1 passed, 35 skipped",
     ]
     verbose = CliRunner().invoke(cli, ["--dir", str(tmp_path / "none"), "doctor", "-v"], obj=App(engine_factory=NothingRunsEngine))
-    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 34
+    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 35
 
 
 def test_url_notes_say_how_the_given_url_was_normalised(standin: Standin) -> None:
