@@ -69,8 +69,11 @@ def test_the_other_scope_mapping_path_is_the_fallback() -> None:
 def test_compose_layouts_come_from_the_same_table() -> None:
     for version in ("2024.2.1", "2025.8.4", "2025.10.1", "2025.12.0", "2026.5.6"):
         d, layout = Dialect.for_version(version), layout_for(version)
-        assert (layout.redis, layout.storage_mount, layout.postgres_tag) == (d.has_redis, d.data_mount, d.postgres_tag)
+        assert (layout.redis, layout.postgres_tag) == (d.has_redis, d.postgres_tag)
+        # the lab keeps its volume at /media even where the official file mounts /data (see layout_for)
+        assert layout.storage_mount == "/media"
     assert layout_for("2024.2.1").postgres_tag == "12-alpine"
+    assert layout_for("2025.10.1").template == "current.yml.tmpl" and layout_for("2025.8.4").template == "redis.yml.tmpl"
 
 
 def test_row_ranges_read_as_releases() -> None:
