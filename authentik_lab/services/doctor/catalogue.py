@@ -112,7 +112,7 @@ def _code_env(f: Facts) -> Outcome:
 
 def _email_verified(f: Facts) -> Outcome:
     from authentik_lab.core.email_claims import check_unverified_email
-    from authentik_lab.services.doctor_email import release, unverified_email_apps
+    from authentik_lab.services.doctor.email import release, unverified_email_apps
 
     apps = unverified_email_apps(f)
     return check_unverified_email(apps, *(release(f) if apps else (None, None)))

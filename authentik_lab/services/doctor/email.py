@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from authentik_lab.core.email_claims import UnverifiedEmailApp, email_mode
 
 if TYPE_CHECKING:
-    from authentik_lab.services.doctor_facts import Facts
+    from authentik_lab.services.doctor.facts import Facts
 
 
 def unverified_email_apps(f: "Facts") -> list[UnverifiedEmailApp]:
     from authentik_lab.core.presets import PRESETS, Source, expand_env_name
-    from authentik_lab.services import doctor_gather as g
+    from authentik_lab.services.doctor import gather as g
     from authentik_lab.services.authentik_objects import scope_mappings
 
     strict = [p for p in PRESETS.values() if p.unverified_email_env]
@@ -43,7 +43,7 @@ def unverified_email_apps(f: "Facts") -> list[UnverifiedEmailApp]:
 
 def release(f: "Facts") -> tuple[str | None, bool | None]:
     """(release label, what its default email mapping says in email_verified)."""
-    from authentik_lab.services import doctor_gather as g
+    from authentik_lab.services.doctor import gather as g
 
     d = g.dialect(f)
     return d.label, d.email_verified_default
