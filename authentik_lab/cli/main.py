@@ -52,7 +52,7 @@ def _register() -> None:
     """Each command module adds its commands; order here is the order in --help."""
     import importlib
 
-    for name in ("init", "lifecycle", "snapshot", "compose", "provider", "doctor", "labfile", "ci"):
+    for name in ("init", "lifecycle", "snapshot", "compose", "provider", "doctor", "labfile", "ci", "export"):
         importlib.import_module(f"authentik_lab.cli.{name}").register(cli)
 
 

@@ -1,0 +1,1 @@
+"""Export the lab to production: Authentik blueprints and Helm values (pure builders)."""
