@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from . import crypto, serial
+from . import blueprints, crypto, serial
 from .store import new_group, new_token, new_user
 from .util import gen_id, is_uuid, new_uuid
 from .web import ApiError, Request, Resp, empty, json_resp
@@ -1052,6 +1052,7 @@ def routes(ctx):
         (r"/api/v3/crypto/certificatekeypairs/", {"GET", "POST"}, LIST, True, certs_list),
         (r"/api/v3/crypto/certificatekeypairs/([^/]+)/(view_certificate|view_private_key)/", {"GET"}, RO, True, cert_view),
         (r"/api/v3/crypto/certificatekeypairs/([^/]+)/", {"GET", "PUT", "PATCH", "DELETE"}, DETAIL, True, cert_detail),
+        *blueprints.routes(),
     ]
 
 
