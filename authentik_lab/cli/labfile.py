@@ -24,6 +24,7 @@ def apply_cmd(
     file: LabFileOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (create/update/unchanged/delete); change nothing.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Delete objects authlab manages that the file no longer names.")] = False,
+    blueprint: Annotated[bool, typer.Option("--blueprint", help="Send the changes as one blueprint applied by Authentik's worker instead of one API call per object.")] = False,
     url: UrlOpt = None,
     token: TokenOpt = None,
     json: JsonOpt = False,
@@ -33,7 +34,7 @@ def apply_cmd(
     from authentik_lab.services.apply import apply
 
     app = get_app(ctx)
-    result = apply(app, file, url=url, token=token, dry_run=dry_run, prune=prune)
+    result = apply(app, file, url=url, token=token, dry_run=dry_run, prune=prune, blueprint=blueprint)
     emit(app, "apply", result, lambda r: render_apply(app, r))
 
 
@@ -63,5 +64,7 @@ def render_apply(app: "App", result: "ApplyResult") -> None:
             app.out.print(f"provider {escape(p['name'])}: client id {escape(p['client_id'])}, issuer {escape(p['issuer'] or '?')}", soft_wrap=True)
     for line in result.plan.not_in_file:
         app.err.print(f"[yellow]not in the file:[/] {escape(line)} (kept; `authlab apply --prune` deletes it)", soft_wrap=True)
+    if result.blueprint:
+        app.err.print(f"blueprint {escape(str(result.blueprint['name']))} applied by Authentik's worker (status {escape(str(result.blueprint['status']))})", soft_wrap=True)
     if result.passwords_file:
         app.err.print(f"generated passwords are kept in {escape(result.passwords_file)} (mode 0600)", soft_wrap=True)

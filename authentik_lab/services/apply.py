@@ -35,6 +35,7 @@ class ApplyResult:
     notes: tuple[str, ...] = ()
     # full views (the client secret only when asked for) for `authlab ci`'s export; never rendered
     provider_views: tuple = field(default=(), repr=False, compare=False)
+    blueprint: dict | None = None  # apply --blueprint: the instance applied (name, pk, status), None otherwise
 
     @property
     def changed(self) -> bool:
@@ -51,6 +52,7 @@ class ApplyResult:
             "providers": list(self.providers),
             "passwords_file": self.passwords_file,
             "notes": list(self.notes),
+            **({"blueprint": self.blueprint} if self.blueprint is not None else {}),
         }
 
 
@@ -80,6 +82,7 @@ def apply(
     prune: bool = False,
     lab: LabFile | None = None,
     show_secrets: bool = False,
+    blueprint: bool = False,
 ) -> ApplyResult:
     from authentik_lab.services import apply_providers, test_users
     from authentik_lab.services.connection import detect_dialect, resolve_connection
@@ -118,11 +121,15 @@ def apply(
                 test_users.write_store(app.lab_dir, {**test_users.read_store(app.lab_dir), **generated})
             store_file = str(test_users.store_path(app.lab_dir))
         run = _Run(api)
+        applied = None
         if not dry_run:
             try:
-                _execute(run, plan, groups)
-                apply_providers.execute(run, app, conn, provider_plan, show_secret=show_secrets)
-                _execute_deletes(run, plan)
+                if blueprint:
+                    applied = _execute_blueprint(run, app, conn, lab, dialect, plan, provider_plan, users, passwords, show_secrets)
+                else:
+                    _execute(run, plan, groups)
+                    apply_providers.execute(run, app, conn, provider_plan, show_secret=show_secrets)
+                    _execute_deletes(run, plan)
             except AuthlabError as exc:
                 raise _partial(exc, run, lab.path) from exc
         providers = apply_providers.summaries(provider_plan)
@@ -137,6 +144,7 @@ def apply(
             passwords_file=store_file,
             notes=tuple(notes),
             provider_views=tuple(provider_plan.views.values()),
+            blueprint=applied,
         )
 
 
@@ -205,6 +213,35 @@ def _execute(run: _Run, plan: ap.Plan, observed_groups: list[dict]) -> None:
         current = run.api.get(f"core/users/{created['user_pk']}/")
         attributes = {**(current.get("attributes") or {}), ap.MANAGED_ATTR: True}
         run.write("PATCH", f"core/users/{created['user_pk']}/", {"attributes": attributes})
+
+
+def _execute_blueprint(run: _Run, app: "App", conn: Any, lab: LabFile, dialect: Any, plan: ap.Plan, provider_plan: Any,
+                       users: list[dict], passwords: dict[str, str], show_secrets: bool) -> dict | None:
+    """apply --blueprint: creates and updates through one blueprint, deletions (--prune) through the API, then the
+    server is observed again and must plan nothing but `unchanged` (None when nothing was to be written)."""
+    from authentik_lab.services import apply_blueprint, apply_providers
+
+    writes = [i for i in plan.items if i.action in (ap.Action.CREATE, ap.Action.UPDATE)]
+    applied = apply_blueprint.send(run, lab, dialect, plan, users) if writes else None
+    deletes = apply_providers.ProviderPlan(items=[i for i in provider_plan.items if i.action is ap.Action.DELETE], desired=provider_plan.desired)
+    apply_providers.execute(run, app, conn, deletes, show_secret=show_secrets)
+    _execute_deletes(run, plan)
+    if applied is None:
+        return None
+    # observe again: what the worker made must be exactly what apply would have made
+    again = apply_providers.observe_and_plan(app, conn, run.api, lab, False, show_secret=show_secrets)
+    observed = list(run.api.paginate("core/users/"))
+    left = [*ap.plan_groups(lab.groups, run.api.paginate("core/groups/", include_users="false"), False),
+            *ap.plan_users(lab.users, observed, passwords, False),
+            *ap.plan_service_accounts(lab.service_accounts, observed, False), *again.items]
+    differ = [f"{i.kind} {i.key}: {i.action.value} " + ", ".join(c.field for c in i.changes) for i in left if i.action is not ap.Action.UNCHANGED]
+    if differ:
+        err = ApplyError(f"the blueprint was applied but {len(differ)} object(s) still differ from {lab.path}: {differ[0]}",
+                         hint=f"run `{rerun_command(lab.path)}` without --blueprint to finish, and report this")
+        err.evidence = differ[1:]  # type: ignore[attr-defined]
+        raise err
+    provider_plan.views.update(again.views)
+    return {"name": applied.get("name"), "pk": applied.get("pk"), "status": applied.get("status")}
 
 
 def _execute_deletes(run: _Run, plan: ap.Plan) -> None:
