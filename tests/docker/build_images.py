@@ -51,6 +51,8 @@ BASE_PACKAGES = (
     # debootstrap cannot resolve the virtual python3-cffi-backend-api-* that python3-cryptography needs
     "python3-cffi-backend",
     "python3-psycopg2",
+    # the stand-in's blueprint import parses YAML, as Authentik does (PyYAML)
+    "python3-yaml",
     "postgresql",
     "redis-server",
     "ca-certificates",
