@@ -20,7 +20,7 @@ def test_help_lists_every_command() -> None:
     listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
     assert listed == {
         "init", "up", "down", "status", "logs", "snapshot", "compose", "provider", "doctor", "apply", "ci", "token",
-        "login-test",
+        "login-test", "export",
     }
 
 
