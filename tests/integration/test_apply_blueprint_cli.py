@@ -134,3 +134,24 @@ def apply_blueprint_wait(api, clock, sleep):
     from authentik_lab.services.apply_blueprint import _wait
 
     return _wait(api, "pk", "t0", "b", 60.0, sleep, clock)
+
+
+def test_dry_run_sends_nothing_and_prune_deletes_through_the_api(env: Env) -> None:
+    env.write(ROUNDTRIP_FILE)
+    env.server.clear_requests()
+    code, doc = invoke_json("apply", "--blueprint", "--dry-run")
+    assert code == 0 and doc["data"]["counts"]["create"] == 6 and "blueprint" not in doc["data"]
+    assert env.writes() == []
+    assert invoke("apply", "--blueprint").exit_code == 0
+    # the file drops the service account and the api provider
+    env.write(ROUNDTRIP_FILE.replace("    service_accounts:\n      - name: ci-bot\n", "").split("      - name: api")[0]
+              + ROUNDTRIP_FILE.split("        offline_access: false\n")[1].replace("    service_accounts:\n      - name: ci-bot\n", ""))
+    env.server.clear_requests()
+    code, doc = invoke_json("apply", "--blueprint", "--prune")
+    assert code == 0, doc
+    changed = [(i["kind"], i["name"], i["action"]) for i in doc["data"]["items"] if i["action"] != "unchanged"]
+    assert changed == [("service_account", "ci-bot", "delete"), ("provider", "api", "delete")]
+    deletes = [w for w in env.writes() if w[0] == "DELETE"]
+    assert len(deletes) == len(env.writes()) == 3  # application, provider, user: no blueprint needed
+    assert "blueprint" not in doc["data"]
+    assert [p["name"] for p in env.api("GET", "/api/v3/providers/oauth2/")["results"]] == ["web"]
