@@ -98,9 +98,10 @@ def export_blueprint(app: "App", file: Path | None, *, version: str | None = Non
     lab = load_labfile(file)
     dialect, source = release(app, lab, version)
     _check_name(name, "--name")
+    _check_output(output, lab.path)
     document = blueprint_document(lab, dialect, name)
     text = _comment(header(lab, dialect, "Authentik blueprint")) + blueprint_yaml.dump(document)
-    written = _write([(output, text)]) if output else ()
+    written = _write([(output, text)], lab.path) if output else ()
     return ExportResult("blueprint", lab.path, dialect.label, source, written, _counts(document), text=text)
 
 
@@ -116,6 +117,7 @@ def export_helm(app: "App", file: Path | None, *, version: str | None = None, ou
         _check_k8s_name(value, option)
     if host is not None:
         _check_host(host)
+    _check_output(output, lab.path)
     document = blueprint_document(lab, dialect, configmap)
     blueprint_text = _comment(header(lab, dialect, "Authentik blueprint")) + blueprint_yaml.dump(document)
     envs = sorted({u.password_env for u in lab.users if u.password_env})
@@ -130,7 +132,7 @@ def export_helm(app: "App", file: Path | None, *, version: str | None = None, ou
                                       header=f"The ConfigMap the chart mounts through blueprints.configMaps ({configmap}).")
     written: tuple[str, ...] = ()
     if output:
-        written = _write([(output, values_text), (configmap_path(output), configmap_text)])
+        written = _write([(output, values_text), (configmap_path(output), configmap_text)], lab.path)
         text = values_text
     else:
         text = values_text + "---\n" + configmap_text
@@ -154,12 +156,20 @@ def _comment(text: str) -> str:
     return "".join(f"# {line}\n" for line in text.splitlines())
 
 
-def _write(files: list[tuple[Path, str]]) -> tuple[str, ...]:
+def _check_output(path: Path | None, lab_path: str) -> None:
+    if path is None:
+        return
+    if Path(path).is_dir() or not Path(path).name:
+        raise UsageError(f"-o {path} is a directory", hint="name a file, e.g. -o values.yaml")
+    if Path(path).resolve() == Path(lab_path).resolve():
+        raise UsageError(f"-o {path} is the lab file itself", hint="write the export to another file, e.g. -o authlab-blueprint.yaml")
+
+
+def _write(files: list[tuple[Path, str]], lab_path: str) -> tuple[str, ...]:
     from authentik_lab.adapters.files import atomic_write
 
     for path, _ in files:
-        if Path(path).is_dir():
-            raise UsageError(f"-o {path} is a directory", hint="name a file, e.g. -o values.yaml")
+        _check_output(path, lab_path)  # the ConfigMap's path too
     for path, text in files:
         atomic_write(Path(path), text, mode=0o644)  # no secrets inside: readable like any manifest
     return tuple(str(p) for p, _ in files)

@@ -86,9 +86,10 @@ def _models(ctx) -> dict[str, Model]:
         "authentik_core.token": Model(lambda c: [dict(serial.token_obj(st, t), key=t["key"]) for t in st["tokens"].values()], api.tokens_list, api.token_detail, lambda o: o["identifier"], "/api/v3/core/tokens/"),
         "authentik_providers_oauth2.oauth2provider": Model(lambda c: [serial.provider_obj(st, d, p) for p in st["providers"].values()], api.providers_list, api.provider_detail, path="/api/v3/providers/oauth2/"),
         "authentik_core.application": Model(lambda c: [serial.app_obj(st, d, a) for a in st["applications"].values()], api.apps_list, api.app_detail, lambda o: o["slug"], "/api/v3/core/applications/"),
-        "authentik_flows.flow": Model(lambda c: [serial.flow_obj(f) for f in sorted(st["flows"].values(), key=lambda f: f["slug"])]),
-        "authentik_providers_oauth2.scopemapping": Model(lambda c: [serial.mapping_obj(m) for m in st["mappings"].values()]),
-        "authentik_crypto.certificatekeypair": Model(lambda c: [serial.cert_obj(x) for x in st["certs"].values()]),
+        # read-only here (!Find): the stored objects themselves, whose fields are the API's names
+        "authentik_flows.flow": Model(lambda c: sorted(st["flows"].values(), key=lambda f: f["slug"])),
+        "authentik_providers_oauth2.scopemapping": Model(lambda c: list(st["mappings"].values())),
+        "authentik_crypto.certificatekeypair": Model(lambda c: [{k: v for k, v in x.items() if not k.endswith("_pem")} for x in st["certs"].values()]),
     }
 
 

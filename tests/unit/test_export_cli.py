@@ -135,13 +135,17 @@ def test_no_secret_reaches_any_output(work: Path, monkeypatch: pytest.MonkeyPatc
     (("export", "helm", "--version", "latest"), "--version 'latest': not an Authentik release number"),
     (("export", "blueprint", "--version", "2023.10.7"), "--version 2023.10.7: authlab supports Authentik 2024.2.0 and later"),
     (("export", "blueprint", "-f", "missing.yaml"), "no lab file at missing.yaml"),
+    (("export", "blueprint", "-o", "authlab.yaml"), "-o authlab.yaml is the lab file itself"),
+    (("export", "helm", "-o", "."), "-o . is a directory"),
 ])
 def test_bad_input_exits_2_and_writes_nothing(work: Path, args: tuple, message: str) -> None:
-    result = invoke(*args, "-o", "out.yaml", "--json")
+    before = (work / "authlab.yaml").read_text()
+    result = invoke(*args, *(() if "-o" in args else ("-o", "out.yaml")), "--json")
     assert result.exit_code == 2, result.stdout
     doc = json.loads(result.stdout)
     assert doc["ok"] is False and message in doc["error"]["message"], doc
     assert sorted(p.name for p in work.iterdir()) == ["authlab.yaml"]
+    assert (work / "authlab.yaml").read_text() == before
 
 
 def test_a_bad_provider_is_named_with_its_position(work: Path) -> None:

@@ -33,7 +33,8 @@ from authentik_lab.core.apply_plan import MANAGED_ATTR, PASSWORD_ATTR, SERVICE_A
 from authentik_lab.core.dialect import Dialect
 from authentik_lab.core.export.blueprint_yaml import Tag, context, env, find, key_of
 from authentik_lab.core.labfile import LabFile, ProviderSpec
-from authentik_lab.core.provider_spec import Desired, redirect_uris_value
+from authentik_lab.core.provider_spec import Desired
+from authentik_lab.core.redirects import as_legacy_entry
 
 BLUEPRINT_VERSION = 1
 DEFAULT_NAME = "authlab"
@@ -166,7 +167,9 @@ def build(
 def _provider_entries(item: ProviderInput, dialect: Dialect, values: dict[str, Any]) -> list[dict[str, Any]]:
     desired, spec = item.desired, item.spec
     uris_key, launch_key = context_key(desired.name, "redirect_uris"), context_key(desired.name, "launch_url")
-    values[uris_key] = redirect_uris_value(desired.redirect_uris, dialect)
+    # the release's form: a list of {matching_mode, url}, or the newline-separated text before 2024.12
+    uris = desired.redirect_uris
+    values[uris_key] = [u.to_api() for u in uris] if dialect.redirect_uris_as_objects else "\n".join(as_legacy_entry(u) for u in uris)
     values[launch_key] = desired.app_url
     attrs: dict[str, Any] = {"authorization_flow": find(FLOW, ("slug", desired.authorization_flow_slug))}
     if dialect.requires_invalidation_flow:
