@@ -9,7 +9,7 @@ a short trace for error evidence (paths only: no codes, tokens or passwords).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -20,8 +20,16 @@ JSON = "application/json"
 
 
 class OidcClient:
-    def __init__(self, base_url: str, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        on_response: Callable[[str, str, httpx.Response], None] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.on_response = on_response  # (method, absolute URL, response): `login-test --app` lists every hop
         self.http = httpx.Client(
             base_url=self.base_url,
             headers={"User-Agent": "authlab login-test"},
@@ -53,6 +61,8 @@ class OidcClient:
                 hint="is it running? `authlab status` shows the lab; check --url",
             ) from exc
         self.trace.append(f"{method} {urlsplit(target).path} -> {response.status_code}")
+        if self.on_response is not None:
+            self.on_response(method, target, response)
         return response
 
     def absolute(self, url: str) -> str:

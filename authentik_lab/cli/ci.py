@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from authentik_lab.app import App
     from authentik_lab.services.browser_login import Step
     from authentik_lab.services.ci import CiResult
+    from authentik_lab.services.app_login import AppLoginResult
     from authentik_lab.services.login_test import LoginTestResult
 
 MARKS = {"passed": "✓", "warning": "!", "failed": "✗", "skipped": "-"}
@@ -114,27 +115,58 @@ def token_cmd(
 @boundary("login-test")
 def login_test_cmd(
     ctx: typer.Context,
-    provider: Annotated[str, typer.Option("--provider", "-p", metavar="NAME", help="The provider to log in with.")],
+    provider: Annotated[Optional[str], typer.Option("--provider", "-p", metavar="NAME", help="The provider to log in with (with --app: optional, found from the app's client id).")] = None,
     user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="Test user (default: the lab file's first user, else the lab's admin).")] = None,
     password_env: Annotated[Optional[str], typer.Option("--password-env", metavar="VAR", help="Read the user's password from this environment variable.")] = None,
     redirect_uri: Annotated[Optional[str], typer.Option("--redirect-uri", metavar="URI", help="The redirect URI your app sends (default: the provider's first strict one).")] = None,
-    refresh: Annotated[Optional[bool], typer.Option("--refresh/--no-refresh", help="Require the refresh grant (default: when offline_access is configured).", show_default=False)] = None,
+    refresh: Annotated[Optional[bool], typer.Option("--refresh/--no-refresh", help="Require the refresh grant (default: when offline_access is configured; with --app: when the app asks for it).", show_default=False)] = None,
+    app_url: Annotated[Optional[str], typer.Option("--app", metavar="URL", help="Log in through your running app at this URL (its sign-in, Authentik, its callback, its session).")] = None,
+    preset: Annotated[Optional[str], typer.Option("--preset", metavar="PRESET", help="With --app: how the app starts a login: nextauth, authjs, sveltekit, oauth2-proxy, grafana, generic.")] = None,
+    app_base: Annotated[Optional[str], typer.Option("--app-base", metavar="PATH", help="With --app (nextauth/authjs/sveltekit): the auth routes' base path (default /api/auth; /auth outside Next.js).")] = None,
+    provider_id: Annotated[Optional[str], typer.Option("--provider-id", metavar="ID", help="With --app (nextauth/authjs/sveltekit): the app's provider id, as in `provider create` (default: authentik).")] = None,
+    app_start: Annotated[Optional[str], typer.Option("--app-start", metavar="URL", help="With --app (generic): the URL or path that starts a login.")] = None,
+    app_check: Annotated[Optional[str], typer.Option("--app-check", metavar="URL", help="With --app (generic): a URL or path that answers 200 once logged in.")] = None,
     file: LabFileOpt = None,
     url: UrlOpt = None,
     token: TokenOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Log in like a browser (authorization code + PKCE, headless) and check the tokens; each step is reported."""
-    from authentik_lab.errors import ExitCode
+    from authentik_lab.errors import ExitCode, UsageError
     from authentik_lab.render import emit
-    from authentik_lab.services.login_test import login_test
 
     app = get_app(ctx)
     on_step = None if app.json else (lambda step: _step_line(app, step))
-    result = login_test(app, provider, user=user, password_env=password_env, redirect_uri=redirect_uri, file=file,
-                        refresh=refresh, url=url, token=token, on_step=on_step)
+    app_only = {"--preset": preset, "--app-base": app_base, "--provider-id": provider_id, "--app-start": app_start, "--app-check": app_check}
+    if app_url is None:
+        given = [name for name, value in app_only.items() if value is not None]
+        if given:
+            raise UsageError(f"{given[0]} needs --app URL", hint="e.g. authlab login-test --app http://localhost:3000 --preset nextauth")
+        if not provider:
+            raise UsageError("login-test needs --provider NAME (or --app URL to log in through your app)",
+                             hint="`authlab provider list` shows the providers")
+        from authentik_lab.services.login_test import login_test
+
+        result = login_test(app, provider, user=user, password_env=password_env, redirect_uri=redirect_uri, file=file,
+                            refresh=refresh, url=url, token=token, on_step=on_step)
+        summary = lambda r: _login_summary(app, r)  # noqa: E731
+    else:
+        from authentik_lab.core.app_login import app_flow
+        from authentik_lab.services.app_login import app_login_test
+
+        if redirect_uri is not None:
+            raise UsageError("--redirect-uri does not apply with --app: the app sends its own", hint="drop --redirect-uri")
+        if preset is None and (app_start or app_check):
+            preset = "generic"
+        if preset is None:
+            raise UsageError("--app needs --preset (nextauth, authjs, sveltekit, oauth2-proxy, grafana, generic)",
+                             hint="e.g. authlab login-test --app http://localhost:3000 --preset nextauth")
+        flow = app_flow(preset, base=app_base, provider_id=provider_id, start=app_start, check=app_check)
+        result = app_login_test(app, app_url, flow, provider=provider, user=user, password_env=password_env, file=file,
+                                refresh=refresh, url=url, token=token, on_step=on_step)
+        summary = lambda r: _app_summary(app, r)  # noqa: E731
     _notes(app, result.notes)
-    emit(app, "login-test", result, lambda r: _login_summary(app, r), ok=result.ok)
+    emit(app, "login-test", result, summary, ok=result.ok)
     if not result.ok:
         raise typer.Exit(ExitCode.FAILED)
 
@@ -161,3 +193,14 @@ def _login_summary(app: "App", result: "LoginTestResult") -> None:
     else:
         app.err.print(f"login-test failed at step {failed.name!r} (provider {result.provider}, user {result.user})", markup=False, highlight=False, soft_wrap=True)
 
+
+
+def _app_summary(app: "App", result: "AppLoginResult") -> None:
+    failed = result.failed
+    who = f"user {result.user}" + (f", provider {result.provider}" if result.provider else "")
+    if failed is None:
+        app.out.print(f"login-test passed: {result.user} logged in through the app at {result.app_url} ({result.flow.preset}, {who})",
+                      markup=False, highlight=False, soft_wrap=True)
+    else:
+        app.err.print(f"login-test failed at step {failed.name!r} (app {result.app_url}, {result.flow.preset}, {who})",
+                      markup=False, highlight=False, soft_wrap=True)
