@@ -113,7 +113,7 @@ class _Run:
         if self.rows is None:
             from authentik_lab.services.provider_queries import list_providers
 
-            self.rows = list_providers(self.app, self.conn).rows
+            self.rows = list_providers(self.app, self.conn).providers
         return self.rows
 
     def learn(self, client_id: str | None = None) -> None:
@@ -211,6 +211,7 @@ def _start(run: _Run) -> str:
             run.fail("app-start", f"the app redirected to its own error page {al.redact_url(url)} (error={error})",
                      al.issuer_cause(run.flow.preset, run.facts))
         if not al.in_app(url, run.app_url):
+            run.passed("app-start", f"{first} sent the browser to {urlsplit(url).netloc}{urlsplit(url).path}")
             return url
         response = run.browser.request("GET", url)
     run.fail("app-start", f"more than {MAX_APP_HOPS} redirects inside the app", "the app's sign-in route loops")
