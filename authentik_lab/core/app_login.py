@@ -204,6 +204,11 @@ def callback_cause(flow: AppFlow, error: str, facts: ProviderFacts | None, autho
                  "read the app's server log for the exact error; `authlab doctor --app-env FILE` checks the issuer form")
 
 
+def hs256_note(facts: ProviderFacts) -> str:
+    return (f"provider {facts.name!r} has no signing key: its tokens are HS256 (signed with the client secret), so APIs that "
+            "verify them through the JWKS (jose, Spring, go-oidc) refuse them; `authlab doctor --fix provider.signing-key` sets one")
+
+
 def refresh_cause(preset: str, asked_offline: bool, facts: ProviderFacts | None) -> Cause | None:
     """None when refresh tokens can work; else why the app holds none although it may want one."""
     if facts is None:

@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def apps() -> Path:
+def apps() -> node_apps.Layout:
     """The built copy of tests/e2e/apps (node_modules one folder up); skips only when node/npm are absent."""
     try:
         node_apps.tools()
@@ -45,7 +45,7 @@ def apps() -> Path:
         pytest.skip(str(exc))
     started = time.monotonic()
     built = node_apps.build(report=lambda m: print(f"\n[e2e] {m}", file=sys.stderr))
-    print(f"\n[e2e] apps ready in {time.monotonic() - started:.1f}s at {built}", file=sys.stderr)
+    print(f"\n[e2e] apps ready in {time.monotonic() - started:.1f}s under {built.modules}", file=sys.stderr)
     return built
 
 
@@ -71,7 +71,7 @@ class Lab:
 
     server: Standin
     dir: Path
-    apps: Path
+    apps: node_apps.Layout
     started: list[NodeApp]
 
     def cli(self, *args: str) -> Any:
@@ -105,13 +105,17 @@ class Lab:
         status, body = self.server.api("PATCH", f"/api/v3/providers/oauth2/{self.provider_pk(name)}/", fields)
         assert status == 200, body
 
-    def node(self, argv: list[str], env_file: Path, port: int, cwd: Path, ready_path: str = "/") -> NodeApp:
+    def node(self, argv: list[str], env_file: Path, port: int, cwd: Path) -> NodeApp:
         """`node --env-file=FILE ...` on 127.0.0.1:port; returns once it answers HTTP."""
-        log = self.dir / f"node-{port}.log"
+        return self.process(["node", f"--env-file={env_file}", *argv], port, cwd)
+
+    def process(self, argv: list[str], port: int, cwd: Path, ready_path: str = "/") -> NodeApp:
+        """An app process on 127.0.0.1:port whose only wiring is its env file; returns once it answers HTTP."""
+        log = self.dir / f"app-{port}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTHENTIK_", "AUTH_", "NEXTAUTH_", "OIDC_"))}
         env.update({"PORT": str(port), "NEXT_TELEMETRY_DISABLED": "1", "NODE_ENV": "production"})
         with open(log, "w") as out:
-            proc = subprocess.Popen(["node", f"--env-file={env_file}", *argv], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         app = NodeApp(f"http://127.0.0.1:{port}", proc, log)
         self.started.append(app)
         deadline = time.monotonic() + 60
@@ -128,19 +132,31 @@ class Lab:
         raise AssertionError(f"{argv} did not answer on {app.url} within 60 s:\n{app.output()[-3000:]}")
 
     def nextauth_app(self, env_file: Path, port: int) -> NodeApp:
-        next_bin = self.apps.parent / "node_modules" / "next" / "dist" / "bin" / "next"
-        return self.node([str(next_bin), "start", "-p", str(port), "-H", "127.0.0.1"], env_file, port, self.apps / "nextauth-app")
+        next_bin = self.apps.modules / "node_modules" / "next" / "dist" / "bin" / "next"
+        return self.node([str(next_bin), "start", "-p", str(port), "-H", "127.0.0.1"], env_file, port, self.apps.next_app)
+
+    def authjs_app(self, env_file: Path, port: int) -> NodeApp:
+        return self.node([str(self.apps.apps / "authjs-app" / "server.mjs")], env_file, port, self.apps.apps / "authjs-app")
+
+    def openid_client_app(self, env_file: Path, port: int) -> NodeApp:
+        return self.node([str(self.apps.apps / "oidc-client" / "server.mjs")], env_file, port, self.apps.apps / "oidc-client")
+
+    def authlib_app(self, env_file: Path, port: int) -> NodeApp:
+        from tests.standin.harness import _module_and_cwd
+
+        _, root = _module_and_cwd()
+        return self.process([sys.executable, "-m", "tests.e2e.authlib_app", str(env_file), str(port)], port, Path(root))
 
     def hono_api(self, env_file: Path) -> NodeApp:
         port = free_port()
-        return self.node([str(self.apps / "api" / "server.mjs")], env_file, port, self.apps / "api")
+        return self.node([str(self.apps.apps / "api" / "server.mjs")], env_file, port, self.apps.apps / "api")
 
     def login_test(self, app_url: str, preset: str, *extra: str) -> tuple[int, dict]:
         return self.cli_json("login-test", "--app", app_url, "--preset", preset, "--user", "akadmin", "--password-env", PASSWORD_ENV, *extra)
 
 
 @pytest.fixture
-def lab(apps: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
+def lab(apps: node_apps.Layout, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
     server = start_standin(version="2026.5.6", worker_delay=0)
     started: list[NodeApp] = []
     try:

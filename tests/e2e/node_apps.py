@@ -5,10 +5,11 @@
 
 Layout under the cache root (`$AUTHLAB_E2E_CACHE`, else `$XDG_CACHE_HOME/authlab-e2e`, else `~/.cache/authlab-e2e`):
 
-    npm-<lock hash>/node_modules          one `npm ci` per lockfile
-    npm-<lock hash>/build-<source hash>/  a copy of tests/e2e/apps (sources only) with the Next.js build in it
+    npm-<lock hash>/node_modules                       one `npm ci` per lockfile
+    npm-<lock hash>/next-<hash>/nextauth-app/.next     the Next.js app's sources, built (`next build`) once per hash
+    npm-<lock hash>/src-<hash>/                        a copy of the other apps' sources (nothing to build)
 
-Apps run from the copy, so Node finds `node_modules` one folder up and the checkout never gets a node_modules
+Apps run from the copies, so Node finds `node_modules` in a parent folder and the checkout never gets a node_modules
 or .next folder. A folder is used only once its `.complete` marker exists; an interrupted install or build is
 redone. A file lock makes parallel runs wait for each other instead of installing twice. Older `npm-*` folders
 are removed after a successful install (one `node_modules` is about 400 MB).
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -122,32 +124,59 @@ def install(report=print) -> Path:
     return target
 
 
-def build(report=print) -> Path:
-    """A copy of the app sources with the Next.js app built (`next build` once per lockfile + sources)."""
+NEXT_APP = "nextauth-app"
+
+
+@dataclass(frozen=True)
+class Layout:
+    modules: Path  # holds node_modules
+    next_app: Path  # the built Next.js app (`next start` runs here)
+    apps: Path  # a copy of the other apps' sources (no build step)
+
+
+def _copy_sources(target: Path, keep) -> None:
+    for path in sources():
+        rel = path.relative_to(APPS)
+        if rel.as_posix() in LOCKFILES or not keep(rel):
+            continue
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / rel)
+
+
+def _is_next(rel: Path) -> bool:
+    return rel.parts[0] == NEXT_APP
+
+
+def _prune(parent: Path, pattern: str, keep: Path) -> None:
+    for old in parent.glob(pattern):
+        if old.is_dir() and old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build(report=print) -> Layout:
+    """node_modules, the Next.js app built (`next build` once per lockfile + its own sources), the other apps copied."""
     node, _ = tools()
     modules = install(report)
-    target = modules / f"build-{source_hash()}"
-    if (target / ".complete").exists():
-        return target
-    with _locked(cache_root()):
-        if (target / ".complete").exists():
-            return target
-        shutil.rmtree(target, ignore_errors=True)
-        for path in sources():
-            rel = path.relative_to(APPS)
-            if rel.as_posix() in LOCKFILES:
-                continue
-            (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target / rel)
-        started = time.monotonic()
-        next_bin = modules / "node_modules" / "next" / "dist" / "bin" / "next"
-        _run([node, str(next_bin), "build"], target / "nextauth-app", cache_root() / "next-build.log", "next build")
-        (target / ".complete").write_text(f"{time.monotonic() - started:.1f}\n")
-        report(f"next build in {target} took {time.monotonic() - started:.1f}s")
-        for old in modules.glob("build-*"):
-            if old.is_dir() and old != target:
-                shutil.rmtree(old, ignore_errors=True)
-    return target
+    next_dir = modules / f"next-{_digest([p for p in sources() if _is_next(p.relative_to(APPS))], APPS)}"
+    apps_dir = modules / f"src-{_digest([p for p in sources() if not _is_next(p.relative_to(APPS))], APPS)}"
+    if not (apps_dir / ".complete").exists():
+        with _locked(cache_root()):
+            shutil.rmtree(apps_dir, ignore_errors=True)
+            _copy_sources(apps_dir, lambda rel: not _is_next(rel))
+            (apps_dir / ".complete").write_text("copied\n")
+            _prune(modules, "src-*", apps_dir)
+    if not (next_dir / ".complete").exists():
+        with _locked(cache_root()):
+            if not (next_dir / ".complete").exists():
+                shutil.rmtree(next_dir, ignore_errors=True)
+                _copy_sources(next_dir, _is_next)
+                started = time.monotonic()
+                next_bin = modules / "node_modules" / "next" / "dist" / "bin" / "next"
+                _run([node, str(next_bin), "build"], next_dir / NEXT_APP, cache_root() / "next-build.log", "next build")
+                (next_dir / ".complete").write_text(f"{time.monotonic() - started:.1f}\n")
+                report(f"next build in {next_dir} took {time.monotonic() - started:.1f}s")
+                _prune(modules, "next-*", next_dir)
+    return Layout(modules, next_dir / NEXT_APP, apps_dir)
 
 
 def main(argv: list[str]) -> int:
@@ -156,7 +185,10 @@ def main(argv: list[str]) -> int:
         print("usage: python -m tests.e2e.node_apps install|build", file=sys.stderr)
         return 2
     try:
-        path = install(lambda m: print(m, file=sys.stderr)) if command == "install" else build(lambda m: print(m, file=sys.stderr))
+        if command == "install":
+            path = install(lambda m: print(m, file=sys.stderr))
+        else:
+            path = build(lambda m: print(m, file=sys.stderr)).modules
     except NodeMissing as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return 0
