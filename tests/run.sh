@@ -132,7 +132,15 @@ step "stand-in images"
 "$PY" tests/docker/build_images.py || die "building the stand-in images failed"
 done_step
 
-# -- 6. the suite -------------------------------------------------------------------------------
+# -- 6. e2e apps (tests/e2e) -------------------------------------------------------------------
+step "e2e apps: npm ci when tests/e2e/apps/package-lock.json changed, next build when the Next.js app changed"
+# cached outside the checkout ($AUTHLAB_E2E_CACHE, else $XDG_CACHE_HOME/authlab-e2e, else ~/.cache/authlab-e2e);
+# without node/npm it says so and the e2e tests skip with that reason
+"$PY" -m tests.e2e.node_apps build >"$AUTHLAB_LOG_DIR/e2e-apps.log" 2>&1 ||
+    die "installing or building the e2e apps failed, see $AUTHLAB_LOG_DIR/e2e-apps.log"
+done_step "$(grep -E '^(skipped|npm ci|next build)' "$AUTHLAB_LOG_DIR/e2e-apps.log" | tr '\n' ' ' || true)"
+
+# -- 7. the suite -------------------------------------------------------------------------------
 step "pytest $*"
 # The engine is known to run now: a Docker test that cannot reach it must fail, not skip.
 export AUTHLAB_REQUIRE_DOCKER=1

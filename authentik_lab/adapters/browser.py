@@ -33,8 +33,9 @@ class Hop:
 
 
 class Browser:
-    def __init__(self, *, timeout: float = 20.0, on_hop: Callable[[Hop], None] | None = None) -> None:
-        self.http = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0), follow_redirects=False,
+    def __init__(self, *, timeout: float = 20.0, on_hop: Callable[[Hop], None] | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.http = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0), follow_redirects=False, transport=transport,
                                  headers={"User-Agent": "authlab login-test --app"})
         self.jars: dict[str, dict[str, str]] = {}
         self.hops: list[Hop] = []
@@ -71,6 +72,7 @@ class Browser:
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach {origin_of(url)}: {exc}", method, urlsplit(url).path, None,
                            hint="is the app running on that URL? check --app") from exc
+        self.http.cookies.clear()  # httpx keeps its own host-wide jar; cookies here live only in the per-origin jars
         self._store(jar, response)
         self.record(method, url, response)
         return response

@@ -34,6 +34,7 @@ LOCKFILES = ("package.json", "package-lock.json")
 # what a build depends on besides node_modules; everything else in apps/ is ignored
 SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".json", ".jsx")
 SKIP_DIRS = {"node_modules", ".next"}
+MIN_NODE = (20, 9)
 
 
 class NodeMissing(RuntimeError):
@@ -52,7 +53,12 @@ def tools() -> tuple[str, str]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         missing = " and ".join(n for n, p in (("node", node), ("npm", npm)) if not p)
-        raise NodeMissing(f"{missing} not found on PATH (install Node.js >= 20 with npm to run the e2e tests)")
+        raise NodeMissing(f"{missing} not found on PATH (install Node.js >= 20.9 with npm to run the e2e tests)")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+    numbers = tuple(int(n) for n in version.lstrip("v").split(".")[:2] if n.isdigit())
+    if numbers < MIN_NODE:
+        # `node --env-file` (how the apps get their wiring) needs 20.6, Next.js 15 and package.json engines 20.9
+        raise NodeMissing(f"node {version} is older than {'.'.join(map(str, MIN_NODE))} (the e2e apps need it)")
     return node, npm
 
 
