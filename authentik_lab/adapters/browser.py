@@ -12,12 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 import httpx
 
 from authentik_lab.core.app_login import origin_of, redact_url
-from authentik_lab.errors import ApiError
+from authentik_lab.errors import AuthlabError
+
+
+class Unreachable(AuthlabError):
+    """An origin did not answer (connection refused, timeout): the caller turns it into a failed step."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{origin_of(url)} does not answer ({reason})")
+        self.url = url
 
 
 @dataclass(frozen=True)
@@ -70,8 +77,7 @@ class Browser:
         try:
             response = self.http.request(method, url, data=data, headers=headers)
         except httpx.HTTPError as exc:
-            raise ApiError(f"cannot reach {origin_of(url)}: {exc}", method, urlsplit(url).path, None,
-                           hint="is the app running on that URL? check --app") from exc
+            raise Unreachable(url, str(exc) or type(exc).__name__) from exc
         self.http.cookies.clear()  # httpx keeps its own host-wide jar; cookies here live only in the per-origin jars
         self._store(jar, response)
         self.record(method, url, response)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import Lab, api_get, failed, free_port, steps
+from tests.e2e.conftest import Lab, api_get, free_port, steps
 
 
 def _seed(lab: Lab, *extra: str) -> tuple[str, object]:

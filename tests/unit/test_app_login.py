@@ -106,3 +106,21 @@ def test_bad_input_exits_2_naming_the_option(args: list[str], message: str, monk
     doc = json.loads(result.stdout)
     assert (doc["ok"], doc["error"]["type"], doc["error"]["message"]) == (False, "UsageError", message)
     assert "secret-pw" not in result.stdout + result.stderr
+
+
+def test_an_app_that_does_not_answer_fails_the_first_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("PW", "secret-pw")
+    result = CliRunner().invoke(cli, ["login-test", "--app", f"http://127.0.0.1:{port}", "--preset", "nextauth", "--user", "u",
+                                      "--password-env", "PW", "--url", "http://127.0.0.1:9", "--token", "t", "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)["data"]
+    assert data["failed_step"] == "app-start"
+    assert data["steps"][0]["detail"].startswith(f"http://127.0.0.1:{port} does not answer (")
+    assert (data["steps"][0]["cause"], data["steps"][0]["hint"]) == (
+        f"the app is not running at http://127.0.0.1:{port}", "start the app first (and check the port in --app)")
+    assert data["hops"] == []
