@@ -239,6 +239,9 @@ def _public_session(body: dict) -> dict:
 
 def refresh(run: Run) -> None:
     asked = _asked_offline(run)
+    if run.refresh is False:
+        run.report(bl.Step("refresh", "skipped", "not checked (--no-refresh)"))
+        return
     cause = al.refresh_cause(run.flow.preset, asked, run.facts)
     if cause:
         run.fail("refresh", "the app asked for offline_access, the provider does not grant it", cause)
