@@ -101,8 +101,6 @@ _PRESETS: tuple[Preset, ...] = (
             _v("NEXTAUTH_SECRET", Source.RANDOM_SECRET),
             # the refresh-token rotation callback posts here (v4 has no built-in refresh)
             _v("AUTHENTIK_TOKEN_URL", Source.TOKEN),
-            # for the API beside the app that verifies the session's access token (jose createRemoteJWKSet)
-            _v("AUTHENTIK_JWKS_URL", Source.JWKS),
         ),
         scopes=OIDC_SCOPES,
         default_provider_id="authentik",

@@ -56,6 +56,9 @@ def test_login_through_the_app_then_the_api_accepts_its_token_and_the_app_refres
     introspected = _introspect(lab, env_file, first)
     assert body == {"sub": introspected["sub"]}
     assert session.get("refreshed") == 0 and "error" not in session
+    # the API found the JWKS through the discovery document at the issuer the env file holds
+    paths = [r["path"] for r in lab.server.requests()]
+    assert "/application/o/web/jwks/" in paths
 
     time.sleep(4)  # the access token expires: the API refuses it, the app's jwt callback refreshes it
     status, body = api_get(f"{api.url}/api/me", first)

@@ -335,11 +335,11 @@ def test_env_out_merges_and_keeps_the_users_lines(server: Standin, tmp_path: Pat
     lines = env_file.read_text().splitlines()
     assert lines[:6] == ["# my app settings", "DATABASE_URL=postgres://db/app", f"AUTHENTIK_ISSUER={server.url}/application/o/envy",
                          "", "# keep me", "NEXTAUTH_SECRET=mine"]
-    assert [line.split("=", 1)[0] for line in lines[6:]] == ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "NEXTAUTH_URL", "AUTHENTIK_TOKEN_URL", "AUTHENTIK_JWKS_URL"]
+    assert [line.split("=", 1)[0] for line in lines[6:]] == ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "NEXTAUTH_URL", "AUTHENTIK_TOKEN_URL"]
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     env = doc["data"]["env"]
     assert (env["added"], env["changed"], env["unchanged"]) == (
-        ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "NEXTAUTH_URL", "AUTHENTIK_TOKEN_URL", "AUTHENTIK_JWKS_URL"], ["AUTHENTIK_ISSUER"], ["NEXTAUTH_SECRET"])
+        ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "NEXTAUTH_URL", "AUTHENTIK_TOKEN_URL"], ["AUTHENTIK_ISSUER"], ["NEXTAUTH_SECRET"])
 
 
 def test_env_out_keeps_crlf_line_endings(server: Standin, tmp_path: Path) -> None:
@@ -349,7 +349,7 @@ def test_env_out_keeps_crlf_line_endings(server: Standin, tmp_path: Path) -> Non
     assert code == 0, doc
     data = env_file.read_bytes()
     assert data.startswith(f"# my app\r\nAUTHENTIK_ISSUER={server.url}/application/o/crlf\r\n".encode())
-    assert data.count(b"\n") == data.count(b"\r\n") == 8  # the two lines kept, six added, all CRLF
+    assert data.count(b"\n") == data.count(b"\r\n") == 7  # the two lines kept, five added, all CRLF
 
 
 def test_url_is_normalised_and_the_change_is_noted(server: Standin) -> None:

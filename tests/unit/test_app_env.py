@@ -27,7 +27,6 @@ def test_nextauth_values() -> None:
         "NEXTAUTH_URL": "http://localhost:3000",
         "NEXTAUTH_SECRET": "generated",
         "AUTHENTIK_TOKEN_URL": "http://localhost:9000/application/o/token/",
-        "AUTHENTIK_JWKS_URL": "http://localhost:9000/application/o/my-app/jwks/",
     }
 
 

@@ -50,7 +50,7 @@ def test_issuer_forms() -> None:
 
 def test_env_names() -> None:
     assert get_preset("nextauth").env_names() == [
-        "AUTHENTIK_ID", "AUTHENTIK_SECRET", "AUTHENTIK_ISSUER", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "AUTHENTIK_TOKEN_URL", "AUTHENTIK_JWKS_URL",
+        "AUTHENTIK_ID", "AUTHENTIK_SECRET", "AUTHENTIK_ISSUER", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "AUTHENTIK_TOKEN_URL",
     ]
     assert get_preset("authjs").env_names() == ["AUTH_AUTHENTIK_ID", "AUTH_AUTHENTIK_SECRET", "AUTH_AUTHENTIK_ISSUER", "AUTH_SECRET"]
     # Spring's relaxed binding: registration id upper-cased, dashes dropped
@@ -99,7 +99,7 @@ def test_presets_command_lists_every_preset_as_json() -> None:
         "title": "NextAuth.js v4 (next-auth@4, built-in Authentik provider)",
         "callback": "http://localhost:3000/api/auth/callback/authentik",
         "issuer_form": "without-slash",
-        "env": ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "AUTHENTIK_ISSUER", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "AUTHENTIK_TOKEN_URL", "AUTHENTIK_JWKS_URL"],
+        "env": ["AUTHENTIK_ID", "AUTHENTIK_SECRET", "AUTHENTIK_ISSUER", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "AUTHENTIK_TOKEN_URL"],
         "scopes": ["openid", "email", "profile"],
         "note": "add offline_access to authorization.params.scope to get a refresh token",
         "defaults": [{
