@@ -84,6 +84,9 @@ class Plan:
             out[item.action.value] += 1
         return out
 
+    def of_action(self, *actions: Action) -> list[Item]:
+        return [i for i in self.items if i.action in actions]
+
     def of(self, kind: str, *actions: Action) -> list[Item]:
         return [i for i in self.items if i.kind == kind and (not actions or i.action in actions)]
 

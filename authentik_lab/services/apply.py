@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from authentik_lab.core import apply_plan as ap
 from authentik_lab.core.dialect import parse_version
@@ -62,12 +62,34 @@ class _Run:
     writes: int = 0
     done: list[str] = field(default_factory=list)
 
-    def write(self, method: str, path: str, json: Any = None, what: str = "") -> Any:
-        body = self.api.request(method, path, json=json)
+    journal: Any = None  # the command's journal (authentik_lab.journal): what an interrupt reports as done
+
+    def write(self, method: str, path: str, json: Any = None, what: str = "", idempotent: bool = False) -> Any:
+        self._doing(what or f"{method} {path}")
+        body = self.api.request(method, path, json=json, idempotent=idempotent)
+        self._did(what)
+        return body
+
+    def create(self, path: str, json: dict, find: Any, what: str) -> dict:
+        """A create that converges on an object another run made (`authentik_objects.create`); a converged object
+        comes back marked `_converged` and is reported as found, not created."""
+        from authentik_lab.services.authentik_objects import create
+
+        self._doing(what)
+        obj, made = create(self.api, path, json, find)
+        self._did(what if made else what.replace("created", "found (made by another run)", 1))
+        return obj if made else {**obj, "_converged": True}
+
+    def _doing(self, what: str) -> None:
+        if self.journal is not None:
+            self.journal.doing(what.replace("created", "creating", 1) if what.startswith("created") else what)
+
+    def _did(self, what: str) -> None:
         self.writes += 1
         if what:
             self.done.append(what)
-        return body
+            if self.journal is not None:
+                self.journal.done(what)
 
 
 def apply(
@@ -80,7 +102,10 @@ def apply(
     prune: bool = False,
     lab: LabFile | None = None,
     show_secrets: bool = False,
+    confirm_deletes: Callable[[ap.Plan, str], bool] | None = None,
 ) -> ApplyResult:
+    """`confirm_deletes(plan, url)` is asked before a plan that deletes anything is carried out (after every check,
+    before the first write); False stops the apply with nothing changed."""
     from authentik_lab.services import apply_providers, test_users
     from authentik_lab.services.connection import detect_dialect, resolve_connection
 
@@ -110,6 +135,8 @@ def apply(
         ) if not prune else ()
         plan = ap.Plan(tuple(items), not_in_file)
         _refuse_conflicts(lab, plan, problems)
+        if not dry_run and confirm_deletes is not None and plan.of_action(ap.Action.DELETE) and not confirm_deletes(plan, conn.url):
+            raise AuthlabError("nothing was changed: the deletions were not confirmed")
 
         store_file = None
         if generated and not dry_run:
@@ -117,7 +144,7 @@ def apply(
             if generated != {k: v for k, v in test_users.read_store(app.lab_dir).items() if k in generated}:
                 test_users.write_store(app.lab_dir, {**test_users.read_store(app.lab_dir), **generated})
             store_file = str(test_users.store_path(app.lab_dir))
-        run = _Run(api)
+        run = _Run(api, journal=app.journal)
         if not dry_run:
             try:
                 _execute(run, plan, groups)
@@ -183,28 +210,51 @@ def _refuse_conflicts(lab: LabFile, plan: ap.Plan, problems: list[str]) -> None:
 
 
 def _execute(run: _Run, plan: ap.Plan, observed_groups: list[dict]) -> None:
+    """Creates converge: when another run made the same group/user/service account a moment ago (a uniqueness
+    400, or an answer lost after the object landed), the object found by its natural key is used instead."""
+    from authentik_lab.services import authentik_objects as ak
+
     group_pk = {g["name"]: g["pk"] for g in observed_groups}
     for item in plan.of("group", ap.Action.CREATE):
-        created = run.write("POST", "core/groups/", {**item.payload, "is_superuser": False}, f"created group {item.key}")
+        created = run.create("core/groups/", {**item.payload, "is_superuser": False}, _managed(lambda k=item.key: ak.group_by_name(run.api, k)),
+                             f"created group {item.key}")
         group_pk[item.key] = created["pk"]
     for item in plan.of("user", ap.Action.CREATE, ap.Action.UPDATE):
         body = {k: v for k, v in item.payload.items() if k != "password"}
         if "groups" in body:
             body["groups"] = [group_pk[name] for name in body["groups"]]
         if item.action is ap.Action.CREATE:
-            pk = run.write("POST", "core/users/", body, f"created user {item.key}")["pk"]
+            found = _managed(lambda k=item.key: ak.user_by_username(run.api, k))
+            user = run.create("core/users/", body, found, f"created user {item.key}")
+            pk = user["pk"]
+            if user.get("_converged"):  # another run made it: make it match this file (the other may differ)
+                run.write("PATCH", f"core/users/{pk}/", {k: v for k, v in body.items() if k != "username"}, f"updated user {item.key}")
         else:
             pk = item.pk
             if body:
                 run.write("PATCH", f"core/users/{pk}/", body, f"updated user {item.key}")
         if "password" in item.payload:
-            run.write("POST", f"core/users/{pk}/set_password/", {"password": item.payload["password"]}, f"set the password of {item.key}")
+            run.write("POST", f"core/users/{pk}/set_password/", {"password": item.payload["password"]}, f"set the password of {item.key}",
+                      idempotent=True)
     for item in plan.of("service_account", ap.Action.CREATE):
-        created = run.write("POST", "core/users/service_account/", dict(item.payload), f"created service account {item.key}")
+        def account(k: str = item.key) -> dict | None:
+            user = ak.user_by_username(run.api, k)
+            # the endpoint answers {username, user_uid, user_pk, token}; a re-read gives the user
+            return {"user_pk": user["pk"]} if user and user.get("type") == ap.SERVICE_ACCOUNT_TYPE else None
+        created = run.create("core/users/service_account/", dict(item.payload), account, f"created service account {item.key}")
         # the endpoint takes no attributes: mark it afterwards, keeping what Authentik put there
         current = run.api.get(f"core/users/{created['user_pk']}/")
         attributes = {**(current.get("attributes") or {}), ap.MANAGED_ATTR: True}
         run.write("PATCH", f"core/users/{created['user_pk']}/", {"attributes": attributes})
+
+
+def _managed(find: Any) -> Any:
+    """A natural-key lookup that only converges on an object authlab manages: an unmarked one made by hand in the
+    meantime is still a conflict (the 400 is raised)."""
+    def lookup() -> dict | None:
+        found = find()
+        return found if found is not None and ap.is_managed(found) else None
+    return lookup
 
 
 def _execute_deletes(run: _Run, plan: ap.Plan) -> None:
