@@ -63,6 +63,7 @@ class _Run:
     done: list[str] = field(default_factory=list)
 
     journal: Any = None  # the command's journal (authentik_lab.journal): what an interrupt reports as done
+    lab_dir: Path | None = None  # where service accounts being created are noted (test_users.pending_accounts)
 
     def write(self, method: str, path: str, json: Any = None, what: str = "", idempotent: bool = False) -> Any:
         self._doing(what or f"{method} {path}")
@@ -124,7 +125,7 @@ def apply(
         items = [
             *ap.plan_groups(lab.groups, groups, prune),
             *ap.plan_users(lab.users, users, passwords, prune),
-            *ap.plan_service_accounts(lab.service_accounts, users, prune),
+            *ap.plan_service_accounts(lab.service_accounts, users, prune, test_users.pending(app.lab_dir, "service_account")),
         ]
         provider_plan = apply_providers.observe_and_plan(app, conn, api, lab, prune, show_secret=show_secrets)
         items += provider_plan.items
@@ -144,7 +145,7 @@ def apply(
             if generated != {k: v for k, v in test_users.read_store(app.lab_dir).items() if k in generated}:
                 test_users.write_store(app.lab_dir, {**test_users.read_store(app.lab_dir), **generated})
             store_file = str(test_users.store_path(app.lab_dir))
-        run = _Run(api, journal=app.journal)
+        run = _Run(api, journal=app.journal, lab_dir=app.lab_dir)
         if not dry_run:
             try:
                 _execute(run, plan, groups)
@@ -221,6 +222,12 @@ def _execute(run: _Run, plan: ap.Plan, observed_groups: list[dict]) -> None:
         group_pk[item.key] = created["pk"]
     for item in plan.of("user", ap.Action.CREATE, ap.Action.UPDATE):
         body = {k: v for k, v in item.payload.items() if k != "password"}
+        if "password" in item.payload:
+            # the fingerprint that says "this password is set" is written only after set_password succeeded: an
+            # interrupt between the two must leave a user the next run sees as needing its password
+            marked = {k: v for k, v in body.pop("attributes", {}).items() if k != ap.PASSWORD_ATTR}
+            if item.action is ap.Action.CREATE:
+                body["attributes"] = marked
         if "groups" in body:
             body["groups"] = [group_pk[name] for name in body["groups"]]
         if item.action is ap.Action.CREATE:
@@ -236,16 +243,32 @@ def _execute(run: _Run, plan: ap.Plan, observed_groups: list[dict]) -> None:
         if "password" in item.payload:
             run.write("POST", f"core/users/{pk}/set_password/", {"password": item.payload["password"]}, f"set the password of {item.key}",
                       idempotent=True)
+            run.write("PATCH", f"core/users/{pk}/", {"attributes": item.payload["attributes"]}, f"recorded the password of {item.key}")
+    from authentik_lab.services import test_users
+
     for item in plan.of("service_account", ap.Action.CREATE):
         def account(k: str = item.key) -> dict | None:
             user = ak.user_by_username(run.api, k)
             # the endpoint answers {username, user_uid, user_pk, token}; a re-read gives the user
             return {"user_pk": user["pk"]} if user and user.get("type") == ap.SERVICE_ACCOUNT_TYPE else None
+        # noted first: should this run stop between the create and the marker, the next one knows the account is ours
+        if run.lab_dir is not None:
+            test_users.note_pending(run.lab_dir, "service_account", item.key, True)
         created = run.create("core/users/service_account/", dict(item.payload), account, f"created service account {item.key}")
-        # the endpoint takes no attributes: mark it afterwards, keeping what Authentik put there
-        current = run.api.get(f"core/users/{created['user_pk']}/")
-        attributes = {**(current.get("attributes") or {}), ap.MANAGED_ATTR: True}
-        run.write("PATCH", f"core/users/{created['user_pk']}/", {"attributes": attributes})
+        _mark_account(run, created["user_pk"], item.key)
+    for item in plan.of("service_account", ap.Action.UPDATE):
+        _mark_account(run, item.pk, item.key)
+
+
+def _mark_account(run: _Run, pk: Any, name: str) -> None:
+    from authentik_lab.services import test_users
+
+    # the endpoint takes no attributes: mark it afterwards, keeping what Authentik put there
+    current = run.api.get(f"core/users/{pk}/")
+    attributes = {**(current.get("attributes") or {}), ap.MANAGED_ATTR: True}
+    run.write("PATCH", f"core/users/{pk}/", {"attributes": attributes}, f"marked service account {name}")
+    if run.lab_dir is not None:
+        test_users.note_pending(run.lab_dir, "service_account", name, False)
 
 
 def _managed(find: Any) -> Any:

@@ -23,13 +23,13 @@ def invoke(*args: str):  # noqa: ANN201
     return CliRunner().invoke(cli, list(args))
 
 
-@pytest.mark.parametrize("kind", FAULTS)
-def test_provider_create_absorbs_each_fault_at_every_third_request(server, tally, tmp_path: Path, kind: str) -> None:  # noqa: ANN001
-    for offset in range(3):  # shifted, so every request of the flow meets the fault once
-        name = f"web-{kind}-{offset}".replace("/", "")
+def test_provider_create_absorbs_a_fault_at_every_third_request(server, tally, tmp_path: Path) -> None:  # noqa: ANN001
+    # every kind in turn, shifted three times: each request of the flow meets a fault, each kind several requests
+    for offset in range(3):
+        name = f"web-{offset}"
         env_file = tmp_path / f"{name}.env"
         env_file.write_text("# mine\nKEEP=1\n")
-        with FaultProxy(server.url, every(3, (kind,), offset)) as proxy:
+        with FaultProxy(server.url, every(3, FAULTS[offset:] + FAULTS[:offset], offset)) as proxy:
             result = invoke("provider", "create", name, "--preset", "nextauth", "--url", proxy.url, "--token", server.bootstrap_token,
                             "--env-out", str(env_file), "--json")
         tally.add("commands run")
@@ -63,7 +63,7 @@ def _expected(n: int, prune: bool = False) -> dict[str, list[str]]:
     return {"group": groups, "user": [f"alice-{n}", f"bob-{n}", f"bot-{n}"], "provider": [f"app-{n}"], "application": [f"app-{n}"]}
 
 
-@pytest.mark.parametrize("offset", range(4))
+@pytest.mark.parametrize("offset", (0, 2))
 def test_apply_and_prune_absorb_faults_and_a_second_apply_changes_nothing(server, tally, tmp_path: Path, monkeypatch, offset: int) -> None:  # noqa: ANN001
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BOB_PASSWORD", "bob-Secret-123")

@@ -13,8 +13,10 @@ FIRST_WRITES = [
     ("POST", "/api/v3/core/groups/"),
     ("POST", "/api/v3/core/users/"),
     ("POST", "/api/v3/core/users/{alice}/set_password/"),
+    ("PATCH", "/api/v3/core/users/{alice}/"),  # the password fingerprint, only once the password is set
     ("POST", "/api/v3/core/users/"),
     ("POST", "/api/v3/core/users/{bob}/set_password/"),
+    ("PATCH", "/api/v3/core/users/{bob}/"),
     ("POST", "/api/v3/core/users/service_account/"),
     ("PATCH", "/api/v3/core/users/{bot}/"),
     ("POST", "/api/v3/providers/oauth2/"),
