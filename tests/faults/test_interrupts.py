@@ -215,6 +215,20 @@ def test_ci_interrupted_at_every_step_of_up_apply_and_export(tally, tmp_path: Pa
             result = _ci(lab, out, killer)
             tally.add("commands run")
             assert killer.fired, (k, steps)
+            line = assert_clean_interrupt(result, signum)
+            tally.faults({"SIGINT" if signum == signal.SIGINT else "SIGTERM": 1})
+            assert '"type": "Interrupted"' in result.stdout  # the JSON document on stdout says so too
+            renamed = {key.replace("_WEB_0_", f"_WEB_{k}_").replace("_ALICE_0_", f"_ALICE_{k}_") for key in keys}
+            whole = not out.exists() or set(dotenv.parse(out.read_text())) == renamed
+            tally.add("files half-written", 0 if whole else 1)
+            assert whole, (k, out.read_text())
+            again = _ci(lab, out)
+            tally.add("commands run")
+            assert again.exit_code == 0, (k, line, again.stderr)
+            assert set(dotenv.parse(out.read_text())) == renamed
+            problems = lost_or_duplicated(s, {"provider": [f"web-{k}"], "application": [f"web-{k}"], "user": [f"alice-{k}"]})
+            tally.add("objects lost or duplicated", len(problems))
+            assert problems == [], (k, line)
         assert len(chosen) >= 14
     leftovers = half_written(tmp_path)
     tally.add("files half-written", len(leftovers))
