@@ -33,9 +33,8 @@ def hold(folder: Path, *, wait: bool = True, on_wait: Callable[[str], None] | No
     from filelock import FileLock, Timeout
 
     path = lock_path(folder)
-    made_folder = not path.parent.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
+    lock = FileLock(str(path), preserve_lock_file=True)
     try:
         lock.acquire(blocking=False)
     except Timeout:
@@ -50,8 +49,6 @@ def hold(folder: Path, *, wait: bool = True, on_wait: Callable[[str], None] | No
     try:
         yield path
     finally:
+        # the lock file stays (empty): removing it while another run waits on it would let a third run lock a
+        # new file of the same name at the same time
         lock.release()
-        if made_folder:  # a command refused before writing anything leaves no folder behind
-            with contextlib.suppress(OSError):
-                path.unlink()
-                path.parent.rmdir()
