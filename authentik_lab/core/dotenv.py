@@ -64,7 +64,7 @@ def quote(value: str) -> str:
     """Quote only when needed. A `$` or backslash goes in single quotes, which compose reads literally
     (in double quotes it would interpolate `$VAR`); a value holding a single quote falls back to escaped
     double quotes."""
-    if _SAFE.match(value):
+    if _SAFE.fullmatch(value):  # not match(): its `$` also matches before a trailing newline
         return value
     if "'" not in value and "\n" not in value and ("$" in value or "\\" in value):
         return "'" + value + "'"
