@@ -1,8 +1,11 @@
 """`provider create`: observe -> pure plan -> apply -> re-read -> verify, keyed on provider name and app slug.
 
 A retried create never duplicates: the provider is looked up by its (unique) name first, and the
-application slug is unique server-side. When the application cannot be created after the provider was,
-the provider is removed again (or, if that fails too, the error says exactly what was left).
+application slug is unique server-side. A create that loses a race (another run made the provider between our
+read and our write: Authentik answers 400 "provider with this name already exists.") observes again and
+converges, so the result is "unchanged" or an update, never an error or a second provider. When the application
+cannot be created after the provider was, the provider is removed again (or, if that fails too, the error says
+exactly what was left).
 """
 
 from __future__ import annotations
