@@ -115,6 +115,8 @@ def _restyle(raw: str, value: str) -> str:
         written = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$") + '"'
     else:
         written = quote(value)
+        if not written and tail:  # `KEY=  # note` reads as "#": an empty value before a comment needs its quotes
+            written = '""'
     return written + tail
 
 
