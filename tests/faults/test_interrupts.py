@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 from authentik_lab.app import App
 from authentik_lab.cli.main import cli
 from authentik_lab.core import dotenv
-from authentik_lab.core.readiness import ContainerState
 from tests.faults.census import half_written, lost_or_duplicated
 from tests.faults.proxy import FaultProxy
+from tests.integration.test_ci_against_standin import NoCompose, RunningEngine  # the App-boundary fakes `ci` tests use
 from tests.standin.harness import run_standin
 
 NEXTAUTH_KEYS = {"AUTHENTIK_ID", "AUTHENTIK_SECRET", "AUTHENTIK_ISSUER", "NEXTAUTH_SECRET"}
@@ -150,25 +150,6 @@ def test_apply_interrupted_at_every_write(server, tally, tmp_path: Path, monkeyp
     monkeypatch.setenv("AUTHENTIK_URL", server.url)
     final = CliRunner().invoke(cli, ["apply", "--json"])
     assert final.exit_code == 0 and '"writes": 0' in final.stdout, final.stdout
-
-
-class NoCompose:
-    def __init__(self, **kw: object) -> None:
-        pass
-
-    def up(self, timeout: float | None = None) -> None:
-        pass
-
-
-class RunningEngine:
-    def require(self) -> None:
-        pass
-
-    def containers(self, project: str) -> list[ContainerState]:
-        return [ContainerState(s, f"{project}-{s}-1", "running") for s in ("postgresql", "server", "worker")]
-
-    def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
-        return []
 
 
 CI_LAB = """\

@@ -23,6 +23,7 @@ class FadingClient:
     def __init__(self, answers: int) -> None:
         self.answers = answers
         self.containers = self
+        self.volumes = self
 
     def _call(self) -> None:
         if self.answers <= 0:
@@ -36,6 +37,12 @@ class FadingClient:
     def list(self, all: bool = False, filters: dict | None = None) -> list:  # noqa: A002
         self._call()
         return []
+
+    def get(self, name: str) -> object:  # volumes.get
+        from docker.errors import NotFound
+
+        self._call()
+        raise NotFound(f"no such volume: {name}")
 
     def close(self) -> None:
         pass
@@ -59,8 +66,8 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_an_engine_that_goes_away_mid_up_reads_like_a_missing_engine(lab: Path) -> None:
     missing = CliRunner().invoke(cli, ["--dir", str(lab), "up", "--no-apply"])  # the real adapter, no engine at all
     assert missing.exit_code == ExitCode.COMPOSE
-    # ping and the port pre-flight's container list answer; the readiness wait's first look finds it gone
-    fading = App(engine_factory=lambda: Engine(client_factory=lambda: FadingClient(answers=2)), compose_factory=NoCompose)
+    # ping, the port pre-flight and the database volume answer; the readiness wait's first look finds it gone
+    fading = App(engine_factory=lambda: Engine(client_factory=lambda: FadingClient(answers=3)), compose_factory=NoCompose)
     gone = CliRunner().invoke(cli, ["--dir", str(lab), "up", "--no-apply"], obj=fading)
     assert gone.exit_code == ExitCode.COMPOSE
     # the same two lines (after the progress line the started `up` had printed), and nothing else
