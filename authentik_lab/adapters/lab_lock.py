@@ -27,16 +27,16 @@ def lock_path(folder: Path) -> Path:
 
 @contextlib.contextmanager
 def hold(folder: Path, *, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Iterator[Path]:
-    """Hold the lab folder's lock for the body; the folder is created when missing (the command is about to write
-    into it anyway). Busy: with `wait`, tell `on_wait` once and block until the other run ends; without, raise
-    LabBusy. Yields the lock file's path."""
+    """Hold the lab folder's lock for the body. A missing folder is created for the lock and removed again when the
+    command leaves it empty (refused before writing anything). Busy: with `wait`, tell `on_wait` once and block
+    until the other run ends; without, raise LabBusy. Yields the lock file's path."""
     from filelock import FileLock, Timeout
 
     path = lock_path(folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path), preserve_lock_file=True)
+    made_folder = not path.parent.exists()
+    lock = FileLock(str(path))
     try:
-        lock.acquire(blocking=False)
+        _acquire(lock, path, blocking=False)
     except Timeout:
         if not wait:
             raise LabBusy(
@@ -45,10 +45,26 @@ def hold(folder: Path, *, wait: bool = True, on_wait: Callable[[str], None] | No
             ) from None
         if on_wait is not None:
             on_wait(f"waiting for another authlab run in {folder} to finish (it holds {path}; --no-wait fails instead)")
-        lock.acquire()
+        _acquire(lock, path, blocking=True)
     try:
         yield path
     finally:
-        # the lock file stays (empty): removing it while another run waits on it would let a third run lock a
-        # new file of the same name at the same time
+        if made_folder and [p.name for p in path.parent.iterdir()] == [LOCK_NAME]:
+            # a command refused before writing anything leaves no folder behind. The file goes while still locked: a
+            # run waiting for it then locks a new file, and our rmdir below fails harmlessly once that file exists
+            with contextlib.suppress(OSError):
+                path.unlink()
         lock.release()
+        if made_folder:
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only when empty: never anything the command or another run wrote
+
+
+def _acquire(lock: "object", path: Path, blocking: bool) -> None:
+    while True:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            lock.acquire(blocking=blocking)  # type: ignore[attr-defined]
+            return
+        except FileNotFoundError:  # the folder went with the run that made it (refused before writing): again
+            continue

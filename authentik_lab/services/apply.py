@@ -63,7 +63,7 @@ class _Run:
     done: list[str] = field(default_factory=list)
 
     journal: Any = None  # the command's journal (authentik_lab.journal): what an interrupt reports as done
-    lab_dir: Path | None = None  # where service accounts being created are noted (test_users.pending_accounts)
+    lab_dir: Path | None = None  # where creates awaiting their marker are noted (test_users.pending)
 
     def write(self, method: str, path: str, json: Any = None, what: str = "", idempotent: bool = False) -> Any:
         self._doing(what or f"{method} {path}")
@@ -214,6 +214,7 @@ def _execute(run: _Run, plan: ap.Plan, observed_groups: list[dict]) -> None:
     """Creates converge: when another run made the same group/user/service account a moment ago (a uniqueness
     400, or an answer lost after the object landed), the object found by its natural key is used instead."""
     from authentik_lab.services import authentik_objects as ak
+    from authentik_lab.services import test_users
 
     group_pk = {g["name"]: g["pk"] for g in observed_groups}
     for item in plan.of("group", ap.Action.CREATE):
@@ -244,8 +245,6 @@ def _execute(run: _Run, plan: ap.Plan, observed_groups: list[dict]) -> None:
             run.write("POST", f"core/users/{pk}/set_password/", {"password": item.payload["password"]}, f"set the password of {item.key}",
                       idempotent=True)
             run.write("PATCH", f"core/users/{pk}/", {"attributes": item.payload["attributes"]}, f"recorded the password of {item.key}")
-    from authentik_lab.services import test_users
-
     for item in plan.of("service_account", ap.Action.CREATE):
         def account(k: str = item.key) -> dict | None:
             user = ak.user_by_username(run.api, k)
