@@ -35,7 +35,7 @@ def test_provider_create_absorbs_a_fault_at_every_third_request(server, tally, t
         tally.add("commands run")
         tally.faults(proxy.injected)
         assert proxy.faults >= 2, proxy.log
-        assert result.exit_code == 0, (kind, offset, result.stdout, result.stderr, proxy.log)
+        assert result.exit_code == 0, (offset, result.stdout, result.stderr, proxy.log)
         assert json.loads(result.stdout)["data"]["action"] == "created"
         problems = lost_or_duplicated(server, {"provider": [name], "application": [name]})
         tally.add("objects lost or duplicated", len(problems))
