@@ -18,42 +18,44 @@ NOWHERE = "unix:///nonexistent.sock"
 
 
 class FadingClient:
-    """The docker SDK client as seen by the adapter: answers `answers` calls, then the daemon is gone."""
+    """The docker SDK client as seen by the adapter: it answers until `docker compose up -d` has run, then the daemon
+    is gone (every call fails the way the SDK fails on a vanished socket)."""
 
-    def __init__(self, answers: int) -> None:
-        self.answers = answers
-        self.containers = self
-        self.volumes = self
+    def __init__(self, state: dict) -> None:
+        self.state = state
+        self.containers = self.volumes = self.images = self
 
     def _call(self) -> None:
-        if self.answers <= 0:
+        if self.state.get("gone"):
             raise requests.exceptions.ConnectionError("('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))")
-        self.answers -= 1
 
     def ping(self) -> bool:
         self._call()
         return True
 
-    def list(self, all: bool = False, filters: dict | None = None) -> list:  # noqa: A002
+    def list(self, all: bool = False, filters: dict | None = None) -> list:  # noqa: A002 - containers.list
         self._call()
         return []
 
-    def get(self, name: str) -> object:  # volumes.get
+    def get(self, name: str) -> object:  # volumes.get / images.get: nothing there yet
         from docker.errors import NotFound
 
         self._call()
-        raise NotFound(f"no such volume: {name}")
+        raise NotFound(f"no such object: {name}")
 
     def close(self) -> None:
         pass
 
 
-class NoCompose:
-    def __init__(self, **kw: object) -> None:
-        pass
+def compose_that_loses_the_engine(state: dict):  # noqa: ANN201
+    class Compose:
+        def __init__(self, **kw: object) -> None:
+            pass
 
-    def up(self, timeout: float | None = None) -> None:
-        pass
+        def up(self, timeout: float | None = None) -> None:
+            state["gone"] = True  # the containers were started, then the engine went away
+
+    return Compose
 
 
 @pytest.fixture
@@ -66,9 +68,10 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_an_engine_that_goes_away_mid_up_reads_like_a_missing_engine(lab: Path) -> None:
     missing = CliRunner().invoke(cli, ["--dir", str(lab), "up", "--no-apply"])  # the real adapter, no engine at all
     assert missing.exit_code == ExitCode.COMPOSE
-    # ping, the port pre-flight and the database volume answer; the readiness wait's first look finds it gone
-    fading = App(engine_factory=lambda: Engine(client_factory=lambda: FadingClient(answers=3)), compose_factory=NoCompose)
+    state: dict = {}
+    fading = App(engine_factory=lambda: Engine(client_factory=lambda: FadingClient(state)), compose_factory=compose_that_loses_the_engine(state))
     gone = CliRunner().invoke(cli, ["--dir", str(lab), "up", "--no-apply"], obj=fading)
+    assert state["gone"] is True  # it really went away in the middle, after compose up
     assert gone.exit_code == ExitCode.COMPOSE
     # the same two lines (after the progress line the started `up` had printed), and nothing else
     assert gone.stderr.splitlines()[-2:] == missing.stderr.splitlines() == gone.stderr.splitlines()[1:]
