@@ -13,7 +13,7 @@ from authentik_lab.core import dotenv
 from authentik_lab.core.app_env import merge_env_text
 from authentik_lab.core.compose_patch import patch_compose_text
 
-SETTINGS = settings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 COMMENT_TEXT = st.text(alphabet=string.ascii_letters + string.digits + " .,:;!?-_/()'\"#=", max_size=30)
 ROOT_FORMS = ("root", '"root"', "'root'", "0", "'0'", '"0"', "0:0", "root:root")
 
