@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from authentik_lab import envnames
+from authentik_lab.journal import Journal
 
 if TYPE_CHECKING:  # heavy imports stay off the start-up path
     from rich.console import Console
@@ -35,6 +36,7 @@ class App:
     api_factory: Callable[..., "AuthentikApi"] | None = None
     compose_factory: Callable[..., "ComposeRunner"] | None = None
     engine_factory: Callable[[], "Engine"] | None = None
+    journal: Journal = field(default_factory=Journal)  # what the command has done, for an interrupt's report
     _out: Any = None
     _err: Any = None
 

@@ -20,6 +20,11 @@ class ExitCode:
     COMPOSE = 6  # docker / docker compose failed
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt so that `finally` blocks and atomic
+    writes unwind the same way; the CLI exits 143 (128 + 15) instead of 130 (128 + 2)."""
+
+
 class AuthlabError(Exception):
     exit_code = ExitCode.FAILED
 

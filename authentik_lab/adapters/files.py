@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
+from typing import Iterator
 
 from authentik_lab.errors import ConfigError
 
@@ -46,20 +50,35 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
         # write through the link: replacing the link itself with a file would silently detach it
         path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    backup_path: Path | None = None
-    if backup and path.exists():
-        backup_path = next_backup_path(path, numbered_backups)
-        shutil.copy2(path, backup_path)
-    if mode is None:
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    with signals_deferred():
+        backup_path: Path | None = None
+        if backup and path.exists():
+            backup_path = next_backup_path(path, numbered_backups)
+            _replace_with(backup_path, path.read_bytes(), path.stat().st_mode & 0o777, like=path)
+        if mode is None:
+            mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        _replace_with(path, text.encode() if isinstance(text, str) else text, mode)
+    return backup_path
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append in one write with interrupts held off, so a file another program reads afterwards (GitHub's
+    $GITHUB_ENV) never ends in half a line."""
+    with signals_deferred(), open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _replace_with(path: Path, data: bytes, mode: int, like: Path | None = None) -> None:
+    """Write `data` to a temp file beside `path` and rename it over `path` (atomic on POSIX)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
-        data = text.encode() if isinstance(text, str) else text
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if like is not None:
+            shutil.copystat(like, tmp)  # a backup keeps the original's times, as copy2 did
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     except BaseException:
@@ -68,7 +87,29 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
         except FileNotFoundError:
             pass
         raise
-    return backup_path
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while a file (and its backup) is replaced, then deliver the first one: an interrupt
+    lands before or after the write, never inside it, so there is no backup without its new file and no temp file
+    left behind. Only the main thread can handle signals; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        current = signal.getsignal(sig)
+        if current is not None:  # None: a handler installed outside Python, which we could not put back
+            previous[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if pending:
+            signal.raise_signal(pending[0])
 
 
 def _fsync_dir(folder: Path) -> None:

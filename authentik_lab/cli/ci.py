@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from authentik_lab import envnames
-from authentik_lab.cli.common import JsonOpt, LabFileOpt, TokenOpt, UrlOpt, boundary, get_app
+from authentik_lab.cli.common import JsonOpt, LabFileOpt, NoWaitOpt, TokenOpt, UrlOpt, boundary, get_app, lab_lock
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -32,17 +32,20 @@ def ci_cmd(
     env_out: Annotated[Optional[Path], typer.Option("--env-out", metavar="FILE", help="Also write KEY=value lines here (default when $GITHUB_ENV is unset: <lab dir>/ci.env).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", envvar=envnames.TIMEOUT, metavar="SECONDS", help="Seconds to wait for Authentik to become ready (a first boot migrates the database).")] = 600.0,
     mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Print ::add-mask:: lines for the exported secrets on stderr (default: on under GitHub Actions).", show_default=False)] = None,
+    no_wait: NoWaitOpt = False,
     json: JsonOpt = False,  # accepted for symmetry: the summary is always JSON
 ) -> None:
     """Up (waiting for real readiness), apply authlab.yaml, export KEY=value for the next steps. JSON summary on stdout."""
     from authentik_lab.errors import AuthlabError
     from authentik_lab.render import emit
     from authentik_lab.services.ci import ci
+    from authentik_lab.services.up_journal import journaled
 
     app = get_app(ctx)
     app.json = True  # a pipeline command: the summary on stdout is always the JSON envelope
     try:
-        result = ci(app, file, env_out=env_out, timeout=timeout, mask=mask, on_event=lambda e: _progress(app, e))
+        with lab_lock(app, no_wait=no_wait):
+            result = ci(app, file, env_out=env_out, timeout=timeout, mask=mask, on_event=journaled(app.journal, lambda e: _progress(app, e)))
     except AuthlabError as exc:
         # the JSON error document goes to stdout (the boundary); the CI log also gets it in words
         app.err.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)

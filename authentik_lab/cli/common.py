@@ -18,6 +18,7 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 # every command that talks to Authentik (provider, apply, doctor, token, login-test) reads the same two
 UrlOpt = Annotated[Optional[str], typer.Option("--url", envvar=envnames.URL, metavar="URL", help="Authentik base URL (default: the lab's).")]
 TokenOpt = Annotated[Optional[str], typer.Option("--token", envvar=envnames.TOKEN, metavar="TOKEN", help="API token (default: the lab's bootstrap token).", show_default=False)]
+NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Fail at once (exit 2) when another authlab run is changing this lab, instead of waiting for it.")]
 LabFileOpt = Annotated[Optional[Path], typer.Option("--file", "-f", envvar=envnames.LAB_FILE, metavar="FILE", help="The lab file.", show_default="authlab.yaml")]
 
 
@@ -42,7 +43,8 @@ def boundary(command: str) -> Callable[[F], F]:
             if kwargs.get("json"):
                 app.json = True
             try:
-                return fn(*args, **kwargs)
+                with _sigterm_raises():
+                    return fn(*args, **kwargs)
             except AuthlabError as exc:
                 from authentik_lab.render import fail
 
@@ -50,9 +52,10 @@ def boundary(command: str) -> Callable[[F], F]:
                     raise
                 fail(app, command, exc)
                 raise typer.Exit(exc.exit_code) from None
-            except KeyboardInterrupt:
-                app.err.print("interrupted")
-                raise typer.Exit(130) from None
+            except KeyboardInterrupt as exc:
+                if app.debug:
+                    raise
+                raise typer.Exit(_interrupted(app, command, exc)) from None
             except (typer.Exit, typer.Abort):
                 raise
             except Exception as exc:  # noqa: BLE001 - the boundary is where unexpected errors are reported
@@ -67,6 +70,56 @@ def boundary(command: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def lab_lock(app: App, folder: Optional[Path] = None, no_wait: bool = False) -> Any:
+    """The lab folder's lock (adapters.lab_lock) for `up`, `apply` and `ci`; waiting is announced on stderr."""
+    from authentik_lab.adapters.lab_lock import hold
+
+    return hold(folder or app.lab_dir, wait=not no_wait,
+                on_wait=lambda message: app.err.print(message, markup=False, highlight=False, soft_wrap=True))
+
+
+class _sigterm_raises:
+    """While a command runs, SIGTERM raises `Terminated` in the main thread (as Ctrl-C raises KeyboardInterrupt), so
+    both unwind through `finally` and atomic writes instead of killing the process mid-step."""
+
+    def __enter__(self) -> None:
+        import signal
+        import threading
+
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, _raise_terminated)
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:  # noqa: ARG001
+    from authentik_lab.errors import Terminated
+
+    raise Terminated()
+
+
+def _interrupted(app: App, command: str, exc: KeyboardInterrupt) -> int:
+    """One line on stderr (and the JSON error document with --json): the signal, what was done, what was not.
+    Returns the exit code: 128 + the signal number, as a shell reports a process killed by it."""
+    from authentik_lab.errors import Terminated
+
+    name, code = ("SIGTERM", 143) if isinstance(exc, Terminated) else ("SIGINT", 130)
+    line = app.journal.interrupted_line(name, rerun=f"run the same `authlab {command}` command again")
+    if app.json:
+        import json
+
+        from authentik_lab.render import envelope
+
+        print(json.dumps(envelope(command, False, error={"type": "Interrupted", "message": line, "hint": None, "signal": name}), indent=2))
+    app.err.print(line, markup=False, highlight=False, soft_wrap=True)
+    return code
 
 
 def confirm(app: App, question: str, yes: bool, action: str | None = None, declined: str = "nothing changed") -> bool:

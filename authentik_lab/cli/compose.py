@@ -62,8 +62,13 @@ def patch(
     options = PatchOptions(keep_docker_socket=keep_docker_socket, bind_localhost=bind_localhost, drop_time_mounts=drop_time_mounts)
     from authentik_lab.services.engine_kind import probe
 
-    result = patch_compose_file(file, options, write=not (dry_run or check), backup=not no_backup, fix_folders=fix_permissions,
+    write = not (dry_run or check)
+    if write:  # the write itself is atomic with interrupts held off: it happens entirely or not at all
+        app.journal.doing(f"patching {file} (the file is either the old or the new version)")
+    result = patch_compose_file(file, options, write=write, backup=not no_backup, fix_folders=fix_permissions,
                                 mapping=lambda: probe(app))
+    if write:
+        app.journal.done(f"checked/patched {file}")
     needs = (check and result.status != "already_patched") or bool(result.problems)
     emit(app, "compose patch", result, lambda r: _human(app, r, check), ok=not needs)
     if needs:

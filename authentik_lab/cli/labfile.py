@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from authentik_lab.cli.common import JsonOpt, LabFileOpt, TokenOpt, UrlOpt, boundary, get_app
+from authentik_lab.cli.common import JsonOpt, LabFileOpt, NoWaitOpt, TokenOpt, UrlOpt, YesOpt, boundary, confirm, get_app, lab_lock
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
+    from authentik_lab.core.apply_plan import Plan
     from authentik_lab.services.apply import ApplyResult
 
 SYMBOLS = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "conflict": "!"}
@@ -27,15 +28,41 @@ def apply_cmd(
     blueprint: Annotated[bool, typer.Option("--blueprint", help="Send the changes as one blueprint applied by Authentik's worker instead of one API call per object.")] = False,
     url: UrlOpt = None,
     token: TokenOpt = None,
+    yes: YesOpt = False,
+    no_wait: NoWaitOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Reconcile Authentik to authlab.yaml: providers, groups, test users, service accounts."""
+    import contextlib
+
     from authentik_lab.render import emit
     from authentik_lab.services.apply import apply
 
     app = get_app(ctx)
-    result = apply(app, file, url=url, token=token, dry_run=dry_run, prune=prune, blueprint=blueprint)
+    # a dry run only reads; a real one holds the lab folder (its kept passwords) against a second run
+    with contextlib.nullcontext() if dry_run else lab_lock(app, no_wait=no_wait):
+        result = apply(app, file, url=url, token=token, dry_run=dry_run, prune=prune, blueprint=blueprint,
+                       confirm_deletes=lambda plan, where: _confirm_deletes(app, plan, where, yes))
     emit(app, "apply", result, lambda r: render_apply(app, r))
+
+
+def _confirm_deletes(app: "App", plan: "Plan", url: str, yes: bool) -> bool:
+    """--prune deletes: the plan is shown first, then a person confirms (or --yes); no terminal and no --yes is
+    exit 2 with nothing changed."""
+    from rich.markup import escape
+
+    from authentik_lab.core.apply_plan import Action
+
+    if yes:
+        return True
+    deletes = plan.of_action(Action.DELETE)
+    app.err.print(f"--prune would delete {len(deletes)} object{'s' if len(deletes) != 1 else ''} on {escape(url)}:")
+    for item in plan.items:
+        if item.action is not Action.UNCHANGED:
+            app.err.print(f"  {SYMBOLS[item.action.value]} {item.kind.replace('_', ' ')} {escape(item.key)}: {item.action.value}")
+    names = ", ".join(f"{i.kind.replace('_', ' ')} {i.key}" for i in deletes)
+    return confirm(app, f"Delete {names} on {url}?", yes, action=f"deleting {names} on {url} (apply --prune)",
+                   declined="nothing changed")
 
 
 def render_apply(app: "App", result: "ApplyResult") -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from authentik_lab import envnames
-from authentik_lab.cli.common import JsonOpt, YesOpt, boundary, confirm, get_app
+from authentik_lab.cli.common import JsonOpt, NoWaitOpt, YesOpt, boundary, confirm, get_app, lab_lock
 
 ComposeOpt = Annotated[
     Optional[Path],
@@ -39,6 +39,7 @@ def up(
     compose: ComposeOpt = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Never restore a database snapshot: a new database boots cold.")] = False,
     no_snapshot: Annotated[bool, typer.Option("--no-snapshot", help="Do not save a database snapshot after a cold boot (AUTHLAB_SNAPSHOTS=0 turns snapshots off).")] = False,
+    no_wait: NoWaitOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Start the lab (init it if needed), wait until Authentik is really ready, then apply authlab.yaml if present.
@@ -52,10 +53,11 @@ def up(
     from authentik_lab.cli.lifecycle_render import Progress, render_up
     from authentik_lab.render import emit
     from authentik_lab.services.up import up as start
+    from authentik_lab.services.up_journal import journaled
 
     app = get_app(ctx)
-    with Progress(app) as progress:
-        result = start(app, compose_file=compose, timeout=timeout, show_secrets=show_secrets, on_event=progress.update,
+    with lab_lock(app, compose.parent if compose else None, no_wait), Progress(app) as progress:
+        result = start(app, compose_file=compose, timeout=timeout, show_secrets=show_secrets, on_event=journaled(app.journal, progress.update),
                        lab_file=file, apply_lab_file=not no_apply, version=version, http_port=port, https_port=https_port, bind=bind,
                        fresh=fresh, save_snapshot=not no_snapshot)
     emit(app, "up", result, lambda r: render_up(app, r))

@@ -84,6 +84,9 @@ class Plan:
             out[item.action.value] += 1
         return out
 
+    def of_action(self, *actions: Action) -> list[Item]:
+        return [i for i in self.items if i.action in actions]
+
     def of(self, kind: str, *actions: Action) -> list[Item]:
         return [i for i in self.items if i.kind == kind and (not actions or i.action in actions)]
 
@@ -178,15 +181,24 @@ def plan_users(
     return items
 
 
-def plan_service_accounts(desired: Sequence[ServiceAccountSpec], observed: Iterable[Mapping[str, Any]], prune: bool) -> list[Item]:
-    """Service accounts are created once (their app-password token comes with them) and never updated."""
+def plan_service_accounts(desired: Sequence[ServiceAccountSpec], observed: Iterable[Mapping[str, Any]], prune: bool,
+                          pending: Iterable[str] = ()) -> list[Item]:
+    """Service accounts are created once (their app-password token comes with them) and never updated.
+
+    Authentik's service-account endpoint takes no attributes, so the marker is a second write. `pending` names the
+    accounts this lab folder started creating and has not marked yet (an apply stopped between the two writes):
+    such an unmarked account is this lab's own and is marked now (an update), not a conflict."""
     accounts = [u for u in observed if u.get("type") == SERVICE_ACCOUNT_TYPE]
     by_name = {u["username"]: u for u in observed}
+    pending = set(pending)
     items: list[Item] = []
     for spec in desired:
         current = by_name.get(spec.name)
         if current is None:
             items.append(Item("service_account", spec.name, Action.CREATE, payload={"name": spec.name, "create_group": False, "expiring": False}))
+        elif not is_managed(current) and current.get("type") == SERVICE_ACCOUNT_TYPE and spec.name in pending:
+            items.append(Item("service_account", spec.name, Action.UPDATE, (Change(f"attributes.{MANAGED_ATTR}", None, True),),
+                              pk=current.get("pk")))
         elif not is_managed(current) or current.get("type") != SERVICE_ACCOUNT_TYPE:
             items.append(Item("service_account", spec.name, Action.CONFLICT, pk=current.get("pk"), reason=_conflict("user", spec.name)))
         else:

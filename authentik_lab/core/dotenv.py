@@ -64,7 +64,7 @@ def quote(value: str) -> str:
     """Quote only when needed. A `$` or backslash goes in single quotes, which compose reads literally
     (in double quotes it would interpolate `$VAR`); a value holding a single quote falls back to escaped
     double quotes."""
-    if _SAFE.match(value):
+    if _SAFE.fullmatch(value):  # not match(): its `$` also matches before a trailing newline
         return value
     if "'" not in value and "\n" not in value and ("$" in value or "\\" in value):
         return "'" + value + "'"
@@ -115,6 +115,8 @@ def _restyle(raw: str, value: str) -> str:
         written = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$") + '"'
     else:
         written = quote(value)
+        if not written and tail:  # `KEY=  # note` reads as "#": an empty value before a comment needs its quotes
+            written = '""'
     return written + tail
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from authentik_lab.core import apply_plan as ap
 from authentik_lab.core.dialect import parse_version
 from authentik_lab.core.labfile import DEFAULT_FILE, LabFile, unknown_group_refs
 from authentik_lab.errors import ApplyError, AuthlabError
+from authentik_lab.services.apply_writes import Run, execute, execute_deletes
 
 if TYPE_CHECKING:
-    from authentik_lab.adapters.authentik_api import AuthentikApi
     from authentik_lab.app import App
 
 
@@ -56,22 +56,6 @@ class ApplyResult:
         }
 
 
-@dataclass
-class _Run:
-    """What the apply has done so far, for the 'partially applied' message."""
-
-    api: "AuthentikApi"
-    writes: int = 0
-    done: list[str] = field(default_factory=list)
-
-    def write(self, method: str, path: str, json: Any = None, what: str = "") -> Any:
-        body = self.api.request(method, path, json=json)
-        self.writes += 1
-        if what:
-            self.done.append(what)
-        return body
-
-
 def apply(
     app: "App",
     file: Path | None = None,
@@ -83,7 +67,10 @@ def apply(
     lab: LabFile | None = None,
     show_secrets: bool = False,
     blueprint: bool = False,
+    confirm_deletes: Callable[[ap.Plan, str], bool] | None = None,
 ) -> ApplyResult:
+    """`confirm_deletes(plan, url)` is asked before a plan that deletes anything is carried out (after every check,
+    before the first write); False stops the apply with nothing changed."""
     from authentik_lab.services import apply_providers, test_users
     from authentik_lab.services.connection import detect_dialect, resolve_connection
 
@@ -102,7 +89,7 @@ def apply(
         items = [
             *ap.plan_groups(lab.groups, groups, prune),
             *ap.plan_users(lab.users, users, passwords, prune),
-            *ap.plan_service_accounts(lab.service_accounts, users, prune),
+            *ap.plan_service_accounts(lab.service_accounts, users, prune, test_users.pending(app.lab_dir, "service_account")),
         ]
         provider_plan = apply_providers.observe_and_plan(app, conn, api, lab, prune, show_secret=show_secrets)
         items += provider_plan.items
@@ -113,6 +100,8 @@ def apply(
         ) if not prune else ()
         plan = ap.Plan(tuple(items), not_in_file)
         _refuse_conflicts(lab, plan, problems)
+        if not dry_run and confirm_deletes is not None and plan.of_action(ap.Action.DELETE) and not confirm_deletes(plan, conn.url):
+            raise AuthlabError("nothing was changed: the deletions were not confirmed")
 
         store_file = None
         if generated and not dry_run:
@@ -120,16 +109,16 @@ def apply(
             if generated != {k: v for k, v in test_users.read_store(app.lab_dir).items() if k in generated}:
                 test_users.write_store(app.lab_dir, {**test_users.read_store(app.lab_dir), **generated})
             store_file = str(test_users.store_path(app.lab_dir))
-        run = _Run(api)
+        run = Run(api, journal=app.journal, lab_dir=app.lab_dir)
         applied = None
         if not dry_run:
             try:
                 if blueprint:
                     applied = _execute_blueprint(run, app, conn, lab, dialect, plan, provider_plan, users, passwords, show_secrets)
                 else:
-                    _execute(run, plan, groups)
+                    execute(run, plan, groups)
                     apply_providers.execute(run, app, conn, provider_plan, show_secret=show_secrets)
-                    _execute_deletes(run, plan)
+                    execute_deletes(run, plan)
             except AuthlabError as exc:
                 raise _partial(exc, run, lab.path) from exc
         providers = apply_providers.summaries(provider_plan)
@@ -190,32 +179,7 @@ def _refuse_conflicts(lab: LabFile, plan: ap.Plan, problems: list[str]) -> None:
         raise err
 
 
-def _execute(run: _Run, plan: ap.Plan, observed_groups: list[dict]) -> None:
-    group_pk = {g["name"]: g["pk"] for g in observed_groups}
-    for item in plan.of("group", ap.Action.CREATE):
-        created = run.write("POST", "core/groups/", {**item.payload, "is_superuser": False}, f"created group {item.key}")
-        group_pk[item.key] = created["pk"]
-    for item in plan.of("user", ap.Action.CREATE, ap.Action.UPDATE):
-        body = {k: v for k, v in item.payload.items() if k != "password"}
-        if "groups" in body:
-            body["groups"] = [group_pk[name] for name in body["groups"]]
-        if item.action is ap.Action.CREATE:
-            pk = run.write("POST", "core/users/", body, f"created user {item.key}")["pk"]
-        else:
-            pk = item.pk
-            if body:
-                run.write("PATCH", f"core/users/{pk}/", body, f"updated user {item.key}")
-        if "password" in item.payload:
-            run.write("POST", f"core/users/{pk}/set_password/", {"password": item.payload["password"]}, f"set the password of {item.key}")
-    for item in plan.of("service_account", ap.Action.CREATE):
-        created = run.write("POST", "core/users/service_account/", dict(item.payload), f"created service account {item.key}")
-        # the endpoint takes no attributes: mark it afterwards, keeping what Authentik put there
-        current = run.api.get(f"core/users/{created['user_pk']}/")
-        attributes = {**(current.get("attributes") or {}), ap.MANAGED_ATTR: True}
-        run.write("PATCH", f"core/users/{created['user_pk']}/", {"attributes": attributes})
-
-
-def _execute_blueprint(run: _Run, app: "App", conn: Any, lab: LabFile, dialect: Any, plan: ap.Plan, provider_plan: Any,
+def _execute_blueprint(run: Run, app: "App", conn: Any, lab: LabFile, dialect: Any, plan: ap.Plan, provider_plan: Any,
                        users: list[dict], passwords: dict[str, str], show_secrets: bool) -> dict | None:
     """apply --blueprint: creates and updates through one blueprint, deletions (--prune) through the API, then the
     server is observed again and must plan nothing but `unchanged` (None when nothing was to be written)."""
@@ -225,7 +189,7 @@ def _execute_blueprint(run: _Run, app: "App", conn: Any, lab: LabFile, dialect: 
     applied = apply_blueprint.send(run, lab, dialect, plan, users) if writes else None
     deletes = apply_providers.ProviderPlan(items=[i for i in provider_plan.items if i.action is ap.Action.DELETE], desired=provider_plan.desired)
     apply_providers.execute(run, app, conn, deletes, show_secret=show_secrets)
-    _execute_deletes(run, plan)
+    execute_deletes(run, plan)
     if applied is None:
         return None
     # observe again: what the worker made must be exactly what apply would have made
@@ -244,13 +208,7 @@ def _execute_blueprint(run: _Run, app: "App", conn: Any, lab: LabFile, dialect: 
     return {"name": applied.get("name"), "pk": applied.get("pk"), "status": applied.get("status")}
 
 
-def _execute_deletes(run: _Run, plan: ap.Plan) -> None:
-    for kind, path in (("service_account", "core/users/{}/"), ("user", "core/users/{}/"), ("group", "core/groups/{}/")):
-        for item in plan.of(kind, ap.Action.DELETE):
-            run.write("DELETE", path.format(item.pk), what=f"deleted {kind.replace('_', ' ')} {item.key}")
-
-
-def _partial(exc: AuthlabError, run: _Run, lab_path: str) -> ApplyError:
+def _partial(exc: AuthlabError, run: Run, lab_path: str) -> ApplyError:
     done = "; ".join(run.done) if run.done else "nothing"
     err = ApplyError(
         f"apply failed: {exc.message}",

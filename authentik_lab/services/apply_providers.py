@@ -82,11 +82,14 @@ def observe_and_plan(
     # the list with superuser_full_list: the plain list can answer from a per-user cache that ignores filters
     apps = {a["slug"]: a for a in api.paginate("core/applications/", superuser_full_list="true")}
     providers = {p["name"]: p for p in api.paginate("providers/oauth2/")}
+    from authentik_lab.services.test_users import pending
+
+    ours = pending(app.lab_dir, "provider")  # created by an apply from this folder that stopped before marking it
     for name, desired in out.desired.items():
         spec = lab.provider(name)
         current = apps.get(desired.slug)
         foreign = _unmanaged(name, desired.slug, current, providers.get(name), apps)
-        if foreign and not (spec and spec.adopt):
+        if foreign and not (spec and spec.adopt) and name not in ours:
             out.items.append(ap.Item("provider", name, ap.Action.CONFLICT, reason=_conflict(lab.path, name, foreign)))
             continue
         result = create_or_update(app, conn, desired, dry_run=True, show_secret=show_secret)
@@ -115,13 +118,18 @@ def execute(run: Any, app: "App", conn: "Connection", plan: ProviderPlan, show_s
     """Apply the provider items; `run` is apply's write counter (`write()`, `writes`, `done`)."""
     from authentik_lab.services.provider_queries import delete_provider
     from authentik_lab.services.providers import create_or_update
+    from authentik_lab.services.test_users import note_pending
 
     for item in plan.items:
         if item.action not in (ap.Action.CREATE, ap.Action.UPDATE):
             continue
         desired = plan.desired[item.key]
         own = [c for c in item.changes if c.field != f"application.{MARKER_FIELD}"]
-        if item.action is ap.Action.CREATE or own:
+        if item.action is ap.Action.CREATE:  # noted first: a stop before the marker must not turn it into a conflict
+            note_pending(app.lab_dir, "provider", item.key, True)
+        # an adopted provider may lack its application (an apply stopped between the two creates): let the reconcile
+        # decide, it writes nothing when there is nothing to do
+        if item.action is ap.Action.CREATE or own or desired.slug in plan.unmarked:
             result = create_or_update(app, conn, desired, dry_run=False, show_secret=show_secret)
             run.writes += 2 if result.action == "created" else len({c.object for c in result.changes})
             run.done.append(f"{result.action} provider {item.key}")
@@ -129,6 +137,7 @@ def execute(run: Any, app: "App", conn: "Connection", plan: ProviderPlan, show_s
                 plan.views[item.key] = result.provider
         if item.action is ap.Action.CREATE or desired.slug in plan.unmarked:
             run.write("PATCH", f"core/applications/{desired.slug}/", {MARKER_FIELD: MARKER_VALUE}, f"marked application {desired.slug}")
+        note_pending(app.lab_dir, "provider", item.key, False)
     for item in plan.items:
         if item.action is ap.Action.DELETE:
             result = delete_provider(app, conn, item.key, confirm=lambda _q: True)

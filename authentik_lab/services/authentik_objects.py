@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
-from authentik_lab.errors import AuthlabError
+from authentik_lab.errors import ApiError, AuthlabError
 
 if TYPE_CHECKING:
     from authentik_lab.adapters.authentik_api import AuthentikApi
@@ -61,6 +61,28 @@ def concurrently(calls: Mapping[str, Callable[[], Any]], max_workers: int = 6) -
 def _exact(results: list[dict], field: str, value: Any) -> list[dict]:
     # never trust a filter: the server may ignore it (cache) or match loosely
     return [r for r in results if r.get(field) == value]
+
+
+# --- creates that converge ----------------------------------------------------------------------
+
+
+def create(api: "AuthentikApi", path: str, body: dict, find: Callable[[], dict | None]) -> tuple[dict, bool]:
+    """POST `body` to `path`, keyed on a natural key that `find()` looks up; (object, True if this call made it).
+
+    A lost answer is re-read before the POST is sent again (`AuthentikApi.request`), so a create that landed is
+    never made twice. A 400 (Authentik answers a uniqueness clash with 400 and e.g. `{"name": ["provider with this
+    name already exists."]}`, captures 030/046) is re-read too: when the object now exists, another run created it
+    a moment ago and the caller converges on it (False); otherwise the 400 was about something else and is raised.
+    """
+    try:
+        return api.request("POST", path, json=body, reread=find), True
+    except ApiError as exc:
+        if exc.status != 400:
+            raise
+        found = find()
+        if found is None:
+            raise
+        return found, False
 
 
 # --- lookups -------------------------------------------------------------------------------------
@@ -137,6 +159,16 @@ def provider_by_name(api: "AuthentikApi", name: str) -> dict | None:
     """The OAuth2 provider whose name is exactly `name` (names are unique in Authentik)."""
     # paginate: should the server ignore the filter, the exact match may be on a later page
     found = _exact(list(api.paginate("providers/oauth2/", name=name)), "name", name)
+    return found[0] if found else None
+
+
+def group_by_name(api: "AuthentikApi", name: str) -> dict | None:
+    found = _exact(list(api.paginate("core/groups/", name=name, include_users="false")), "name", name)
+    return found[0] if found else None
+
+
+def user_by_username(api: "AuthentikApi", username: str) -> dict | None:
+    found = _exact(list(api.paginate("core/users/", username=username)), "username", username)
     return found[0] if found else None
 
 

@@ -86,14 +86,17 @@ def ci(
         raise ApplyError(f"apply failed: {type(exc).__name__}: {exc}", hint="re-run with --debug for the traceback") from exc
     github_env = os.environ.get(envnames.GITHUB_ENV) or None
     written_file = None
-    if github_env:
-        with open(github_env, "a", encoding="utf-8") as fh:  # the runner reads the whole file after the step
-            fh.write(ce.render_github_env(values))
-    if env_out is not None or not github_env:
-        from authentik_lab.adapters.files import atomic_write
+    from authentik_lab.adapters.files import append_text, atomic_write
 
+    if github_env:
+        app.journal.doing(f"appending to $GITHUB_ENV ({github_env})")
+        append_text(Path(github_env), ce.render_github_env(values))  # the runner reads the whole file after the step
+        app.journal.done("appended to $GITHUB_ENV")
+    if env_out is not None or not github_env:
         target = env_out or (app.lab_dir / DEFAULT_ENV_OUT)
+        app.journal.doing(f"writing {target}")
         atomic_write(Path(target), ce.render_env_file(values, header="written by `authlab ci`; holds secrets"), mode=0o600)
+        app.journal.done(f"wrote {target}")
         written_file = str(target)
     if mask is None:
         mask = os.environ.get(envnames.GITHUB_ACTIONS, "").lower() == "true"

@@ -1,8 +1,11 @@
 """`provider create`: observe -> pure plan -> apply -> re-read -> verify, keyed on provider name and app slug.
 
 A retried create never duplicates: the provider is looked up by its (unique) name first, and the
-application slug is unique server-side. When the application cannot be created after the provider was,
-the provider is removed again (or, if that fails too, the error says exactly what was left).
+application slug is unique server-side. A create that loses a race (another run made the provider between our
+read and our write: Authentik answers 400 "provider with this name already exists.") observes again and
+converges, so the result is "unchanged" or an update, never an error or a second provider. When the application
+cannot be created after the provider was, the provider is removed again (or, if that fails too, the error says
+exactly what was left).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from authentik_lab.core.app_source.wiring import Wiring
     from authentik_lab.app import App
     from authentik_lab.core.dialect import Dialect
+    from authentik_lab.journal import Journal
 
 
 NEW_EMAIL_MAPPING = "(authlab's verified-email mapping, created on apply)"  # stands for its pk in a dry run
@@ -84,13 +88,32 @@ def create_or_update(
     shown with the result (e.g. the inferred preset)."""
     api = app.api(conn.url, conn.token)
     try:
-        return _reconcile(api, conn, desired, dry_run, env_out, show_secret, wiring, notes)
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                return _reconcile(api, conn, desired, dry_run, env_out, show_secret, wiring, notes, app.journal)
+            except LostRace:
+                # another run created the provider between our read and our write: observe again and converge
+                # (the result is then "unchanged" or an update, never a second provider)
+                if attempt == RACE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
     finally:
         api.close()
 
 
+RACE_ATTEMPTS = 3  # each lost race means another run finished its create: a third is already unlikely
+
+
+class LostRace(AuthlabError):
+    """The provider appeared between observe and create (another authlab run): observe again."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"provider {name!r} kept being created by other runs while this one tried to converge",
+                         hint="re-run the same command: it converges on what exists")
+
+
 def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run: bool, env_out: Path | None, show_secret: bool,
-               wiring: "Wiring | None" = None, extra_notes: tuple[str, ...] = ()) -> CreateResult:
+               wiring: "Wiring | None" = None, extra_notes: tuple[str, ...] = (), journal: "Journal | None" = None) -> CreateResult:
     dialect = detect_dialect(api)  # first: a bad token fails here, before anything else
     cached = _refs_from(provider_cache.load(conn.url, dialect.label), desired, dialect)
     calls: dict[str, Any] = {"provider": lambda: ak.provider_by_name(api, desired.name)}
@@ -126,7 +149,8 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
         view = _view(api, provider, refs, desired, show_secret, dialect) if provider is not None and provider.get("assigned_application_slug") else None
         return CreateResult(action=done, dry_run=True, provider=view, requests=api.requests_made, **base)
     retries: list[str] = []
-    provider = _apply(api, desired, the_plan, provider, lambda: refs.invalidation_flow or ak.flow_pk(api, ak.INVALIDATION_FLOW), retries)
+    provider = _apply(api, desired, the_plan, provider, lambda: refs.invalidation_flow or ak.flow_pk(api, ak.INVALIDATION_FLOW), retries,
+                      journal)
     view = _view(api, provider, refs, desired, show_secret, dialect)
     passed, problems = verify(api, view, issuer_url(conn.url, desired.slug), desired.offline_access)
     view = with_checks(view, passed, problems)
@@ -136,7 +160,11 @@ def _reconcile(api: "AuthentikApi", conn: Connection, desired: Desired, dry_run:
             problems,
             hint="`authlab doctor` explains each item; re-run this command after fixing the cause",
         )
+    if env_out:
+        _step(journal, "doing", f"writing {env_out}")
     env = _write_env(env_out, desired, provider, view, dialect, wiring) if env_out else None
+    if env_out:
+        _step(journal, "done", f"wrote {env_out}")
     return CreateResult(action=done, dry_run=False, provider=view, env=env, requests=api.requests_made, retries=tuple(retries), **base)
 
 
@@ -166,31 +194,54 @@ def _view(api: "AuthentikApi", provider: dict, refs: Refs, desired: Desired, sho
 
 
 def _send(api: "AuthentikApi", method: str, path: str, body: dict, desired: Desired,
-          invalidation_flow: Callable[[], str | None], retries: list[str]) -> dict:
-    """One provider write; a field error saying a field has the other release's shape is retried once in that shape."""
+          invalidation_flow: Callable[[], str | None], retries: list[str], find: Callable[[], dict | None] | None = None) -> tuple[dict, bool]:
+    """One provider write; (the object, False when `find` found it made by another run instead).
+
+    A create (`find` given) that gets a 400 first re-reads by name: a provider that now exists lost us a race and is
+    converged on (authentik_objects.create). Otherwise a field error saying a field has the other release's shape is
+    retried once in that shape."""
     from authentik_lab.core.field_shapes import reshape
 
     try:
-        return api.request(method, path, json=body)
+        return api.request(method, path, json=body, reread=find), True
     except ApiError as exc:
+        if exc.status == 400 and find is not None:
+            found = find()
+            if found is not None:
+                return found, False
         again = reshape(exc.body, body, desired.redirect_uris, invalidation_flow) if exc.status == 400 else None
         if again is None:
             raise
         retries.append(f"{method} /api/v3/{path}: {again.note}")
-        return api.request(method, path, json=again.payload)
+        return api.request(method, path, json=again.payload, reread=find), True
+
+
+def _step(journal: "Journal | None", kind: str, what: str) -> None:
+    if journal is not None:
+        (journal.doing if kind == "doing" else journal.done)(what)
 
 
 def _apply(api: "AuthentikApi", desired: Desired, the_plan: Plan, provider: dict | None,
-           invalidation_flow: Callable[[], str | None], retries: list[str]) -> dict:
+           invalidation_flow: Callable[[], str | None], retries: list[str], journal: "Journal | None" = None) -> dict:
     created = False
     if the_plan.provider_action == "create":
-        provider = _send(api, "POST", "providers/oauth2/", the_plan.provider_payload, desired, invalidation_flow, retries)
-        created = True
+        _step(journal, "doing", f"creating provider {desired.name}")
+        provider, created = _send(api, "POST", "providers/oauth2/", the_plan.provider_payload, desired, invalidation_flow, retries,
+                                  find=lambda: ak.provider_by_name(api, desired.name))
+        if not created:
+            raise LostRace(desired.name)
+        _step(journal, "done", f"created provider {desired.name}")
     elif the_plan.provider_action == "update":
-        provider = _send(api, "PATCH", f"providers/oauth2/{provider['pk']}/", the_plan.provider_payload, desired, invalidation_flow, retries)
+        _step(journal, "doing", f"updating provider {desired.name}")
+        provider, _ = _send(api, "PATCH", f"providers/oauth2/{provider['pk']}/", the_plan.provider_payload, desired, invalidation_flow, retries)
+        _step(journal, "done", f"updated provider {desired.name}")
     assert provider is not None
     try:
+        if the_plan.application_action != "unchanged":
+            _step(journal, "doing", f"{'creating' if the_plan.application_action == 'create' else 'updating'} application {desired.slug}")
         _apply_application(api, desired, the_plan, provider)
+        if the_plan.application_action != "unchanged":
+            _step(journal, "done", f"{the_plan.application_action}d application {desired.slug}")
     except AuthlabError as exc:
         if not created:
             raise
@@ -204,17 +255,17 @@ def _apply_application(api: "AuthentikApi", desired: Desired, the_plan: Plan, pr
     if "provider" in body:
         body["provider"] = provider["pk"]
     if the_plan.application_action == "create":
-        try:
-            api.request("POST", "core/applications/", json=body)
+        def ours() -> dict | None:  # an application with another provider is a real clash: its 400 is raised
+            found = ak.application_by_slug(api, desired.slug)
+            return found if found is not None and found.get("provider") in (None, provider["pk"]) else None
+
+        existing, made = ak.create(api, "core/applications/", body, ours)
+        if made:
             return
-        except ApiError as exc:
-            if exc.status != 400 or "slug" not in (exc.body or {}):
-                raise
-            existing = ak.application_by_slug(api, desired.slug)
-            if existing is None or existing.get("provider") not in (None, provider["pk"]):
-                raise
-            # an application with this slug but no provider (made by hand): adopt it
-            body.pop("slug")
+        # an application with this slug but no provider (made by hand), or the one another run just made for this
+        # provider: converge on it
+        body.pop("slug")
+        if any(existing.get(k) != v for k, v in body.items()):
             api.request("PATCH", f"core/applications/{desired.slug}/", json=body)
     elif the_plan.application_action == "update":
         api.request("PATCH", f"core/applications/{desired.slug}/", json=body)

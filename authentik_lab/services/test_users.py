@@ -63,6 +63,37 @@ def write_store(lab_dir: Path, passwords: Mapping[str, str]) -> None:
     atomic_write(store_path(lab_dir), text, mode=STORE_MODE)
 
 
+PENDING_NAME = "pending.json"
+
+
+def pending(lab_dir: Path, kind: str) -> set[str]:
+    """Objects of `kind` ("service_account", "provider") this lab folder started creating and has not marked as
+    authlab's yet: Authentik takes no marker in the create itself, so an apply stopped between the create and the
+    marker leaves an unmarked object the next apply must recognise as its own, not refuse as a conflict."""
+    try:
+        data = json.loads((Path(lab_dir) / PENDING_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    names = data.get(kind, []) if isinstance(data, dict) else []
+    return {str(n) for n in names} if isinstance(names, list) else set()
+
+
+def note_pending(lab_dir: Path, kind: str, name: str, is_pending: bool) -> None:
+    """Add (before the create) or remove (after the marker) one object; the file goes when nothing is pending."""
+    from authentik_lab.adapters.files import atomic_write
+
+    kinds = ("service_account", "provider")
+    current = {k: pending(lab_dir, k) for k in kinds}
+    if (name in current[kind]) == is_pending:
+        return
+    current[kind] = current[kind] | {name} if is_pending else current[kind] - {name}
+    path = Path(lab_dir) / PENDING_NAME
+    if any(current.values()):
+        atomic_write(path, json.dumps({"version": 1, **{k: sorted(v) for k, v in current.items()}}, indent=2) + "\n", mode=STORE_MODE)
+    elif path.exists():
+        path.unlink()
+
+
 def resolve_passwords(lab: LabFile, lab_dir: Path, environ: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """(username -> password for every user in the file, the generated-store content to keep).
 

@@ -264,7 +264,10 @@ def _apply(app: "App", lab: "LabFile", target: Target, show_secrets: bool) -> "A
     from authentik_lab.services.apply import apply
 
     try:
-        return apply(app, lab=lab, url=target.url, token=target.token, show_secrets=show_secrets)
+        app.journal.doing(f"applying {lab.path}")
+        applied = apply(app, lab=lab, url=target.url, token=target.token, show_secrets=show_secrets)
+        app.journal.done(f"applied {lab.path}")
+        return applied
     except AuthlabError as exc:
         cause, hint, evidence = exc.message, exc.hint, list(getattr(exc, "evidence", []) or [])
         evidence += [f"{f}: {m}" for f, m in getattr(exc, "field_errors", []) or []]

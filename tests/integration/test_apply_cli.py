@@ -13,8 +13,10 @@ FIRST_WRITES = [
     ("POST", "/api/v3/core/groups/"),
     ("POST", "/api/v3/core/users/"),
     ("POST", "/api/v3/core/users/{alice}/set_password/"),
+    ("PATCH", "/api/v3/core/users/{alice}/"),  # the password fingerprint, only once the password is set
     ("POST", "/api/v3/core/users/"),
     ("POST", "/api/v3/core/users/{bob}/set_password/"),
+    ("PATCH", "/api/v3/core/users/{bob}/"),
     ("POST", "/api/v3/core/users/service_account/"),
     ("PATCH", "/api/v3/core/users/{bot}/"),
     ("POST", "/api/v3/providers/oauth2/"),
@@ -249,7 +251,7 @@ def test_changes_are_updates_and_prune_deletes_only_what_authlab_manages(env: En
     group_pk = [g["pk"] for g in env.api("GET", "/api/v3/core/groups/")["results"] if g["name"] == "testers"][0]
     bot_pk = _user(env, "ci-bot")["pk"]
     env.server.clear_requests()
-    code, doc = invoke_json("apply", "--prune")
+    code, doc = invoke_json("apply", "--prune", "--yes")
     assert code == 0, doc
     assert [(i["kind"], i["name"], i["action"]) for i in doc["data"]["items"] if i["action"] != "unchanged"] == [
         ("group", "testers", "delete"),
@@ -348,7 +350,7 @@ def test_prune_never_deletes_an_unmarked_provider(env: Env) -> None:
     env.write(LAB_FILE)
     assert invoke("apply").exit_code == 0
     env.write("groups: [{name: testers}]\n")
-    code, doc = invoke_json("apply", "--prune")
+    code, doc = invoke_json("apply", "--prune", "--yes")
     assert code == 0, doc
     deleted = [(i["kind"], i["name"]) for i in doc["data"]["items"] if i["action"] == "delete"]
     assert ("provider", "web") in deleted and ("provider", "api") in deleted
@@ -382,3 +384,34 @@ def test_apply_says_how_it_normalised_the_url(env: Env) -> None:
     assert result.exit_code == 0, result.stderr
     assert "note: removed the /api/v3 suffix (authlab adds API paths itself)" in result.stderr.splitlines()
     assert result.stdout.startswith(f"applied: authlab.yaml -> {env.server.url}\n")
+
+
+def test_prune_deletes_only_after_confirmation_and_refuses_without_a_terminal(env: Env, monkeypatch) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from authentik_lab.app import App
+    from authentik_lab.cli.main import cli
+
+    env.write("groups: [{name: testers}, {name: old}]\n")
+    assert invoke("apply").exit_code == 0
+    env.write("groups: [{name: testers}]\n")
+    env.server.clear_requests()
+
+    # no terminal, no --yes: the plan is shown, then exit 2 with nothing sent
+    result = invoke("apply", "--prune")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[:2] == [f"--prune would delete 1 object on {env.server.url}:", "  - group old: delete"]
+    assert "needs confirmation" in result.stderr and "--yes" in result.stderr
+    assert env.writes() == []
+    code, doc = invoke_json("apply", "--prune")
+    assert (code, doc["error"]["type"]) == (2, "UsageError") and env.writes() == []
+
+    # a person at a terminal who answers no: exit 1, nothing deleted; yes: deleted
+    monkeypatch.setattr(App, "interactive", property(lambda self: True))
+    declined = CliRunner().invoke(cli, ["apply", "--prune"], input="n\n")
+    assert declined.exit_code == 1 and env.writes() == []
+    assert "Delete group old on" in declined.output
+    accepted = CliRunner().invoke(cli, ["apply", "--prune"], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert [m for m, _ in env.writes()] == ["DELETE"]
+    assert [g["name"] for g in env.api("GET", "/api/v3/core/groups/")["results"] if g["name"] in ("old", "testers")] == ["testers"]

@@ -142,7 +142,7 @@ def test_success_summary_on_stderr_says_what_was_applied_and_where_the_env_went(
     keys = len(json.loads(first.stdout)["data"]["keys"])
     assert first.stderr.splitlines()[-3:] == [
         "boot: booted cold (a new database: migrations and the first blueprint pass)",
-        "applied authlab.yaml: 2 created, 0 updated, 0 unchanged (5 writes)",
+        "applied authlab.yaml: 2 created, 0 updated, 0 unchanged (6 writes)",
         f"env: {keys} keys appended to $GITHUB_ENV ({tmp_path / 'gh.env'}) and written to out.env (mode 0600)",
     ]
     again = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")

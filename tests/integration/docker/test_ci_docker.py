@@ -146,7 +146,7 @@ def test_ci_from_nothing_then_unchanged(clean_dir, monkeypatch: pytest.MonkeyPat
 
     # --prune: the file drops the group and the service account; only managed objects go
     (lab.path / "authlab.yaml").write_text(LAB_FILE.format(port=lab.http_port).split("groups:")[0] + "users:\n  - username: alice\n    email: alice@example.com\n")
-    code, doc, err = run("apply", "--prune", "--json")
+    code, doc, err = run("apply", "--prune", "--yes", "--json")
     assert code == 0, err
     changed = [(i["kind"], i["name"], i["action"]) for i in doc["data"]["items"] if i["action"] != "unchanged"]  # type: ignore[index]
     # web's signing key is restored; `nooffline` came from `provider create` (no authlab.yaml marker), so it stays
