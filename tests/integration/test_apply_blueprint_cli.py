@@ -147,7 +147,7 @@ def test_dry_run_sends_nothing_and_prune_deletes_through_the_api(env: Env) -> No
     env.write(ROUNDTRIP_FILE.replace("    service_accounts:\n      - name: ci-bot\n", "").split("      - name: api")[0]
               + ROUNDTRIP_FILE.split("        offline_access: false\n")[1].replace("    service_accounts:\n      - name: ci-bot\n", ""))
     env.server.clear_requests()
-    code, doc = invoke_json("apply", "--blueprint", "--prune")
+    code, doc = invoke_json("apply", "--blueprint", "--prune", "--yes")  # deletions need confirmation (issue 14)
     assert code == 0, doc
     changed = [(i["kind"], i["name"], i["action"]) for i in doc["data"]["items"] if i["action"] != "unchanged"]
     assert changed == [("service_account", "ci-bot", "delete"), ("provider", "api", "delete")]
