@@ -97,7 +97,7 @@ def status(ctx: typer.Context, compose: ComposeOpt = None, json: JsonOpt = False
 @boundary("logs")
 def logs(
     ctx: typer.Context,
-    service: Annotated[Optional[str], typer.Argument(help="Only this service (server, worker, postgresql, ...).", show_default=False)] = None,
+    service: Annotated[Optional[str], typer.Argument(metavar="SERVICE", help="Only this service (server, worker, postgresql, ...).", show_default=False)] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines until Ctrl-C.")] = False,
     tail: Annotated[Optional[int], typer.Option("--tail", "-n", metavar="N", help="Only the last N lines of each service.", min=0)] = None,
     compose: ComposeOpt = None,

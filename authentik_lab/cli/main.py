@@ -54,6 +54,9 @@ def _register() -> None:
 
     for name in ("init", "lifecycle", "snapshot", "compose", "provider", "doctor", "labfile", "ci", "export"):
         importlib.import_module(f"authentik_lab.cli.{name}").register(cli)
+    from authentik_lab.cli.help import use_unix_help
+
+    use_unix_help(cli)
 
 
 _register()
