@@ -55,6 +55,8 @@ def boundary(command: str) -> Callable[[F], F]:
                 raise typer.Exit(130) from None
             except (typer.Exit, typer.Abort):
                 raise
+            except BrokenPipeError:
+                raise typer.Exit(stdout_closed()) from None
             except Exception as exc:  # noqa: BLE001 - the boundary is where unexpected errors are reported
                 if app.debug:
                     raise
@@ -67,6 +69,33 @@ def boundary(command: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+# 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe (`seq 100000 | head -1`)
+BROKEN_PIPE_EXIT = 141
+
+
+def stdout_closed() -> int:
+    """The reader of stdout went away (`authlab ... | head -1`): stop quietly, like cat or grep, with status 141.
+
+    What is still buffered for stdout (Python flushes it at exit) goes to /dev/null, so no "Exception ignored"
+    message or second error follows; stderr too when it is the same closed pipe (`2>&1 | head`).
+    """
+    import os
+    import stat
+    import sys
+
+    try:
+        out = sys.stdout.fileno()
+        same_pipe = stat.S_ISFIFO(os.fstat(out).st_mode) and os.path.sameopenfile(out, sys.stderr.fileno())
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out)
+        if same_pipe:
+            os.dup2(devnull, sys.stderr.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no real file descriptor (e.g. a test's captured stream)
+        pass
+    return BROKEN_PIPE_EXIT
 
 
 def confirm(app: App, question: str, yes: bool, action: str | None = None, declined: str = "nothing changed") -> bool:
