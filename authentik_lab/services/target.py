@@ -53,10 +53,23 @@ def lab_target(app: "App", *, create: bool, settings: dict[str, Any] | None = No
         lab, init_result = ensure_lab(app.lab_dir, **(settings or {}))
     else:
         lab = load_lab(app.lab_dir)
+    return _of_lab(lab), init_result
+
+
+def preview(app: "App", compose_file: Path | None, settings: dict[str, Any] | None = None) -> Target:
+    """The target `resolve(app, compose_file, create=True, settings=settings)` will give, with nothing written yet:
+    what `up` checks (engine, ports) before it creates or changes the lab folder. Raises what init would raise."""
+    if compose_file:
+        return file_target(compose_file)
+    from authentik_lab.services.lab import preview_lab
+
+    return _of_lab(preview_lab(app.lab_dir, **(settings or {})))
+
+
+def _of_lab(lab: Any) -> Target:
     secrets = {PASSWORD_KEY: lab.bootstrap_password, TOKEN_KEY: lab.bootstrap_token}
-    target = Target(lab.dir, lab.compose_file, lab.env_file, lab.project_name, lab.url, lab.bootstrap_token,
-                    lab.version, lab.image, secrets=secrets, ports=((lab.bind, lab.http_port), (lab.bind, lab.https_port)))
-    return target, init_result
+    return Target(lab.dir, lab.compose_file, lab.env_file, lab.project_name, lab.url, lab.bootstrap_token,
+                  lab.version, lab.image, secrets=secrets, ports=((lab.bind, lab.http_port), (lab.bind, lab.https_port)))
 
 
 def file_target(compose_file: Path) -> Target:

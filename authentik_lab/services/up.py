@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from authentik_lab.errors import ApplyError, AuthlabError, NotReadyError, UsageError, WaitTimeout
-from authentik_lab.services.target import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, own_file_errors, resolve, runner_for
+from authentik_lab.services.target import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, own_file_errors, preview, resolve, runner_for
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -86,15 +86,18 @@ def up(
     if lab is None and apply_lab_file:
         lab = _checked_labfile(app, lab_file)
     settings, notes = _settings(lab, options, own_compose=compose_file is not None)
-    target, init_result = resolve(app, compose_file, create=True, settings=settings)
-    if lab is not None and not target.token:
-        raise UsageError(f"{lab.path} cannot be applied: there is no AUTHENTIK_BOOTSTRAP_TOKEN in {target.env_file}",
+    settings = {**settings, "command": "up"} if compose_file is None else settings
+    # everything that can refuse the run is checked before the lab folder is written: a refused run leaves nothing
+    planned = preview(app, compose_file, settings)
+    if lab is not None and not planned.token:
+        raise UsageError(f"{lab.path} cannot be applied: there is no AUTHENTIK_BOOTSTRAP_TOKEN in {planned.env_file}",
                          hint="add one to that .env before the first start (Authentik reads it only then), or pass --no-apply")
-    if init_result is not None:
-        notes += list(init_result.warnings)
     engine = app.engine()
     engine.require()  # a missing engine gets its own clear error before compose says something vaguer
-    _preflight_ports(engine, target)
+    _preflight_ports(engine, planned)
+    target, init_result = resolve(app, compose_file, create=True, settings=settings)
+    if init_result is not None:
+        notes += list(init_result.warnings)
     runner = runner_for(app, target)
     from authentik_lab.services import boot_record
 
