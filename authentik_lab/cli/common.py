@@ -48,6 +48,10 @@ def boundary(command: str) -> Callable[[F], F]:
 
                 if app.debug:
                     raise
+                if kwargs.get("compose") is not None:  # after `--compose FILE`, the hint's commands need it too
+                    from authentik_lab.core.hints import for_compose_file
+
+                    exc.hint = for_compose_file(exc.hint, str(kwargs["compose"]))
                 fail(app, command, exc)
                 raise typer.Exit(exc.exit_code) from None
             except KeyboardInterrupt:

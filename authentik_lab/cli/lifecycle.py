@@ -75,7 +75,8 @@ def down(
     from authentik_lab.services import lifecycle
 
     app = get_app(ctx)
-    if volumes and not confirm(app, "Delete the lab's database and files for good?", yes,
+    # no lab, nothing to delete: `down --volumes` in a cleanup step succeeds without --yes ("nothing to stop")
+    if volumes and lifecycle.lab_exists(app, compose) and not confirm(app, "Delete the lab's database and files for good?", yes,
                                action="deleting the lab's data", declined="nothing deleted"):
         raise typer.Exit(1)
     result = lifecycle.down(app, compose_file=compose, volumes=volumes)
