@@ -52,8 +52,27 @@ def lab_target(app: "App", *, create: bool, settings: dict[str, Any] | None = No
     if create:
         lab, init_result = ensure_lab(app.lab_dir, **(settings or {}))
     else:
-        lab = load_lab(app.lab_dir)
+        try:
+            lab = load_lab(app.lab_dir)
+        except ConfigError as exc:
+            if exc.message.startswith("no lab at"):
+                exc.hint = f"{exc.hint}; {_own_file_hint()}"
+            raise
     return _of_lab(lab), init_result
+
+
+# the names compose itself looks for in the current folder
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def _own_file_hint() -> str:
+    """A lab started with `up --compose FILE` is found again only with the same option: say so, with the file
+    compose would pick here when there is one."""
+    import shlex
+
+    here = next((name for name in COMPOSE_NAMES if Path(name).is_file()), None)
+    example = f"--compose {shlex.quote(here)}" if here else "--compose FILE"
+    return f"if you started it with `authlab up --compose FILE`, pass the same file ({example}, or AUTHLAB_COMPOSE_FILE)"
 
 
 def preview(app: "App", compose_file: Path | None, settings: dict[str, Any] | None = None) -> Target:

@@ -57,3 +57,10 @@ def test_a_missing_argument_is_named_as_in_the_usage_line() -> None:
     result = CliRunner().invoke(cli, ["compose", "patch"])
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == "Error: Missing argument 'FILE'."
+
+
+def test_token_help_says_which_users_work() -> None:
+    text = " ".join(CliRunner().invoke(cli, ["token", "--help"], env={"COLUMNS": "200"}).stdout.split())
+    assert ("-u, --user USER Whose token: a test user or service account of the lab file, the lab's admin (akadmin), "
+            "or any user whose password --password-env gives. [required]") in text
+    assert "(from authlab.yaml)" not in text

@@ -267,3 +267,15 @@ def test_a_users_file_gets_the_project_compose_would_use(tmp_path, monkeypatch) 
     assert file_target(compose).project_name == "fromenv"
     monkeypatch.setenv("COMPOSE_PROJECT_NAME", "fromshell")
     assert file_target(compose).project_name == "fromshell"  # the shell wins over .env, as in compose
+
+
+def test_logs_without_a_lab_hints_at_the_compose_file_up_was_given(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    # after `authlab up --compose docker-compose.yml`, `authlab logs` alone looks for the lab in ./.authlab
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path / ".authlab"), "logs"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: no lab at {tmp_path / '.authlab'} (.env is missing)\n"
+        f"hint: run `authlab init` (or `authlab --dir {tmp_path / '.authlab'} init`) first; if you started it with "
+        "`authlab up --compose FILE`, pass the same file (--compose docker-compose.yml, or AUTHLAB_COMPOSE_FILE)\n")
