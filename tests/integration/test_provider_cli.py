@@ -467,3 +467,23 @@ def test_delete_never_trusts_the_cached_application_list(server: Standin) -> Non
     assert deleted.exit_code == 0 and deleted.stdout.strip() == "deleted application 'cache-a' and provider 'cache-a'"
     assert server.api("GET", "/api/v3/core/applications/cache-a/")[0] == 404
     assert server.api("GET", "/api/v3/core/applications/cache-b/")[0] == 200
+
+
+def test_create_into_a_closed_pipe_ends_quietly_with_141_after_doing_its_work(server: Standin, tmp_path: Path) -> None:
+    """`authlab provider create ... | head -1`: the reader leaves early; the provider is made, the exit is 141."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "authentik_lab", "provider", "create", "piped", "--preset", "nextauth",
+                               "--url", server.url, "--token", server.bootstrap_token],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr and "error" not in proc.stderr
+    code, doc = cli_json(server, "show", "piped")
+    assert (code, doc["data"]["provider"]["name"]) == (0, "piped")
