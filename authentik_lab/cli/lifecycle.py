@@ -117,6 +117,10 @@ def logs(
         emit(app, "logs", result, lambda r: None)
         return
     code = lifecycle.logs_stream(app, compose_file=compose, service=service, follow=follow, tail=tail)
+    if code in (-13, 141):  # compose itself met the closed pipe (`authlab logs | head`): killed by SIGPIPE
+        from authentik_lab.cli.common import BROKEN_PIPE_EXIT
+
+        raise typer.Exit(BROKEN_PIPE_EXIT)
     if code not in (0, 130):
         raise typer.Exit(code)
 

@@ -242,3 +242,17 @@ def test_events_appear_in_the_order_they_happened(tmp_path: Path) -> None:
     assert lines[0] == f"created the lab in {lab} (settings and new secrets in .env)", result.stderr
     assert lines[1].startswith("waiting: containers running")
     assert sum(line.startswith("created the lab") for line in lines) == 1
+
+
+def test_a_rejected_token_after_up_with_compose_hints_at_down_with_the_same_file(tmp_path: Path) -> None:
+    with run_standin(worker_delay=0) as s:
+        folder = tmp_path / "auth"
+        folder.mkdir()
+        compose = folder / "docker-compose.yml"
+        compose.write_text("services:\n  server:\n    image: ghcr.io/goauthentik/server:2026.5.6\n")
+        # a token the server never saw: it reads the bootstrap values only on its very first start
+        (folder / ".env").write_text(f"COMPOSE_PORT_HTTP={s.port}\nAUTHENTIK_BOOTSTRAP_TOKEN=not-the-one-it-knows\n")
+        result = _invoke("up", "--no-apply", "--timeout", "10", "--compose", str(compose))
+    assert result.exit_code == 3, result.stderr
+    hint = result.stderr.splitlines()[-1]
+    assert f"`authlab down --volumes --compose {compose}`" in hint and f"`authlab up --compose {compose}`" in hint, hint

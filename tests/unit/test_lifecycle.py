@@ -279,3 +279,18 @@ def test_logs_without_a_lab_hints_at_the_compose_file_up_was_given(tmp_path: Pat
         f"error: no lab at {tmp_path / '.authlab'} (.env is missing)\n"
         f"hint: run `authlab init` (or `authlab --dir {tmp_path / '.authlab'} init`) first; if you started it with "
         "`authlab up --compose FILE`, pass the same file (--compose docker-compose.yml, or AUTHLAB_COMPOSE_FILE)\n")
+
+
+class SigpipeRunner(FakeRunner):
+    def logs_args(self, service: str | None, follow: bool, tail: int | None) -> list[str]:
+        return ["logs"]
+
+    def stream(self, *args: str) -> int:
+        return -13  # `docker compose logs` killed by SIGPIPE: the reader of stdout (`| head`) went away
+
+
+def test_logs_into_a_closed_pipe_exits_141_like_every_command(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"compose.yml": "services: {}\n", ".env": ""})
+    result = CliRunner().invoke(cli, ["logs", "--compose", str(tmp_path / "compose.yml")],
+                                obj=App(compose_factory=SigpipeRunner, engine_factory=FakeEngine))
+    assert (result.exit_code, result.stdout, result.stderr) == (141, "", "")
