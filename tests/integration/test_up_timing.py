@@ -244,7 +244,7 @@ def test_events_appear_in_the_order_they_happened(tmp_path: Path) -> None:
     assert sum(line.startswith("created the lab") for line in lines) == 1
 
 
-def test_a_rejected_token_after_up_with_compose_hints_at_down_with_the_same_file(tmp_path: Path) -> None:
+def test_a_refused_token_after_up_with_compose_names_the_file_in_every_command_of_its_hint(tmp_path: Path) -> None:
     with run_standin(worker_delay=0) as s:
         folder = tmp_path / "auth"
         folder.mkdir()
@@ -255,4 +255,7 @@ def test_a_rejected_token_after_up_with_compose_hints_at_down_with_the_same_file
         result = _invoke("up", "--no-apply", "--timeout", "10", "--compose", str(compose))
     assert result.exit_code == 3, result.stderr
     hint = result.stderr.splitlines()[-1]
-    assert f"`authlab down --volumes --compose {compose}`" in hint and f"`authlab up --compose {compose}`" in hint, hint
+    # whichever way the refusal is judged (token not created yet, or wrong token), each command it names needs the file
+    commands = re.findall(r"`(authlab (?:up|down|status|logs)[^`]*)`", hint)
+    assert commands, hint
+    assert all(c.endswith(f" --compose {compose}") for c in commands), commands
