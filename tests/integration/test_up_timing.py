@@ -235,9 +235,10 @@ def test_events_appear_in_the_order_they_happened(tmp_path: Path) -> None:
     lab = tmp_path / "lab"
     # a new lab: the first thing `up` does is create it, so that is the first line (stderr is not a terminal here),
     # even when the wait fails later (nothing answers on the port)
-    result = CliRunner().invoke(cli, ["--dir", str(lab), "up", "--no-apply", "--port", str(_free_port()), "--timeout", "3"],
+    ports = ["--port", str(_free_port()), "--https-port", str(_free_port())]  # an ephemeral port + 443 may pass 65535
+    result = CliRunner().invoke(cli, ["--dir", str(lab), "up", "--no-apply", *ports, "--timeout", "3"],
                                 obj=App(compose_factory=FastRunner, engine_factory=StoppedEngine))
-    assert result.exit_code == 3
+    assert result.exit_code == 3, result.stderr
     lines = result.stderr.splitlines()
     assert lines[0] == f"created the lab in {lab} (settings and new secrets in .env)", result.stderr
     assert lines[1].startswith("waiting: containers running")

@@ -38,10 +38,19 @@ class IdleEngine:
 
 @pytest.fixture
 def busy_port() -> Iterator[int]:
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        holder.listen()
-        yield holder.getsockname()[1]
+    """A port this test holds; below 65535 - 443, so the derived HTTPS port (--port + 443) is still a port."""
+    import random
+
+    for port in random.sample(range(20000, 40000), 50):
+        with socket.socket() as holder:
+            try:
+                holder.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            holder.listen()
+            yield port
+            return
+    pytest.fail("no free port to hold between 20000 and 40000")
 
 
 def _tree(root: Path) -> list[str]:
