@@ -58,7 +58,7 @@ def up(
         result = start(app, compose_file=compose, timeout=timeout, show_secrets=show_secrets, on_event=progress.update,
                        lab_file=file, apply_lab_file=not no_apply, version=version, http_port=port, https_port=https_port, bind=bind,
                        fresh=fresh, save_snapshot=not no_snapshot)
-    emit(app, "up", result, lambda r: render_up(app, r))
+    emit(app, "up", result, lambda r: render_up(app, r, progress.notes_shown))
 
 
 @boundary("down")

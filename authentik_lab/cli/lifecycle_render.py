@@ -29,6 +29,7 @@ class Progress:
         self._announced: set[Stage] = set()
         self._origin: float | None = None
         self._spinners: dict[Stage, Any] = {}  # one per row, so each keeps its animation across redraws
+        self.notes_shown: tuple[str, ...] = ()  # printed as they happened; render_up prints only the later ones
 
     def __enter__(self) -> "Progress":
         if self.app.interactive:
@@ -49,6 +50,7 @@ class Progress:
 
         if not hasattr(event, "stage"):  # the lab folder is ready: say so now, before the stages
             render_prepared(self.app, event)  # type: ignore[arg-type]
+            self.notes_shown += tuple(event.notes)  # type: ignore[union-attr]
             return
 
         self.rows[event.stage] = (event.state, event.detail, event.elapsed)
@@ -94,9 +96,13 @@ def render_prepared(app: "App", p: "Prepared") -> None:
         app.err.print(f"note: {note}", markup=False)
 
 
-def render_up(app: "App", r: "UpResult") -> None:
-    """The result on stdout; what happened before the stages was printed by Progress as it happened."""
+def render_up(app: "App", r: "UpResult", notes_shown: tuple[str, ...] = ()) -> None:
+    """The result on stdout; what happened before the stages was printed by Progress as it happened, so only the
+    notes that came later (e.g. about a snapshot) are printed here, on stderr."""
     out = app.out
+    for note in r.notes:
+        if note not in notes_shown:
+            app.err.print(f"note: {note}", markup=False)
     version = f"Authentik {r.version}" if r.version else "Authentik"
     out.print(f"[bold green]{version} is ready[/] at {r.url} (took {r.elapsed:.1f}s)")
     out.print(f"  admin user  {r.admin_user}")
