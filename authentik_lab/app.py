@@ -89,5 +89,11 @@ class App:
 def _console(stderr: bool) -> "Console":
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own answer is exit 1, indistinguishable from a failure; the CLI boundary stops quietly instead
+            self.quiet = True
+            raise BrokenPipeError(32, "the reader of this stream went away")
+
     no_color = bool(os.environ.get(envnames.NO_COLOR))
-    return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True)
+    return _Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True)

@@ -52,19 +52,17 @@ fi
 
 # -- 2. python and the project -----------------------------------------------------------------
 step "python: pip install -e '.[test]'"
-PY=python3
-# Debian's own python3 refuses system-wide pip installs (PEP 668): use a venv there.
-if "$PY" -c 'import sys, sysconfig, os; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
-    VENV="${AUTHLAB_VENV:-$REPO/.venv}"
-    if [[ ! -x "$VENV/bin/python" ]]; then
-        if ! python3 -m venv "$VENV" >"$AUTHLAB_LOG_DIR/venv.log" 2>&1; then
-            rm -rf "$VENV"
-            apt_install python3-venv
-            python3 -m venv "$VENV" >"$AUTHLAB_LOG_DIR/venv.log" 2>&1 || die "python3 -m venv $VENV failed"
-        fi
+# Always a venv: installing into whatever python3 is (a global interpreter when it is not marked externally
+# managed) would change the machine's own Python; Debian's python3 refuses it anyway (PEP 668).
+VENV="${AUTHLAB_VENV:-$REPO/.venv}"
+if [[ ! -x "$VENV/bin/python" ]]; then
+    if ! python3 -m venv "$VENV" >"$AUTHLAB_LOG_DIR/venv.log" 2>&1; then
+        rm -rf "$VENV"
+        apt_install python3-venv
+        python3 -m venv "$VENV" >"$AUTHLAB_LOG_DIR/venv.log" 2>&1 || die "python3 -m venv $VENV failed"
     fi
-    PY="$VENV/bin/python"
 fi
+PY="$VENV/bin/python"
 # The install is editable: only a changed pyproject.toml (or another interpreter) needs pip again.
 stamp="$AUTHLAB_LOG_DIR/pip-install.stamp"
 want="$(command -v "$PY") $(sha256sum pyproject.toml | cut -d' ' -f1) $REPO"

@@ -91,6 +91,12 @@ class Engine:
             except ImageNotFound:
                 return None
 
+    def volumes(self, project: str) -> list[str]:
+        """Names of the volumes compose created for the project (what `down --volumes` deletes), sorted."""
+        with _mapped("list volumes on"):
+            found = self.client.volumes.list(filters={"label": f"{PROJECT_LABEL}={project}"})
+        return sorted(v.name for v in found)
+
     def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
         """The last lines (stdout and stderr) of the service's newest container, optionally only those written
         after `since` (epoch seconds); [] when it has none."""

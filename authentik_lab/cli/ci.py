@@ -95,15 +95,15 @@ def _progress(app: "App", event: object) -> None:
 @boundary("token")
 def token_cmd(
     ctx: typer.Context,
-    user: Annotated[str, typer.Option("--user", "-u", metavar="USER", help="A test user or service account (from authlab.yaml).")],
+    user: Annotated[str, typer.Option("--user", "-u", metavar="USER", help="Whose token: a test user or service account of the lab file, the lab's admin (akadmin), or any user whose password --password-env gives.")],
     provider: Annotated[Optional[str], typer.Option("--provider", "-p", metavar="NAME", help="The client that issues the token (default: the lab file's only provider).")] = None,
     file: LabFileOpt = None,
-    password_env: Annotated[Optional[str], typer.Option("--password-env", metavar="VAR", help="Read the user's password from this environment variable.")] = None,
+    password_env: Annotated[Optional[str], typer.Option("--password-env", metavar="VAR", help="Read --user's password from this environment variable (any user of the server).")] = None,
     url: UrlOpt = None,
     token: TokenOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Print an access token for a test user or service account, verifiable through the provider's JWKS."""
+    """Print an access token for a user or service account, verifiable through the provider's JWKS."""
     from authentik_lab.render import emit
     from authentik_lab.services.token import get_token
 

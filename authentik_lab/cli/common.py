@@ -50,6 +50,10 @@ def boundary(command: str) -> Callable[[F], F]:
 
                 if app.debug:
                     raise
+                if kwargs.get("compose") is not None:  # after `--compose FILE`, the hint's commands need it too
+                    from authentik_lab.core.hints import for_compose_file
+
+                    exc.hint = for_compose_file(exc.hint, str(kwargs["compose"]))
                 fail(app, command, exc)
                 raise typer.Exit(exc.exit_code) from None
             except KeyboardInterrupt as exc:
@@ -58,6 +62,8 @@ def boundary(command: str) -> Callable[[F], F]:
                 raise typer.Exit(_interrupted(app, command, exc)) from None
             except (typer.Exit, typer.Abort):
                 raise
+            except BrokenPipeError:
+                raise typer.Exit(stdout_closed()) from None
             except Exception as exc:  # noqa: BLE001 - the boundary is where unexpected errors are reported
                 if app.debug:
                     raise
@@ -120,6 +126,33 @@ def _interrupted(app: App, command: str, exc: KeyboardInterrupt) -> int:
         print(json.dumps(envelope(command, False, error={"type": "Interrupted", "message": line, "hint": None, "signal": name}), indent=2))
     app.err.print(line, markup=False, highlight=False, soft_wrap=True)
     return code
+
+
+# 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe (`seq 100000 | head -1`)
+BROKEN_PIPE_EXIT = 141
+
+
+def stdout_closed() -> int:
+    """The reader of stdout went away (`authlab ... | head -1`): stop quietly, like cat or grep, with status 141.
+
+    What is still buffered for stdout (Python flushes it at exit) goes to /dev/null, so no "Exception ignored"
+    message or second error follows; stderr too when it is the same closed pipe (`2>&1 | head`).
+    """
+    import os
+    import stat
+    import sys
+
+    try:
+        out = sys.stdout.fileno()
+        same_pipe = stat.S_ISFIFO(os.fstat(out).st_mode) and os.path.sameopenfile(out, sys.stderr.fileno())
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out)
+        if same_pipe:
+            os.dup2(devnull, sys.stderr.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no real file descriptor (e.g. a test's captured stream)
+        pass
+    return BROKEN_PIPE_EXIT
 
 
 def confirm(app: App, question: str, yes: bool, action: str | None = None, declined: str = "nothing changed") -> bool:

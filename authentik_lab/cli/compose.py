@@ -34,7 +34,7 @@ def summarise(changes) -> str:  # noqa: ANN001 - a sequence of core.compose_patc
 @boundary("compose patch")
 def patch(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The compose file to patch, e.g. docker-compose.yml.", show_default=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The compose file to patch, e.g. docker-compose.yml.", show_default=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the diff, change nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when a patch is needed (for pre-commit and CI).")] = False,
     keep_docker_socket: Annotated[bool, typer.Option("--keep-docker-socket", help="Keep the /var/run/docker.sock mount (outpost auto-deploy).")] = False,

@@ -67,7 +67,7 @@ def doctor(
                 report = svc.apply_fixes(facts, report, planned)
         elif not app.json:
             app.err.print("--fix: nothing doctor can fix automatically")
-    emit(app, "doctor", report, lambda r: _human(app, r, verbose), ok=report.tally.ok)
+    emit(app, "doctor", report, lambda r: _human(app, r, verbose, compose), ok=report.tally.ok)
     if not report.tally.ok:
         raise typer.Exit(1)
 
@@ -88,8 +88,10 @@ def _show_plan(app: Any, planned: list) -> None:
             app.out.print(f"      {escape(line)}")
 
 
-def _human(app: Any, report: Any, verbose: bool) -> None:
+def _human(app: Any, report: Any, verbose: bool, compose: Optional[Path] = None) -> None:
     from rich.markup import escape
+
+    from authentik_lab.core.hints import for_compose_file
 
     out = app.out
     skipped: dict[str, list[str]] = {}
@@ -110,7 +112,8 @@ def _human(app: Any, report: Any, verbose: bool) -> None:
             if m.text != r.summary:
                 out.print(f"    {'✗' if m.level == 'fail' else '!' if m.level == 'warn' else 'i'} {escape(m.text)}")
             if m.fix:
-                out.print(f"      fix: {escape(m.fix)}")
+                # with --compose FILE the fix's `authlab logs/up/...` need that file too
+                out.print(f"      fix: {escape(for_compose_file(m.fix, str(compose) if compose else None) or '')}")
         if r.fixable is not None and r.status in ("warn", "fail") and not any("--fix" in (m.fix or "") for m in r.messages):
             out.print("      [dim](authlab doctor --fix can do this)[/]")
     if verbose and report.compose is not None:

@@ -60,7 +60,7 @@ def up(
         result = start(app, compose_file=compose, timeout=timeout, show_secrets=show_secrets, on_event=journaled(app.journal, progress.update),
                        lab_file=file, apply_lab_file=not no_apply, version=version, http_port=port, https_port=https_port, bind=bind,
                        fresh=fresh, save_snapshot=not no_snapshot)
-    emit(app, "up", result, lambda r: render_up(app, r))
+    emit(app, "up", result, lambda r: render_up(app, r, progress.notes_shown))
 
 
 @boundary("down")
@@ -77,7 +77,8 @@ def down(
     from authentik_lab.services import lifecycle
 
     app = get_app(ctx)
-    if volumes and not confirm(app, "Delete the lab's database and files for good?", yes,
+    # no lab, nothing to delete: `down --volumes` in a cleanup step succeeds without --yes ("nothing to stop")
+    if volumes and lifecycle.lab_exists(app, compose) and not confirm(app, "Delete the lab's database and files for good?", yes,
                                action="deleting the lab's data", declined="nothing deleted"):
         raise typer.Exit(1)
     result = lifecycle.down(app, compose_file=compose, volumes=volumes)
@@ -99,7 +100,7 @@ def status(ctx: typer.Context, compose: ComposeOpt = None, json: JsonOpt = False
 @boundary("logs")
 def logs(
     ctx: typer.Context,
-    service: Annotated[Optional[str], typer.Argument(help="Only this service (server, worker, postgresql, ...).", show_default=False)] = None,
+    service: Annotated[Optional[str], typer.Argument(metavar="SERVICE", help="Only this service (server, worker, postgresql, ...).", show_default=False)] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines until Ctrl-C.")] = False,
     tail: Annotated[Optional[int], typer.Option("--tail", "-n", metavar="N", help="Only the last N lines of each service.", min=0)] = None,
     compose: ComposeOpt = None,
@@ -118,6 +119,10 @@ def logs(
         emit(app, "logs", result, lambda r: None)
         return
     code = lifecycle.logs_stream(app, compose_file=compose, service=service, follow=follow, tail=tail)
+    if code in (-13, 141):  # compose itself met the closed pipe (`authlab logs | head`): killed by SIGPIPE
+        from authentik_lab.cli.common import BROKEN_PIPE_EXIT
+
+        raise typer.Exit(BROKEN_PIPE_EXIT)
     if code not in (0, 130):
         raise typer.Exit(code)
 

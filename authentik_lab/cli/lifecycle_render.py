@@ -13,7 +13,7 @@ from authentik_lab.core.readiness import STAGE_TITLES, STAGES, Stage
 if TYPE_CHECKING:
     from authentik_lab.app import App
     from authentik_lab.services.lifecycle import DownResult, StatusResult
-    from authentik_lab.services.up import UpResult
+    from authentik_lab.services.up import Prepared, UpResult
     from authentik_lab.services.wait import StageEvent
 
 _MARKS = {"done": "[green]✓[/]", "skipped": "[dim]-[/]", "active": "[yellow]…[/]", "pending": "[dim]·[/]"}
@@ -29,6 +29,7 @@ class Progress:
         self._announced: set[Stage] = set()
         self._origin: float | None = None
         self._spinners: dict[Stage, Any] = {}  # one per row, so each keeps its animation across redraws
+        self.notes_shown: tuple[str, ...] = ()  # printed as they happened; render_up prints only the later ones
 
     def __enter__(self) -> "Progress":
         if self.app.interactive:
@@ -44,8 +45,13 @@ class Progress:
             self._live.refresh()
             self._live.__exit__(*exc)
 
-    def update(self, event: "StageEvent") -> None:
+    def update(self, event: "StageEvent | Prepared") -> None:
         import time
+
+        if not hasattr(event, "stage"):  # the lab folder is ready: say so now, before the stages
+            render_prepared(self.app, event)  # type: ignore[arg-type]
+            self.notes_shown += tuple(event.notes)  # type: ignore[union-attr]
+            return
 
         self.rows[event.stage] = (event.state, event.detail, event.elapsed)
         self._origin = time.monotonic() - event.elapsed  # when the wait (and `docker compose up -d`) began
@@ -79,26 +85,44 @@ class Progress:
         return table
 
 
-def render_up(app: "App", r: "UpResult") -> None:
+def render_prepared(app: "App", p: "Prepared") -> None:
+    """`up`'s first lines (stderr), printed when the lab folder is ready, before any readiness line."""
+    if p.initialised == "created":
+        app.err.print(f"created the lab in {p.lab_dir} (settings and new secrets in {p.env_file.name})", markup=False)
+    elif p.settings_changed:
+        changes = ", ".join(f"{key} {old} -> {new}" for key, old, new in p.settings_changed)
+        app.err.print(f"lab settings changed: {changes} (compose file re-rendered, secrets kept)", markup=False)
+    for note in p.notes:
+        app.err.print(f"note: {note}", markup=False)
+
+
+def render_up(app: "App", r: "UpResult", notes_shown: tuple[str, ...] = ()) -> None:
+    """The result on stdout; what happened before the stages was printed by Progress as it happened, so only the
+    notes that came later (e.g. about a snapshot) are printed here, on stderr."""
     out = app.out
-    if r.initialised == "created":
-        app.err.print(f"created the lab in {r.lab_dir} (settings and new secrets in {r.env_file.name})")
-    elif r.settings_changed:
-        changes = ", ".join(f"{key} {old} -> {new}" for key, old, new in r.settings_changed)
-        app.err.print(f"lab settings changed: {escape(changes)} (compose file re-rendered, secrets kept)")
     for note in r.notes:
-        app.err.print(f"note: {escape(note)}")
+        if note not in notes_shown:
+            app.err.print(f"note: {note}", markup=False)
     version = f"Authentik {r.version}" if r.version else "Authentik"
     out.print(f"[bold green]{version} is ready[/] at {r.url} (took {r.elapsed:.1f}s)")
     out.print(f"  admin user  {r.admin_user}")
-    if r.secrets:
-        out.print(f"  password    {escape(r.secrets.get(r.password_key, '(not set)'))}")
-        out.print(f"  API token   {escape(r.secrets.get(r.token_key, '(not set)'))}")
-        out.print(f"  [dim](from {r.env_file})[/]")
-    else:
-        out.print(f"  password    {r.password_key} in {r.env_file}")
-        out.print(f"  API token   {r.token_key} in {r.env_file}")
-        out.print("  [dim]values hidden; `authlab up --show-secrets` prints them[/]")
+    # a compose file of the user's own may have no bootstrap values: say so, and what that means
+    missing = {
+        r.password_key: f"none: {r.env_file} has no {r.password_key}; on the first start set akadmin's password at "
+                        f"{r.url}/if/flow/initial-setup/",
+        r.token_key: f"none: {r.env_file} has no {r.token_key}, so `authlab provider create` and `apply` need --token "
+                     f"(an API token made in the admin UI); or add {r.token_key} to that .env before the first start "
+                     "(Authentik reads it only then)",
+    }
+    for key, label in ((r.password_key, "password "), (r.token_key, "API token")):
+        if key not in r.bootstrap_keys:
+            out.print(f"  {label}   {missing[key]}", markup=False)
+        elif r.secrets:
+            out.print(f"  {label}   {r.secrets[key]}", markup=False)
+        else:
+            out.print(f"  {label}   {key} in {r.env_file}", markup=False)
+    if r.bootstrap_keys:
+        out.print(f"  [dim](from {r.env_file})[/]" if r.secrets else "  [dim]values hidden; `authlab up --show-secrets` prints them[/]")
     # the same --compose FILE the user passed, or the next command would look for a lab that is not there
     flag = f" --compose {_shell(str(r.compose_arg))}" if r.compose_arg is not None else ""
     out.print(f"  stop it with `authlab down{flag}` (keeps data); logs: `authlab logs{flag}`")
@@ -115,21 +139,41 @@ def _shell(text: str) -> str:
 
 
 def render_down(app: "App", r: "DownResult") -> None:
-    if not r.stopped:
-        app.out.print(f"nothing to stop: no lab at {r.lab_dir}")
+    """Only what was there: a lab that never ran says so, and `--volumes` names the volumes it deleted."""
+    from authentik_lab.core.hints import for_compose_file
+
+    if not r.found:
+        app.out.print(f"nothing to stop: no lab at {r.lab_dir}", markup=False)
         return
-    if r.volumes_removed and r.kept_folders:
-        # compose deletes named volumes only; bind-mounted folders hold data too and stay where they are
-        app.out.print(f"stopped {r.project_name} and deleted its named volumes; bind-mounted folders are kept: "
-                      f"{', '.join(r.kept_folders)} (delete them yourself if you want a fresh start)")
-    elif r.volumes_removed:
-        app.out.print(f"stopped {r.project_name} and deleted its data")
+    n = len(r.containers)
+    containers = f"{n} container{'s' if n != 1 else ''}"
+    if r.running:
+        parts = [f"stopped {r.project_name} ({containers})"]
+    elif r.containers:
+        parts = [f"removed {r.project_name}'s {containers} (none was running)"]
     else:
-        app.out.print(f"stopped {r.project_name}; data kept (`authlab up` starts it again, `--volumes` deletes it)")
+        parts = [f"nothing to stop: no container of {r.project_name} exists"]
+    if r.volumes_requested:
+        if r.volumes:
+            parts.append(f"deleted its {'named volumes' if r.kept_folders else 'data'} ({', '.join(r.volumes)})")
+        else:
+            parts.append("no data volume to delete")
+        if r.kept_folders:
+            # compose deletes named volumes only; bind-mounted folders hold data too and stay where they are
+            parts.append(f"bind-mounted folders are kept: {', '.join(r.kept_folders)} (delete them yourself if you want a fresh start)")
+    elif r.volumes:
+        again = "`authlab up` starts it again, " if r.containers else ""
+        parts.append(f"data kept in {', '.join(r.volumes)} ({again}`authlab down --volumes` deletes it)")
+    elif r.containers:
+        parts.append("`authlab up` starts it again")
+    app.out.print(for_compose_file("; ".join(parts), str(r.compose_arg) if r.compose_arg else None), markup=False)
 
 
 def render_status(app: "App", r: "StatusResult") -> None:
+    from authentik_lab.core.hints import for_compose_file
+
     out = app.out
+    compose = str(r.compose_arg) if r.compose_arg else None
     state = "running" if r.running else ("stopped" if not r.services else "not fully running")
     out.print(f"lab      {r.lab_dir} ({r.project_name}): {state}")
     out.print(f"url      {r.url}")
@@ -137,7 +181,7 @@ def render_status(app: "App", r: "StatusResult") -> None:
     out.print(f"version  {version}")
     out.print(f"api      {r.api} [dim]({escape(r.api_detail)})[/]")
     if not r.services:
-        out.print("no containers; `authlab up` starts the lab")
+        out.print(escape(for_compose_file("no containers; `authlab up` starts the lab", compose) or ""))
         return
     width = max(len(s.service) for s in r.services)
     for s in r.services:
@@ -148,4 +192,4 @@ def render_status(app: "App", r: "StatusResult") -> None:
         out.print(f"[red]problem:[/] {escape(problem.service)}: {escape(problem.diagnosis)}")
         for line in problem.evidence:
             out.print(f"  [dim]│[/] {escape(line)}")
-        out.print(f"  [yellow]fix:[/] {escape(problem.fix)}")
+        out.print(f"  [yellow]fix:[/] {escape(for_compose_file(problem.fix, compose) or '')}")

@@ -54,6 +54,9 @@ def _register() -> None:
 
     for name in ("init", "lifecycle", "snapshot", "compose", "provider", "doctor", "labfile", "ci", "export"):
         importlib.import_module(f"authentik_lab.cli.{name}").register(cli)
+    from authentik_lab.cli.help import use_unix_help
+
+    use_unix_help(cli)
 
 
 _register()
@@ -61,7 +64,40 @@ _register()
 
 def run(argv: Optional[list] = None) -> None:
     """The console script. With --json, click's own usage errors (a bad option, a missing argument) still print the
-    JSON error document, so a script that parses stdout never gets click's usage text; otherwise click as usual."""
+    JSON error document, so a script that parses stdout never gets click's usage text; otherwise click as usual.
+
+    A reader that closes stdout early (`authlab doctor --list | head -1`) ends the run quietly with status 141,
+    whether the pipe broke inside a command (cli.common.boundary), in click's own output, or in the last flush.
+    """
+    import sys
+
+    try:
+        _run(argv)
+    except SystemExit as exc:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click met EPIPE outside a command and chose exit 1
+            exc = SystemExit(_stdout_closed())
+        _flush_stdout()
+        raise exc from None
+    _flush_stdout()
+
+
+def _flush_stdout() -> None:
+    """Flush now: at interpreter exit a broken pipe would print "Exception ignored ..." and exit 120."""
+    import sys
+
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.exit(_stdout_closed())
+
+
+def _stdout_closed() -> int:
+    from authentik_lab.cli.common import stdout_closed
+
+    return stdout_closed()
+
+
+def _run(argv: Optional[list]) -> None:
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)

@@ -113,7 +113,7 @@ def show(
     from .provider_output import show_human
 
     app = get_app(ctx)
-    chosen = get_preset(preset) if preset else None
+    chosen = get_preset(preset, "--preset") if preset else None
     result = show_provider(app, _connect(app, url, token), name, show_secret=show_secret, preset=chosen)
     emit(app, "provider show", result, lambda r: show_human(app, r, show_secret))
 

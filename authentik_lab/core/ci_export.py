@@ -1,7 +1,9 @@
 """The values a pipeline's app and tests need after `authlab ci`, as `KEY=value` lines.
 
-Two targets with different rules: `$GITHUB_ENV` takes values literally (quotes would become part of the value)
-and needs the heredoc form `KEY<<DELIM ... DELIM` for anything multi-line; a `.env` file takes dotenv quoting.
+Two targets with different rules: `$GITHUB_ENV` takes values literally (quotes would become part of the value),
+so every value that is not plain (the ones a `.env` file must quote: `$`, `!`, quotes, spaces, newlines, ...) is
+written in the multi-line delimiter form GitHub documents, `KEY<<DELIM`, the value, `DELIM`, with a random
+delimiter that does not occur in the value; a `.env` file takes dotenv quoting.
 Names are `AUTHLAB_<PROVIDER>_*`, `AUTHLAB_USER_<USERNAME>_*` and `AUTHLAB_SA_<NAME>_*` (upper-cased, every
 other character becomes `_`) plus `AUTHENTIK_URL`, so several providers and users never collide silently.
 """
@@ -123,12 +125,13 @@ def app_name_secrecy(providers: Iterable[ProviderExport]) -> dict[str, bool]:
 
 
 def render_github_env(values: dict[str, str], delimiter: Callable[[], str] | None = None) -> str:
-    """Lines for `$GITHUB_ENV` (appended by the caller). Multi-line values use a random heredoc delimiter
-    that does not occur in the value, as GitHub requires."""
+    """Lines for `$GITHUB_ENV` (appended by the caller): `KEY=value` for a plain value, else the delimiter form
+    with a random delimiter that does not occur in the value (source: GitHub's "Multiline strings" section of
+    "Workflow commands for GitHub Actions"; the runner takes every byte between the two lines as the value)."""
     make = delimiter or (lambda: f"ghadelimiter_{secrets.token_hex(8)}")
     lines: list[str] = []
     for key, value in values.items():
-        if "\n" in value or "\r" in value:
+        if not dotenv.is_plain(value):
             delim = make()
             while delim in value:
                 delim = make()

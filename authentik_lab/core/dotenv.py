@@ -60,11 +60,16 @@ def parse_with_lines(text: str) -> dict[str, tuple[int, str]]:
     return out
 
 
+def is_plain(value: str) -> bool:
+    """True when `value` is written as is, unquoted (letters, digits and `_./:@%+=,~-` only)."""
+    return bool(_SAFE.fullmatch(value))  # not match(): its `$` also matches before a trailing newline
+
+
 def quote(value: str) -> str:
     """Quote only when needed. A `$` or backslash goes in single quotes, which compose reads literally
     (in double quotes it would interpolate `$VAR`); a value holding a single quote falls back to escaped
     double quotes."""
-    if _SAFE.fullmatch(value):  # not match(): its `$` also matches before a trailing newline
+    if is_plain(value):
         return value
     if "'" not in value and "\n" not in value and ("$" in value or "\\" in value):
         return "'" + value + "'"

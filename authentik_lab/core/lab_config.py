@@ -178,7 +178,7 @@ def plan_env(
     old_https = _existing(existing, PORT_HTTPS, lambda v: check_port(v, PORT_HTTPS))
     old_bind = _existing(existing, BIND, check_bind)
 
-    new_version = check_version(version) if version else (old_version or DEFAULT_VERSION)
+    new_version = _option("--version", version, check_version) if version else (old_version or DEFAULT_VERSION)
     new_http = check_port(http_port, "--port") if http_port is not None else (old_http or DEFAULT_PORT)
     if https_port is not None:
         new_https = check_port(https_port, "--https-port")
@@ -188,7 +188,7 @@ def plan_env(
         new_https = check_port(new_http + HTTPS_OFFSET, "the HTTPS port (--port + 443)")
     if new_https == new_http:
         raise ValueError(f"the HTTP and HTTPS ports must differ (both {new_http})")
-    new_bind = check_bind(bind) if bind is not None else (old_bind or DEFAULT_BIND)
+    new_bind = _option("--bind", bind, check_bind) if bind is not None else (old_bind or DEFAULT_BIND)
 
     wanted: dict[str, str] = {
         VERSION: str(new_version),
@@ -226,6 +226,14 @@ def plan_env(
     settings = LabSettings(str(new_version), int(new_http), int(new_https), str(new_bind), postgres_tag)
     rerender = bool(changed) or any(k in added for k in wanted)
     return EnvPlan(settings, updates, tuple(added), tuple(changed), rerender)
+
+
+def _option(name: str, value: str, check: Callable[[str], str]) -> str:
+    """A value the user typed as `name`: its error names that option (the checks are shared with .env values)."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _differs(key: str, old: str, new: str) -> bool:

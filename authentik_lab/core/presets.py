@@ -257,8 +257,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in _PRESETS}
 DEFAULT_PRESET = "generic"
 
 
-def get_preset(name: str) -> Preset:
+def get_preset(name: str, what: str | None = None) -> Preset:
+    """`what` names the value as the user wrote it (`--preset`, or a lab file's `preset`) in the error."""
     key = (name or "").strip().lower()
     if key in PRESETS:
         return PRESETS[key]
-    raise UsageError(f"unknown preset {name!r}", hint=f"choose one of: {', '.join(PRESETS)} (see `authlab provider presets`)")
+    raise UsageError(f"{what} {name!r} is not a preset" if what else f"unknown preset {name!r}", hint=f"choose one of: {', '.join(PRESETS)} (see `authlab provider presets`)")

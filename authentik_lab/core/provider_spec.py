@@ -26,15 +26,22 @@ _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 SLUG_MAX = 50  # Django SlugField default
 
 
+# How build_desired names each value in its errors: as the option the user typed (`provider create`) or as the
+# key the user wrote in the lab file (`apply`, `up`, `ci`, which prefix the provider's location)
+OPTION_NAMES = {"preset": "--preset", "app_url": "--app-url", "redirect_uris": "--redirect-uri", "slug": "--slug", "consent": "--consent",
+                "sub_mode": "--sub-mode", "provider_id": "--provider-id", "client_id": "--client-id"}
+FILE_KEYS = {key: key for key in OPTION_NAMES}
+
+
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
     return slug[:SLUG_MAX].strip("-")
 
 
-def check_slug(slug: str) -> str:
+def check_slug(slug: str, what: str = "application slug") -> str:
     if not slug or not _SLUG.match(slug) or len(slug) > SLUG_MAX:
         raise UsageError(
-            f"application slug {slug!r} would be refused by Authentik",
+            f"{what} {slug!r} would be refused by Authentik",
             hint=f"use letters, digits, '-' and '_' only (at most {SLUG_MAX} characters), e.g. --slug my-app",
         )
     return slug
@@ -84,30 +91,36 @@ def build_desired(
     provider_id: str | None = None,
     client_id: str | None = None,
     verified_email: bool = False,
+    names: dict[str, str] = OPTION_NAMES,
 ) -> Desired:
-    """Validate the CLI options (UsageError before any API call) and derive the full desired state."""
+    """Validate the CLI options (UsageError before any API call) and derive the full desired state.
+
+    `names` says how errors name each value: OPTION_NAMES (`--app-url`) or FILE_KEYS (`app_url`)."""
     name = (name or "").strip()
     if not name:
         raise UsageError("the provider name is empty", hint="e.g. authlab provider create my-app --preset nextauth")
-    chosen = get_preset(preset)
-    slug = check_slug(slug if slug is not None else slugify(name))
+    chosen = get_preset(preset, names["preset"])
+    slug = check_slug(slug if slug is not None else slugify(name), f"{names['slug']}" if slug is not None else "application slug")
     if consent not in CONSENT_FLOWS:
-        raise UsageError(f"unknown consent mode {consent!r}", hint="use --consent implicit or --consent explicit")
+        raise UsageError(f"{names['consent']} {consent!r} is not a consent mode", hint=f"use {names['consent']} implicit or explicit")
     if sub_mode not in SUB_MODES:
-        raise UsageError(f"unknown subject mode {sub_mode!r}", hint=f"choose one of: {', '.join(SUB_MODES)}")
+        raise UsageError(f"{names['sub_mode']} {sub_mode!r} is not a subject mode", hint=f"choose one of: {', '.join(SUB_MODES)}")
     if provider_id is not None:
         if not chosen.uses_provider_id:
-            raise UsageError(f"preset {chosen.name} has no provider id in its callback path ({chosen.callback_path})", hint="drop --provider-id")
+            raise UsageError(f"preset {chosen.name} has no provider id in its callback path ({chosen.callback_path})", hint=f"drop {names['provider_id']}")
         if not re.match(r"^[A-Za-z0-9_.-]+$", provider_id):
-            raise UsageError(f"provider id {provider_id!r} is not usable in a URL path", hint="use letters, digits, '.', '-' or '_'")
+            raise UsageError(f"{names['provider_id']} {provider_id!r} is not usable in a URL path", hint="use letters, digits, '.', '-' or '_'")
     if client_id is not None and not re.match(r"^[\x21-\x7e]{1,255}$", client_id):
-        raise UsageError(f"client id {client_id!r} must be 1-255 printable characters without spaces", hint="e.g. --client-id my-app")
-    base = check_strict(app_url or chosen.default_app_url)
+        raise UsageError(f"{names['client_id']} {client_id!r} must be 1-255 printable characters without spaces", hint="e.g. my-app")
+    if app_url is not None:
+        base = check_strict(app_url, names["app_url"], example="http://localhost:3000")
+    else:
+        base = check_strict(chosen.default_app_url)
     if urlsplit(base.url).query:
-        raise UsageError(f"--app-url {app_url!r} must not have a query", hint="give the app's origin, e.g. http://localhost:3000")
+        raise UsageError(f"{names['app_url']} {app_url!r} must not have a query", hint="give the app's origin, e.g. http://localhost:3000")
     app = base.url.rstrip("/")
     pid = provider_id or chosen.default_provider_id
-    extra = check_redirect_uris(list(redirect_uris or []), regex=regex)
+    extra = check_redirect_uris(list(redirect_uris or []), regex=regex, what=names["redirect_uris"])
     # the generic preset has no real callback path of its own: explicit URIs replace it
     uris = [] if (chosen.name == "generic" and extra) else [RedirectUri(chosen.callback_url(app, pid))]
     uris += [u for u in extra if u not in uris]

@@ -38,22 +38,24 @@ class RedirectUri:
         return {"matching_mode": self.matching_mode, "url": self.url}
 
 
-def check_strict(url: str) -> RedirectUri:
+def check_strict(url: str, what: str = "redirect URI", example: str = "http://localhost:3000/api/auth/callback/authentik") -> RedirectUri:
+    """`what` names the value in messages the way the user wrote it: an option (`--redirect-uri`, `--app-url`) on
+    the command line, the key path in a lab file; `example` is a correct value of that kind."""
     text = url.strip()
     if not text:
-        raise UsageError("a redirect URI is empty", hint="pass a full URL, e.g. --redirect-uri http://localhost:3000/callback")
+        raise UsageError(f"{what} is empty", hint=f"pass a full URL, e.g. {example}")
     try:
         parts = urlsplit(text)
     except ValueError:  # an unbalanced or non-IP `[...]` host
-        raise UsageError(f"redirect URI {text!r} has an invalid host", hint="write an IPv6 loopback as http://[::1]:PORT/path") from None
+        raise UsageError(f"{what} {text!r} has an invalid host", hint="write an IPv6 loopback as http://[::1]:PORT/path") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"redirect URI {text!r} is not an absolute http(s) URL",
-            hint="write it in full, with scheme and host, e.g. http://localhost:3000/api/auth/callback/authentik",
+            f"{what} {text!r} is not an absolute http(s) URL",
+            hint=f"write it in full, with scheme and host, e.g. {example}",
         )
     if "#" in text:
         raise UsageError(
-            f"redirect URI {text!r} has a fragment (#...)",
+            f"{what} {text!r} has a fragment (#...)",
             hint="OAuth redirect URIs must not contain a fragment (RFC 6749 §3.1.2); remove everything from '#'",
         )
     # the brackets of an IPv6 literal ([::1]) are URL syntax, not pattern characters: leave the host out
@@ -61,20 +63,20 @@ def check_strict(url: str) -> RedirectUri:
     literal = text.replace(hostport, hostport.rpartition("]")[2], 1) if hostport.startswith("[") else text
     if _REGEX_HINTS.search(literal):
         raise UsageError(
-            f"redirect URI {text!r} contains regex characters but strict matching compares it literally",
+            f"{what} {text!r} contains regex characters but strict matching compares it literally",
             hint="pass --regex if you meant a pattern, otherwise remove the pattern characters",
         )
-    _check_host(text, parts.netloc, parts.hostname)
+    _check_host(text, parts.netloc, parts.hostname, what)
     if any(c.isspace() for c in text):  # urlsplit silently drops tabs and newlines; a browser would not match
-        raise UsageError(f"redirect URI {text!r} contains whitespace", hint="remove it, or percent-encode a space in the path as %20")
+        raise UsageError(f"{what} {text!r} contains whitespace", hint="remove it, or percent-encode a space in the path as %20")
     try:
         parts.port
     except ValueError:
-        raise UsageError(f"redirect URI {text!r} has an invalid port", hint="use a number between 1 and 65535") from None
+        raise UsageError(f"{what} {text!r} has an invalid port", hint="use a number between 1 and 65535") from None
     return RedirectUri(text, STRICT)
 
 
-def _check_host(text: str, netloc: str, host: str) -> None:
+def _check_host(text: str, netloc: str, host: str, what: str) -> None:
     """Reject hosts no browser can reach (a space, a stray character); `[...]` must be an IPv6 address."""
     hostport = netloc.rpartition("@")[2]
     if hostport.startswith("["):
@@ -82,7 +84,7 @@ def _check_host(text: str, netloc: str, host: str) -> None:
             ipaddress.IPv6Address(host)
         except ValueError:
             raise UsageError(
-                f"redirect URI {text!r} has an invalid IPv6 host [{host}]",
+                f"{what} {text!r} has an invalid IPv6 host [{host}]",
                 hint="write an IPv6 loopback as http://[::1]:PORT/path",
             ) from None
         return
@@ -91,37 +93,39 @@ def _check_host(text: str, netloc: str, host: str) -> None:
         shown = ", ".join("a space" if c == " " else repr(c) for c in bad)
         why = f"it contains {shown}" if shown else "a name cannot start or end with '-' or '.'"
         raise UsageError(
-            f"redirect URI {text!r} has an invalid host {host!r} ({why})",
+            f"{what} {text!r} has an invalid host {host!r} ({why})",
             hint="a host is a name (letters, digits, '.', '-'), an IPv4 address or [IPv6]; e.g. http://localhost:3000/callback",
         )
 
 
-def check_regex(pattern: str) -> RedirectUri:
+def check_regex(pattern: str, what: str = "redirect URI pattern") -> RedirectUri:
     text = pattern.strip()
     if not text:
-        raise UsageError("a redirect URI pattern is empty", hint="e.g. --regex --redirect-uri 'http://localhost:\\d+/callback'")
+        raise UsageError(f"{what} is empty", hint="e.g. --regex --redirect-uri 'http://localhost:\\d+/callback'")
     try:
         re.compile(text)
     except re.error as exc:
         raise UsageError(
-            f"redirect URI pattern {text!r} is not a valid regular expression: {exc}",
+            f"{what} {text!r} is not a valid regular expression: {exc}",
             hint="Authentik compiles each regex entry and refuses the whole provider when one fails",
         ) from None
     if not _SCHEME_PATTERN.match(text):
         raise UsageError(
-            f"redirect URI pattern {text!r} does not start with http:// or https://",
+            f"{what} {text!r} does not start with http:// or https://",
             hint="anchor the scheme explicitly, e.g. 'https?://localhost:3000/.*'",
         )
     if "#" in text:
-        raise UsageError(f"redirect URI pattern {text!r} contains '#'", hint="redirect URIs never carry a fragment")
+        raise UsageError(f"{what} {text!r} contains '#'", hint="redirect URIs never carry a fragment")
     return RedirectUri(text, REGEX)
 
 
-def check_redirect_uris(values: list[str], regex: bool = False) -> list[RedirectUri]:
-    checker = check_regex if regex else check_strict
+def check_redirect_uris(values: list[str], regex: bool = False, what: str | None = None) -> list[RedirectUri]:
     out: list[RedirectUri] = []
     for value in values:
-        uri = checker(value)
+        if regex:
+            uri = check_regex(value, what or "redirect URI pattern")
+        else:
+            uri = check_strict(value, what or "redirect URI")
         if uri not in out:
             out.append(uri)
     return out

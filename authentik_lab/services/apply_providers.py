@@ -47,7 +47,7 @@ class ProviderPlan:
 
 
 def desired_from_spec(spec: ProviderSpec) -> "Desired":
-    from authentik_lab.core.provider_spec import build_desired
+    from authentik_lab.core.provider_spec import FILE_KEYS, build_desired
 
     return build_desired(
         spec.name,
@@ -62,6 +62,7 @@ def desired_from_spec(spec: ProviderSpec) -> "Desired":
         sub_mode=spec.sub_mode,
         client_id=spec.client_id,
         verified_email=spec.verified_email,
+        names=FILE_KEYS,
     )
 
 

@@ -52,7 +52,11 @@ def canonical_url(given: str, lab_url: str | None) -> "BaseUrl":
     and warn when the URL names the lab's own port under another loopback name than the lab's URL
     (127.0.0.1 vs localhost): Authentik puts the request's host into `iss`.
     """
-    base = normalize_base_url(given)
+    try:
+        base = normalize_base_url(given)
+    except UsageError as exc:
+        exc.message = f"--url: {exc.message}"  # what the user typed (or set as AUTHENTIK_URL, which feeds --url)
+        raise
     notes = list(base.notes)
     if lab_url:
         warning = loopback_mismatch(base.url, normalize_base_url(lab_url).url)

@@ -96,28 +96,19 @@ def init_lab(
     https_port: int | None = None,
     bind: str | None = None,
     token: Callable[[int], str] | None = None,
+    command: str = "init",
 ) -> InitResult:
     """Create the lab, or bring an existing one up to date without touching its secrets.
 
-    None for a setting means "keep what the lab has" (or the default for a new lab).
+    None for a setting means "keep what the lab has" (or the default for a new lab). `command` is the command
+    whose options these are (`init`, `up`), named in the hint of a bad value.
     """
     from authentik_lab.adapters.files import atomic_write
     from authentik_lab.core.compose_render import render_compose
 
-    lab_dir = Path(lab_dir).expanduser().absolute()
-    if lab_dir.exists() and not lab_dir.is_dir():
-        raise UsageError(f"{lab_dir} exists and is not a directory", hint="pass another --dir (or AUTHLAB_DIR)")
+    lab_dir, env_text, plan = _plan(lab_dir, version, http_port, https_port, bind, token, command)
     env_file, compose_file = lab_dir / ENV_FILE, lab_dir / COMPOSE_FILE
-    env_text = _read(env_file) if env_file.exists() else None
     existing = dotenv.parse(env_text or "")
-    kw = {"token": token} if token else {}
-    try:
-        plan = cfg.plan_env(existing, lab_dir, version=version, http_port=http_port, https_port=https_port, bind=bind, **kw)
-    except cfg.BadEnvValue as exc:
-        raise _env_error(env_file, env_text or "", exc.key, str(exc)) from None
-    except ValueError as exc:
-        raise UsageError(str(exc), hint="see `authlab init --help` for the accepted values") from None
-
     warnings = _warnings(plan, existing)
     settings = plan.settings
     write_compose = plan.settings_changed or not compose_file.exists()
@@ -128,10 +119,8 @@ def init_lab(
     if not gitignore.exists():
         # the lab usually sits inside the app's repository: keep its secrets out of commits
         atomic_write(gitignore, GITIGNORE)
-    if env_text is None:
-        atomic_write(env_file, dotenv.render(plan.updates, header=ENV_HEADER), mode=ENV_MODE)
-    elif plan.updates:
-        atomic_write(env_file, dotenv.merge(env_text, plan.updates), mode=ENV_MODE)
+    if env_text is None or plan.updates:
+        atomic_write(env_file, _planned_text(env_text, plan), mode=ENV_MODE)
     elif env_file.stat().st_mode & 0o077:
         os.chmod(env_file, ENV_MODE)  # secrets readable by others: tighten, nothing else changes
     backup = None
@@ -177,7 +166,47 @@ def load_lab(lab_dir: Path, environ: Mapping[str, str] | None = None) -> Lab:
     if not env_file.is_file() or not compose_file.is_file():
         missing = env_file if not env_file.is_file() else compose_file
         raise ConfigError(f"no lab at {lab_dir} ({missing.name} is missing)", hint=hint)
-    text = _read(env_file)
+    return _lab_from_text(lab_dir, _read(env_file), environ)
+
+
+def preview_lab(lab_dir: Path, **settings: Any) -> Lab:
+    """The lab `ensure_lab(lab_dir, **settings)` would give (ports, bind, project name, URL), computed without
+    writing anything, so `up` can check the engine and the ports before the lab folder exists. Raises what init
+    would raise for a bad setting. Its secrets are placeholders for a new lab: read them only after the write."""
+    command = settings.pop("command", "up")
+    lab_dir, env_text, plan = _plan(lab_dir, settings.get("version"), settings.get("http_port"), settings.get("https_port"),
+                                    settings.get("bind"), settings.get("token"), command)
+    return _lab_from_text(lab_dir, _planned_text(env_text, plan), os.environ)
+
+
+def _plan(lab_dir: Path, version: str | None, http_port: int | None, https_port: int | None, bind: str | None,
+          token: Callable[[int], str] | None, command: str) -> tuple[Path, str | None, cfg.EnvPlan]:
+    """(absolute lab dir, the .env text now or None, what init would change): reads, never writes."""
+    lab_dir = Path(lab_dir).expanduser().absolute()
+    if lab_dir.exists() and not lab_dir.is_dir():
+        raise UsageError(f"{lab_dir} exists and is not a directory", hint="pass another --dir (or AUTHLAB_DIR)")
+    env_file = lab_dir / ENV_FILE
+    env_text = _read(env_file) if env_file.exists() else None
+    kw = {"token": token} if token else {}
+    try:
+        plan = cfg.plan_env(dotenv.parse(env_text or ""), lab_dir, version=version, http_port=http_port,
+                            https_port=https_port, bind=bind, **kw)
+    except cfg.BadEnvValue as exc:
+        raise _env_error(env_file, env_text or "", exc.key, str(exc)) from None
+    except ValueError as exc:
+        raise UsageError(str(exc), hint=f"see `authlab {command} --help` for the accepted values") from None
+    return lab_dir, env_text, plan
+
+
+def _planned_text(env_text: str | None, plan: cfg.EnvPlan) -> str:
+    """The .env init writes: a new file with the header, or the old one with the planned updates merged in."""
+    if env_text is None:
+        return dotenv.render(plan.updates, header=ENV_HEADER)
+    return dotenv.merge(env_text, plan.updates) if plan.updates else env_text
+
+
+def _lab_from_text(lab_dir: Path, text: str, environ: Mapping[str, str]) -> Lab:
+    env_file, compose_file = lab_dir / ENV_FILE, lab_dir / COMPOSE_FILE
     env = dotenv.parse(text)
     empty = [k for k in (*cfg.SECRET_KEYS, cfg.PROJECT_NAME) if not (env.get(k) or "").strip()]
     if empty:

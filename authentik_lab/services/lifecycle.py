@@ -43,23 +43,42 @@ def init(app: "App", lab_dir: Path, **settings: Any) -> Any:
 
 @dataclass(frozen=True)
 class DownResult:
+    """What `down` found and did, so it never claims work it did not do."""
+
     project_name: str
     lab_dir: Path
-    volumes_removed: bool
-    stopped: bool = True  # False: there was no lab to stop (not an error: cleanup steps run `down` unconditionally)
+    volumes_removed: bool  # --volumes deleted at least one volume
+    stopped: bool = True  # some container of the project existed and `down` removed it
     kept_folders: tuple[str, ...] = ()  # bind-mounted host folders: `--volumes` deletes named volumes only
+    found: bool = True  # False: no lab at lab_dir, nothing was looked at (cleanup steps run `down` unconditionally)
+    containers: tuple[str, ...] = ()  # the project's containers before `down` (all removed by it)
+    running: tuple[str, ...] = ()  # of which were running (or restarting)
+    volumes: tuple[str, ...] = ()  # the project's volumes before `down`: deleted with --volumes, else kept
+    compose_arg: Path | None = None  # the --compose FILE as given, for the hints
+    volumes_requested: bool = False  # --volumes was given
+
+
+def lab_exists(app: "App", compose_file: Path | None = None) -> bool:
+    """Whether `down` has anything to look at: a --compose file always counts (a missing one is an error later)."""
+    return compose_file is not None or _lab_exists(app.lab_dir)
 
 
 def down(app: "App", *, compose_file: Path | None = None, volumes: bool = False) -> DownResult:
-    if compose_file is None and not _lab_exists(app.lab_dir):
+    if not lab_exists(app, compose_file):
         # `if: always()` cleanup after a failed `authlab ci` must not fail too: nothing to stop is success
-        return DownResult("", Path(app.lab_dir).absolute(), False, stopped=False)
+        return DownResult("", Path(app.lab_dir).absolute(), False, stopped=False, found=False, volumes_requested=volumes)
     target, _ = resolve(app, compose_file)
     require_engine(app)
+    engine = app.engine()
+    before = engine.containers(target.project_name)
+    found_volumes = tuple(engine.volumes(target.project_name))
     with own_file_errors(target):
         runner_for(app, target).down(volumes=volumes)
     kept = tuple(bind_folders(target)) if volumes else ()
-    return DownResult(target.project_name, target.lab_dir, volumes, kept_folders=kept)
+    return DownResult(target.project_name, target.lab_dir, volumes and bool(found_volumes), stopped=bool(before),
+                      kept_folders=kept, containers=tuple(c.name for c in before),
+                      running=tuple(c.name for c in before if c.state in ("running", "restarting")),
+                      volumes=found_volumes, compose_arg=compose_file, volumes_requested=volumes)
 
 
 def _lab_exists(lab_dir: Path) -> bool:
@@ -115,6 +134,7 @@ class StatusResult:
     version: str | None
     version_source: str  # "api" | "image tag" | "unknown"
     problems: tuple[Problem, ...] = ()
+    compose_arg: Path | None = None  # the --compose FILE as given, for the hints
 
 
 def status(app: "App", *, compose_file: Path | None = None) -> StatusResult:
@@ -134,6 +154,7 @@ def status(app: "App", *, compose_file: Path | None = None) -> StatusResult:
         version=version or target.version,
         version_source=source,
         problems=_problems(app, target, services),
+        compose_arg=compose_file,
     )
 
 

@@ -52,11 +52,43 @@ def lab_target(app: "App", *, create: bool, settings: dict[str, Any] | None = No
     if create:
         lab, init_result = ensure_lab(app.lab_dir, **(settings or {}))
     else:
-        lab = load_lab(app.lab_dir)
+        try:
+            lab = load_lab(app.lab_dir)
+        except ConfigError as exc:
+            if exc.message.startswith("no lab at"):
+                exc.hint = f"{exc.hint}; {_own_file_hint()}"
+            raise
+    return _of_lab(lab), init_result
+
+
+# the names compose itself looks for in the current folder
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def _own_file_hint() -> str:
+    """A lab started with `up --compose FILE` is found again only with the same option: say so, with the file
+    compose would pick here when there is one."""
+    import shlex
+
+    here = next((name for name in COMPOSE_NAMES if Path(name).is_file()), None)
+    example = f"--compose {shlex.quote(here)}" if here else "--compose FILE"
+    return f"if you started it with `authlab up --compose FILE`, pass the same file ({example}, or AUTHLAB_COMPOSE_FILE)"
+
+
+def preview(app: "App", compose_file: Path | None, settings: dict[str, Any] | None = None) -> Target:
+    """The target `resolve(app, compose_file, create=True, settings=settings)` will give, with nothing written yet:
+    what `up` checks (engine, ports) before it creates or changes the lab folder. Raises what init would raise."""
+    if compose_file:
+        return file_target(compose_file)
+    from authentik_lab.services.lab import preview_lab
+
+    return _of_lab(preview_lab(app.lab_dir, **(settings or {})))
+
+
+def _of_lab(lab: Any) -> Target:
     secrets = {PASSWORD_KEY: lab.bootstrap_password, TOKEN_KEY: lab.bootstrap_token}
-    target = Target(lab.dir, lab.compose_file, lab.env_file, lab.project_name, lab.url, lab.bootstrap_token,
-                    lab.version, lab.image, secrets=secrets, ports=((lab.bind, lab.http_port), (lab.bind, lab.https_port)))
-    return target, init_result
+    return Target(lab.dir, lab.compose_file, lab.env_file, lab.project_name, lab.url, lab.bootstrap_token,
+                  lab.version, lab.image, secrets=secrets, ports=((lab.bind, lab.http_port), (lab.bind, lab.https_port)))
 
 
 def file_target(compose_file: Path) -> Target:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from authentik_lab.errors import ApplyError, AuthlabError, NotReadyError, UsageError, WaitTimeout
-from authentik_lab.services.target import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, own_file_errors, resolve, runner_for
+from authentik_lab.services.target import ADMIN_USER, PASSWORD_KEY, TOKEN_KEY, Target, own_file_errors, preview, resolve, runner_for
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -50,6 +50,19 @@ class UpResult:
     compose_arg: Path | None = None  # the --compose FILE as given, echoed in the next-step hints
     boot: str = "unknown"  # "cold" (a new database), "snapshot" (restored), "warm" (one seen booted), "unknown"
     snapshot: str | None = None  # the snapshot restored, or saved after a cold boot
+    bootstrap_keys: tuple[str, ...] = (PASSWORD_KEY, TOKEN_KEY)  # the bootstrap values the env file has (names only)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Sent to `on_event` once the lab folder is ready and before compose starts, so a progress view can say
+    "created the lab in ..." first, when it happened (UpResult repeats these for --json)."""
+
+    initialised: str | None
+    lab_dir: Path
+    env_file: Path
+    settings_changed: tuple[tuple[str, str, str], ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def up(
@@ -58,7 +71,7 @@ def up(
     compose_file: Path | None = None,
     timeout: float = 300.0,
     show_secrets: bool = False,
-    on_event: Callable[["StageEvent"], None] | None = None,
+    on_event: Callable[["StageEvent | Prepared"], None] | None = None,
     lab_file: Path | None = None,
     apply_lab_file: bool = True,
     lab: "LabFile | None" = None,
@@ -86,15 +99,21 @@ def up(
     if lab is None and apply_lab_file:
         lab = _checked_labfile(app, lab_file)
     settings, notes = _settings(lab, options, own_compose=compose_file is not None)
-    target, init_result = resolve(app, compose_file, create=True, settings=settings)
-    if lab is not None and not target.token:
-        raise UsageError(f"{lab.path} cannot be applied: there is no AUTHENTIK_BOOTSTRAP_TOKEN in {target.env_file}",
+    settings = {**settings, "command": "up"} if compose_file is None else settings
+    # everything that can refuse the run is checked before the lab folder is written: a refused run leaves nothing
+    planned = preview(app, compose_file, settings)
+    if lab is not None and not planned.token:
+        raise UsageError(f"{lab.path} cannot be applied: there is no AUTHENTIK_BOOTSTRAP_TOKEN in {planned.env_file}",
                          hint="add one to that .env before the first start (Authentik reads it only then), or pass --no-apply")
-    if init_result is not None:
-        notes += list(init_result.warnings)
     engine = app.engine()
     engine.require()  # a missing engine gets its own clear error before compose says something vaguer
-    _preflight_ports(engine, target)
+    _preflight_ports(engine, planned)
+    target, init_result = resolve(app, compose_file, create=True, settings=settings)
+    if init_result is not None:
+        notes += list(init_result.warnings)
+    if on_event is not None:
+        on_event(Prepared(getattr(init_result, "action", None), target.lab_dir, target.env_file,
+                          tuple(getattr(init_result, "changed", ()) or ()), tuple(notes)))
     runner = runner_for(app, target)
     from authentik_lab.services import boot_record
 
@@ -152,6 +171,7 @@ def up(
         compose_arg=compose_file,
         boot=boot,
         snapshot=restored.snapshot or saved,
+        bootstrap_keys=tuple(k for k in (PASSWORD_KEY, TOKEN_KEY) if target.secrets.get(k)),
     )
 
 

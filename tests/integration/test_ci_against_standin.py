@@ -179,3 +179,33 @@ def test_an_app_dir_that_is_not_a_folder_is_exit_2_before_anything_starts(lab, t
     assert result.exit_code == 2, result.stderr
     assert "authlab.yaml:4:14: providers[0].app_dir: nowhere is not a folder" in result.stderr
     assert not (tmp_path / "out.env").exists()
+
+
+def test_awkward_values_reach_github_env_and_the_env_file_intact(lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: ANN001
+    from tests.github_env import parse_github_env
+
+    lab_dir, _ = lab
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    password = "pa$$ word! \"double\" 'single' $HOME\nsecond line"
+    one_line = "a b $c !d \"e\" 'f'"
+    monkeypatch.setenv("BOB_PASSWORD", password)
+    monkeypatch.setenv("CAROL_PASSWORD", one_line)
+    (tmp_path / "authlab.yaml").write_text(LAB_FILE + "  - {username: bob, password_env: BOB_PASSWORD}\n"
+                                           "  - {username: carol, password_env: CAROL_PASSWORD}\n")
+    github_env = tmp_path / "gh.env"
+    github_env.write_text("EARLIER_STEP=kept\n")  # the runner's file already holds what earlier steps wrote
+    monkeypatch.setenv("GITHUB_ENV", str(github_env))
+    result = _ci("--dir", str(lab_dir), "ci", "--env-out", "out.env")
+    assert result.exit_code == 0, result.stderr
+    as_runner_reads = parse_github_env(github_env.read_text())
+    from_env_file = dotenv.parse((tmp_path / "out.env").read_text())
+    assert as_runner_reads["EARLIER_STEP"] == "kept"
+    assert as_runner_reads["AUTHLAB_USER_BOB_PASSWORD"] == password
+    assert {k: v for k, v in as_runner_reads.items() if k != "EARLIER_STEP"} == from_env_file
+    assert as_runner_reads["AUTHLAB_USER_CAROL_PASSWORD"] == one_line
+    # a value that needs quoting in a .env file is never written in the raw one-line form to $GITHUB_ENV
+    written = github_env.read_text().splitlines()
+    assert f"AUTHLAB_USER_CAROL_PASSWORD={one_line}" not in written
+    assert [line.split("<<")[0] for line in written if "<<" in line and "=" not in line.split("<<")[0]] == [
+        "AUTHLAB_USER_BOB_PASSWORD", "AUTHLAB_USER_CAROL_PASSWORD"]
+    assert "AUTHLAB_USER_BOB_USERNAME=bob" in written  # plain values keep the simple form

@@ -348,7 +348,7 @@ def test_an_override_without_compose_or_missing_is_bad_input(tmp_path: Path) -> 
     result = CliRunner().invoke(cli, ["doctor", "--override", str(compose)], obj=App(engine_factory=NothingRunsEngine))
     assert result.exit_code == 2 and "--override needs --compose FILE" in result.output
     result = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), "--override", "nope.yml"], obj=App(engine_factory=NothingRunsEngine))
-    assert result.exit_code == 2 and "override file not found: nope.yml" in result.output
+    assert result.exit_code == 2 and "--override nope.yml: no such file" in result.output
 
 
 # --- the official files stay correct --------------------------------------------------------------

@@ -254,15 +254,20 @@ def test_a_loopback_alias_of_the_lab_is_flagged(server: Standin, tmp_path: Path)
 # --- errors ------------------------------------------------------------------------------------------
 
 BAD_INPUT = [
-    (["create", "x", "--preset", "nextauth", "--redirect-uri", "/relative"], "is not an absolute http(s) URL"),
-    (["create", "x", "--redirect-uri", "http://localhost:3000/cb#frag"], "has a fragment"),
-    (["create", "x", "--redirect-uri", "http://localhost:3000/callback/.*"], "contains regex characters"),
-    (["create", "x", "--regex", "--redirect-uri", "http://localhost:3000/(oops"], "not a valid regular expression"),
-    (["create", "x", "--preset", "next-auth"], "unknown preset 'next-auth'"),
-    (["create", "x", "--slug", "no spaces!"], "would be refused by Authentik"),
-    (["create", "x", "--consent", "sometimes"], "unknown consent mode"),
-    (["create", "x", "--sub-mode", "email"], "unknown subject mode"),
-    (["show", "x", "--preset", "nope"], "unknown preset 'nope'"),
+    # each message names the option as the user typed it
+    (["create", "x", "--preset", "nextauth", "--redirect-uri", "/relative"], "--redirect-uri '/relative' is not an absolute http(s) URL"),
+    (["create", "x", "--preset", "nextauth", "--app-url", "localhost:3000"], "--app-url 'localhost:3000' is not an absolute http(s) URL"),
+    (["create", "x", "--app-url", "http://localhost:3000/?a=1"], "--app-url 'http://localhost:3000/?a=1' must not have a query"),
+    (["create", "x", "--redirect-uri", "http://localhost:3000/cb#frag"], "--redirect-uri 'http://localhost:3000/cb#frag' has a fragment"),
+    (["create", "x", "--redirect-uri", "http://localhost:3000/callback/.*"], "--redirect-uri 'http://localhost:3000/callback/.*' contains regex characters"),
+    (["create", "x", "--regex", "--redirect-uri", "http://localhost:3000/(oops"], "--redirect-uri 'http://localhost:3000/(oops' is not a valid regular expression"),
+    (["create", "x", "--preset", "next-auth"], "--preset 'next-auth' is not a preset"),
+    (["create", "x", "--slug", "no spaces!"], "--slug 'no spaces!' would be refused by Authentik"),
+    (["create", "x", "--consent", "sometimes"], "--consent 'sometimes' is not a consent mode"),
+    (["create", "x", "--sub-mode", "email"], "--sub-mode 'email' is not a subject mode"),
+    (["create", "x", "--preset", "nextauth", "--provider-id", "a b"], "--provider-id 'a b' is not usable in a URL path"),
+    (["create", "x", "--client-id", "has space"], "--client-id 'has space' must be 1-255 printable characters"),
+    (["show", "x", "--preset", "nope"], "--preset 'nope' is not a preset"),
 ]
 
 
@@ -271,7 +276,7 @@ def test_bad_input_is_rejected_before_any_request(server: Standin, args: list[st
     server.clear_requests()
     result = cli_run(server, *args)
     assert result.exit_code == 2, result.stdout
-    assert message in result.stderr and "hint:" in result.stderr
+    assert result.stderr.startswith(f"error: {message}") and "hint:" in result.stderr
     assert requests_since_clear(server) == ([], [])
     assert server.requests() == []
 
@@ -462,3 +467,23 @@ def test_delete_never_trusts_the_cached_application_list(server: Standin) -> Non
     assert deleted.exit_code == 0 and deleted.stdout.strip() == "deleted application 'cache-a' and provider 'cache-a'"
     assert server.api("GET", "/api/v3/core/applications/cache-a/")[0] == 404
     assert server.api("GET", "/api/v3/core/applications/cache-b/")[0] == 200
+
+
+def test_create_into_a_closed_pipe_ends_quietly_with_141_after_doing_its_work(server: Standin, tmp_path: Path) -> None:
+    """`authlab provider create ... | head -1`: the reader leaves early; the provider is made, the exit is 141."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "authentik_lab", "provider", "create", "piped", "--preset", "nextauth",
+                               "--url", server.url, "--token", server.bootstrap_token],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr and "error" not in proc.stderr
+    code, doc = cli_json(server, "show", "piped")
+    assert (code, doc["data"]["provider"]["name"]) == (0, "piped")

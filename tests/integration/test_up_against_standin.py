@@ -291,6 +291,7 @@ def test_up_json_is_one_document_and_secrets_only_on_request(tmp_path: Path) -> 
             "compose_arg": None,  # --compose FILE as given, echoed in the next-step hints
             "boot": "cold",  # no database volume before this `up`
             "snapshot": None,  # the fake engine has no images, so no snapshot can be made
+            "bootstrap_keys": ["AUTHENTIK_BOOTSTRAP_PASSWORD", "AUTHENTIK_BOOTSTRAP_TOKEN"],  # names of what .env has
             "secrets": {
                 "AUTHENTIK_BOOTSTRAP_PASSWORD": env["AUTHENTIK_BOOTSTRAP_PASSWORD"],
                 "AUTHENTIK_BOOTSTRAP_TOKEN": env["AUTHENTIK_BOOTSTRAP_TOKEN"],

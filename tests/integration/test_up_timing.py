@@ -191,3 +191,72 @@ def test_a_permission_error_names_the_host_folder_mounted_there(tmp_path: Path) 
     assert result.stderr.splitlines()[-1] == (
         f"hint: the host folder {data} is mounted at /data: run mkdir -p {data} && sudo chown -R 1000:1000 {data} "
         "(or use named volumes as `authlab init` does)")
+
+
+def test_up_with_a_compose_file_without_bootstrap_values_says_there_are_none(tmp_path: Path) -> None:
+    with run_standin(worker_delay=0) as s:
+        folder = tmp_path / "auth"
+        folder.mkdir()
+        (folder / "docker-compose.yml").write_text("services:\n  server:\n    image: ghcr.io/goauthentik/server:2026.5.6\n")
+        (folder / ".env").write_text(f"COMPOSE_PORT_HTTP={s.port}\n")
+        result = _invoke("up", "--no-apply", "--compose", str(folder / "docker-compose.yml"))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[2:4] == [
+        f"  password    none: {folder / '.env'} has no AUTHENTIK_BOOTSTRAP_PASSWORD; on the first start set akadmin's "
+        f"password at http://localhost:{s.port}/if/flow/initial-setup/",
+        f"  API token   none: {folder / '.env'} has no AUTHENTIK_BOOTSTRAP_TOKEN, so `authlab provider create` and `apply` "
+        "need --token (an API token made in the admin UI); or add AUTHENTIK_BOOTSTRAP_TOKEN to that .env before the first "
+        "start (Authentik reads it only then)",
+    ]
+    assert "values hidden" not in result.stdout  # there are none to hide
+
+
+class ChownLoopEngine(CrashLoopEngine):
+    def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
+        return ["chown: changing ownership of '/data': Operation not permitted"] if service == "worker" else []
+
+
+def test_a_failed_up_with_compose_names_the_file_in_its_hint(tmp_path: Path) -> None:
+    folder = tmp_path / "auth"
+    folder.mkdir()
+    compose = folder / "docker-compose.yml"
+    compose.write_text("services:\n  worker:\n    image: ghcr.io/goauthentik/server:2026.5.6\n    user: root\n")
+    (folder / ".env").write_text(f"COMPOSE_PORT_HTTP={_free_port()}\n")
+    result = CliRunner().invoke(cli, ["up", "--no-apply", "--timeout", "20", "--compose", str(compose)],
+                                obj=App(compose_factory=FastRunner, engine_factory=ChownLoopEngine))
+    assert result.exit_code == 3, result.stderr
+    hint = result.stderr.splitlines()[-1]
+    assert f"`authlab compose patch {compose}` does it" in hint, hint
+    assert "`authlab compose patch FILE`" not in result.stderr
+
+
+def test_events_appear_in_the_order_they_happened(tmp_path: Path) -> None:
+    lab = tmp_path / "lab"
+    # a new lab: the first thing `up` does is create it, so that is the first line (stderr is not a terminal here),
+    # even when the wait fails later (nothing answers on the port)
+    ports = ["--port", str(_free_port()), "--https-port", str(_free_port())]  # an ephemeral port + 443 may pass 65535
+    result = CliRunner().invoke(cli, ["--dir", str(lab), "up", "--no-apply", *ports, "--timeout", "3"],
+                                obj=App(compose_factory=FastRunner, engine_factory=StoppedEngine))
+    assert result.exit_code == 3, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"created the lab in {lab} (settings and new secrets in .env)", result.stderr
+    assert lines[1].startswith("waiting: containers running")
+    assert sum(line.startswith("created the lab") for line in lines) == 1
+
+
+def test_a_refused_token_after_up_with_compose_names_the_file_in_every_command_of_its_hint(tmp_path: Path) -> None:
+    with run_standin(worker_delay=0) as s:
+        folder = tmp_path / "auth"
+        folder.mkdir()
+        compose = folder / "docker-compose.yml"
+        compose.write_text("services:\n  server:\n    image: ghcr.io/goauthentik/server:2026.5.6\n")
+        # a token the server never saw: it reads the bootstrap values only on its very first start
+        (folder / ".env").write_text(f"COMPOSE_PORT_HTTP={s.port}\nAUTHENTIK_BOOTSTRAP_TOKEN=not-the-one-it-knows\n")
+        result = _invoke("up", "--no-apply", "--timeout", "10", "--compose", str(compose))
+    assert result.exit_code == 3, result.stderr
+    hint = result.stderr.splitlines()[-1]
+    # whichever way the refusal is judged (token not created yet, or wrong token), each command it names needs the file
+    commands = re.findall(r"`(authlab (?:up|down|status|logs)[^`]*)`", hint)
+    assert commands, hint
+    assert all(c.endswith(f" --compose {compose}") for c in commands), commands

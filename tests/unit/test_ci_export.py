@@ -83,18 +83,51 @@ def test_names_that_collapse_to_one_key_are_an_error() -> None:
     assert str(info.value) == "provider 'web_app' and provider 'web-app' both export AUTHLAB_WEB_APP_CLIENT_ID; rename one of them"
 
 
-def test_github_env_is_literal_and_uses_heredoc_for_multiline() -> None:
+def test_github_env_uses_the_delimiter_form_for_every_value_that_is_not_plain() -> None:
     counter = itertools.count()
     text = render_github_env(
-        {"A": 'has "quotes" and spaces', "B": "line1\nline2", "C": "x ghadelimiter_1 y\nz"},
+        {"URL": "http://localhost:9000/application/o/web/", "A": 'has "quotes" and spaces', "B": "line1\nline2",
+         "C": "x ghadelimiter_2 y\nz"},
         delimiter=lambda: f"ghadelimiter_{next(counter)}",
     )
     assert text == (
-        'A=has "quotes" and spaces\n'
-        "B<<ghadelimiter_0\nline1\nline2\nghadelimiter_0\n"
-        # the first candidate delimiter occurs in the value, so another one is drawn
-        "C<<ghadelimiter_2\nx ghadelimiter_1 y\nz\nghadelimiter_2\n"
+        "URL=http://localhost:9000/application/o/web/\n"  # plain: one line, as GitHub's simple form
+        'A<<ghadelimiter_0\nhas "quotes" and spaces\nghadelimiter_0\n'
+        "B<<ghadelimiter_1\nline1\nline2\nghadelimiter_1\n"
+        # the next candidate delimiter occurs in the value, so another one is drawn
+        "C<<ghadelimiter_3\nx ghadelimiter_2 y\nz\nghadelimiter_3\n"
     )
+
+
+AWKWARD = {
+    "DOLLAR": "pa$$word $HOME ${X}",
+    "BANG": "hello!world !!",
+    "QUOTES": "it's \"quoted\" `cmd`",
+    "SPACES": "  leading and trailing  ",
+    "NEWLINES": "line1\nline2\n",
+    "EQUALS": "a=b<<c",
+    "HASH": "a #not a comment",
+    "BACKSLASH": "C:\\path\\n",
+    "PLAIN": "client-id_1.2",
+    "EMPTY": "",
+}
+
+
+def test_github_env_round_trips_awkward_values_as_the_runner_reads_them() -> None:
+    from tests.github_env import parse_github_env
+
+    text = render_github_env(AWKWARD)
+    assert parse_github_env(text) == AWKWARD
+    # appended after what earlier steps wrote, it still reads back, and nothing earlier is disturbed
+    assert parse_github_env("EARLIER=1\n" + text) == {"EARLIER": "1", **AWKWARD}
+    # the random delimiter never collides with a value and differs per value
+    delimiters = [line.split("<<", 1)[1] for line in text.splitlines() if "<<" in line and "=" not in line.split("<<", 1)[0]]
+    assert len(delimiters) == len(set(delimiters)) == 8
+    assert all(d not in v for d in delimiters for v in AWKWARD.values())
+
+
+def test_env_file_round_trips_awkward_values_through_the_dotenv_parser() -> None:
+    assert dotenv.parse(render_env_file(AWKWARD)) == AWKWARD
 
 
 def test_env_file_round_trips_through_the_dotenv_parser() -> None:

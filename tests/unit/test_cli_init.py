@@ -183,9 +183,9 @@ def test_dir_option_on_init_and_on_the_root(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--port", "0"], "error: --port must be between 1 and 65535, got 0\n"),
-        (["--bind", "localhost"], "error: bind address must be an IP address such as 127.0.0.1 or 0.0.0.0, got 'localhost'\n"),
-        (["--version", "2022.12.1"], "error: Authentik 2022.12.1 is older than the oldest release authlab's templates cover (2023.5)\n"),
-        (["--version", "latest"], "error: not an Authentik release number: 'latest' (expected YYYY.M[.P], e.g. 2026.5.6)\n"),
+        (["--bind", "localhost"], "error: --bind: bind address must be an IP address such as 127.0.0.1 or 0.0.0.0, got 'localhost'\n"),
+        (["--version", "2022.12.1"], "error: --version: Authentik 2022.12.1 is older than the oldest release authlab's templates cover (2023.5)\n"),
+        (["--version", "latest"], "error: --version: not an Authentik release number: 'latest' (expected YYYY.M[.P], e.g. 2026.5.6)\n"),
     ],
 )
 def test_bad_input_changes_nothing(lab: Path, args: list[str], message: str) -> None:

@@ -62,3 +62,13 @@ def test_no_lab_and_no_url(tmp_path: Path) -> None:
 def test_a_foreign_url_needs_a_token(lab_app: App) -> None:
     with pytest.raises(UsageError, match="no API token for https://auth.example.com"):
         resolve_connection(lab_app, "https://auth.example.com")
+
+
+def test_a_bad_url_error_names_the_option() -> None:
+    from typer.testing import CliRunner
+
+    from authentik_lab.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["provider", "list", "--url", "ftp://auth.example.org", "--token", "t"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "error: --url: the Authentik URL must be http or https, not 'ftp': ftp://auth.example.org"

@@ -115,3 +115,26 @@ def test_engine_facts_come_from_the_engine_adapter_and_rootless_makes_worker_roo
     assert logs.status == "fail"
     assert logs.evidence == ("server| engine: driver failed programming external connectivity on endpoint: Bind for 127.0.0.1:9000 "
                              "failed: port is already allocated",)
+
+
+class ExitedWorkerEngine(RootlessEngine):
+    def containers(self, project: str) -> list:
+        from authentik_lab.core.readiness import ContainerState
+
+        return [ContainerState("server", f"{project}-server-1", "running"), ContainerState("worker", f"{project}-worker-1", "exited", exit_code=1)]
+
+
+def test_doctor_with_compose_names_the_file_in_its_fixes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from authentik_lab.cli.main import cli
+
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  server:\n    image: ghcr.io/goauthentik/server:2026.5.6\n    command: server\n"
+                       "  worker:\n    image: ghcr.io/goauthentik/server:2026.5.6\n    command: worker\n")
+    (tmp_path / ".env").write_text("COMPOSE_PROJECT_NAME=p\n")
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path / "none"), "doctor", "--compose", str(compose), "runtime.containers"],
+                                obj=App(engine_factory=ExitedWorkerEngine))
+    assert result.exit_code == 1, result.output
+    fixes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("fix:")]
+    assert fixes == [f"fix: `authlab up --compose {compose}` starts it; runtime.logs shows why it stopped"]

@@ -152,7 +152,7 @@ def test_a_bad_provider_is_named_with_its_position(work: Path) -> None:
     (work / "authlab.yaml").write_text("providers:\n  - {name: web, preset: generic, app_url: 'http://localhost:3000/?x=1'}\n")
     result = invoke("export", "blueprint", "-o", "bp.yaml")
     assert result.exit_code == 2
-    assert "authlab.yaml:2:5: providers[0] (web): --app-url" in result.stderr
+    assert "authlab.yaml:2:5: providers[0] (web): app_url" in result.stderr
     assert not (work / "bp.yaml").exists()
 
 

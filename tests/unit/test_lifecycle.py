@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 from pathlib import Path
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from authentik_lab.adapters.compose import Publisher, ServiceStatus
 from authentik_lab.app import App
+from authentik_lab.core.readiness import ContainerState
 from authentik_lab.cli.main import cli
 from authentik_lab.services.target import file_target
 from tests.conftest import write_tree
@@ -36,11 +38,19 @@ class FakeRunner:
 
 
 class FakeEngine:
+    """The project's containers and volumes as the engine would list them (set per test; reset by _invoke)."""
+
+    found: list[ContainerState] = []
+    vols: list[str] = []
+
     def require(self) -> None:
         pass
 
     def containers(self, project: str) -> list:
-        return []
+        return [dataclasses.replace(c, name=f"{project}-{c.service}-1") for c in FakeEngine.found]
+
+    def volumes(self, project: str) -> list[str]:
+        return [f"{project}_{v}" for v in FakeEngine.vols]
 
     def logs(self, project: str, service: str, tail: int, since: float | None = None) -> list[str]:
         return ["chown: changing ownership of '/data': Operation not permitted"] if service == "worker" else []
@@ -52,8 +62,10 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def _invoke(*args: str):  # noqa: ANN202
+def _invoke(*args: str, containers: tuple[str, ...] = (), volumes: tuple[str, ...] = (), stopped: bool = False):  # noqa: ANN202
     FakeRunner.calls = []
+    FakeEngine.found = [ContainerState(s, "", "exited" if stopped else "running") for s in containers]
+    FakeEngine.vols = list(volumes)
     return CliRunner().invoke(cli, list(args), obj=App(compose_factory=FakeRunner, engine_factory=FakeEngine))
 
 
@@ -92,13 +104,17 @@ def test_status_without_an_answering_api_shows_containers_and_the_image_tag(tmp_
         "problem: worker: the worker runs as root (`user: root`) to chown /data, but root in the container cannot change "
         "ownership on this filesystem (rootless Docker, Podman, NFS or dropped capabilities)\n"
         "  │ chown: changing ownership of '/data': Operation not permitted\n"
-        "  fix: remove `user: root` from the worker: `authlab compose patch FILE` does it (a lab made by `authlab init` "
-        "never sets it and uses named volumes that uid 1000 owns)\n"
+        # --compose FILE: the fix names that very file
+        f"  fix: remove `user: root` from the worker: `authlab compose patch {tmp_path / 'compose.yml'}` does it (a lab made by "
+        "`authlab init` never sets it and uses named volumes that uid 1000 owns)\n"
     )
     doc = json.loads(_invoke("status", "--compose", str(tmp_path / "compose.yml"), "--json").stdout)
     assert doc["data"]["services"][2] == {"service": "worker", "container": "p-worker-1", "state": "exited", "health": None, "exit_code": 1, "ports": []}
     assert (doc["data"]["running"], doc["data"]["api"], doc["data"]["version_source"]) == (False, "no answer", "image tag")
     assert [(p["service"], p["evidence"]) for p in doc["data"]["problems"]] == [("worker", ["chown: changing ownership of '/data': Operation not permitted"])]
+
+
+RUNNING = ("postgresql", "server", "worker")
 
 
 def test_down_volumes_needs_yes_when_nobody_can_be_asked(tmp_path: Path) -> None:
@@ -107,12 +123,15 @@ def test_down_volumes_needs_yes_when_nobody_can_be_asked(tmp_path: Path) -> None
     assert refused.exit_code == 2
     assert refused.stderr == "error: deleting the lab's data needs confirmation\nhint: pass --yes to confirm in a non-interactive run\n"
     assert not [c for c in FakeRunner.calls if c[0] == "down"]
-    done = _invoke("down", "--volumes", "--yes", "--compose", str(tmp_path / "compose.yml"))
+    done = _invoke("down", "--volumes", "--yes", "--compose", str(tmp_path / "compose.yml"), containers=RUNNING, volumes=("db",))
     assert done.exit_code == 0
     assert [c for c in FakeRunner.calls if c[0] == "down"] == [("down", True)]
-    assert done.stdout == "stopped p and deleted its data\n"
-    kept = _invoke("down", "--compose", str(tmp_path / "compose.yml"))
-    assert kept.stdout == "stopped p; data kept (`authlab up` starts it again, `--volumes` deletes it)\n"
+    compose = str(tmp_path / "compose.yml")
+    assert done.stdout == "stopped p (3 containers); deleted its data (p_db)\n"
+    kept = _invoke("down", "--compose", compose, containers=RUNNING, volumes=("db",))
+    # with --compose FILE the hints name the file: `authlab up` alone would look for a lab
+    assert kept.stdout == f"stopped p (3 containers); data kept in p_db (`authlab up --compose {compose}` starts it again, " \
+                          f"`authlab down --volumes --compose {compose}` deletes it)\n"
 
 
 def test_logs_refuses_an_unknown_service_and_follow_with_json(tmp_path: Path) -> None:
@@ -135,12 +154,46 @@ def test_commands_on_a_missing_lab_say_how_to_create_it(tmp_path: Path) -> None:
 def test_down_volumes_says_bind_mounted_folders_are_kept(tmp_path: Path) -> None:
     write_tree(tmp_path, {"compose.yml": "services:\n  server:\n    image: x\n    volumes:\n    - ./data:/data\n    - db:/var/lib/db\n"
                                          "volumes:\n  db: {}\n", ".env": "COMPOSE_PROJECT_NAME=p\n"})
-    done = _invoke("down", "--volumes", "--yes", "--compose", str(tmp_path / "compose.yml"))
+    done = _invoke("down", "--volumes", "--yes", "--compose", str(tmp_path / "compose.yml"), containers=RUNNING, volumes=("db",))
     assert done.exit_code == 0
-    assert done.stdout == (f"stopped p and deleted its named volumes; bind-mounted folders are kept: {tmp_path / 'data'} "
-                           "(delete them yourself if you want a fresh start)\n")
+    assert done.stdout == (f"stopped p (3 containers); deleted its named volumes (p_db); bind-mounted folders are kept: "
+                           f"{tmp_path / 'data'} (delete them yourself if you want a fresh start)\n")
     doc = json.loads(_invoke("down", "--volumes", "--yes", "--json", "--compose", str(tmp_path / "compose.yml")).stdout)
     assert doc["data"]["kept_folders"] == [str(tmp_path / "data")]
+
+
+def test_down_of_a_lab_that_never_ran_claims_nothing(tmp_path: Path) -> None:
+    lab = tmp_path / "lab"
+    assert CliRunner().invoke(cli, ["--dir", str(lab), "init"]).exit_code == 0
+    project = (lab / ".env").read_text().split("COMPOSE_PROJECT_NAME=")[1].split()[0]
+    result = _invoke("--dir", str(lab), "down")
+    assert result.exit_code == 0
+    assert result.stdout == f"nothing to stop: no container of {project} exists\n"
+    wiped = _invoke("--dir", str(lab), "down", "--volumes", "--yes")
+    assert wiped.stdout == f"nothing to stop: no container of {project} exists; no data volume to delete\n"
+    doc = json.loads(_invoke("--dir", str(lab), "down", "--volumes", "--yes", "--json").stdout)["data"]
+    assert (doc["found"], doc["stopped"], doc["volumes_removed"], doc["containers"], doc["volumes"]) == (True, False, False, [], [])
+
+
+def test_down_says_what_was_there(tmp_path: Path) -> None:
+    lab = tmp_path / "lab"
+    assert CliRunner().invoke(cli, ["--dir", str(lab), "init"]).exit_code == 0
+    project = (lab / ".env").read_text().split("COMPOSE_PROJECT_NAME=")[1].split()[0]
+    exited = _invoke("--dir", str(lab), "down", containers=RUNNING, volumes=("database", "data"), stopped=True)
+    assert exited.stdout == (f"removed {project}'s 3 containers (none was running); data kept in {project}_database, {project}_data "
+                             "(`authlab up` starts it again, `authlab down --volumes` deletes it)\n")
+    leftover = _invoke("--dir", str(lab), "down", "--volumes", "--yes", volumes=("database",))
+    assert leftover.stdout == f"nothing to stop: no container of {project} exists; deleted its data ({project}_database)\n"
+    doc = json.loads(_invoke("--dir", str(lab), "down", "--json", containers=("server",)).stdout)["data"]
+    assert (doc["stopped"], doc["containers"], doc["running"], doc["volumes_removed"]) == (True, [f"{project}-server-1"], [f"{project}-server-1"], False)
+
+
+def test_down_volumes_without_yes_where_no_lab_exists_is_nothing_to_stop(tmp_path: Path) -> None:
+    # the lab check comes before the confirmation: a cleanup step without --yes must not fail either
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path / "nothing"), "down", "--volumes"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"nothing to stop: no lab at {tmp_path / 'nothing'}\n"
+    assert result.stderr == ""
 
 
 def test_down_of_a_lab_that_does_not_exist_is_not_an_error(tmp_path: Path) -> None:
@@ -214,3 +267,30 @@ def test_a_users_file_gets_the_project_compose_would_use(tmp_path, monkeypatch) 
     assert file_target(compose).project_name == "fromenv"
     monkeypatch.setenv("COMPOSE_PROJECT_NAME", "fromshell")
     assert file_target(compose).project_name == "fromshell"  # the shell wins over .env, as in compose
+
+
+def test_logs_without_a_lab_hints_at_the_compose_file_up_was_given(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    # after `authlab up --compose docker-compose.yml`, `authlab logs` alone looks for the lab in ./.authlab
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path / ".authlab"), "logs"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: no lab at {tmp_path / '.authlab'} (.env is missing)\n"
+        f"hint: run `authlab init` (or `authlab --dir {tmp_path / '.authlab'} init`) first; if you started it with "
+        "`authlab up --compose FILE`, pass the same file (--compose docker-compose.yml, or AUTHLAB_COMPOSE_FILE)\n")
+
+
+class SigpipeRunner(FakeRunner):
+    def logs_args(self, service: str | None, follow: bool, tail: int | None) -> list[str]:
+        return ["logs"]
+
+    def stream(self, *args: str) -> int:
+        return -13  # `docker compose logs` killed by SIGPIPE: the reader of stdout (`| head`) went away
+
+
+def test_logs_into_a_closed_pipe_exits_141_like_every_command(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"compose.yml": "services: {}\n", ".env": ""})
+    result = CliRunner().invoke(cli, ["logs", "--compose", str(tmp_path / "compose.yml")],
+                                obj=App(compose_factory=SigpipeRunner, engine_factory=FakeEngine))
+    assert (result.exit_code, result.stdout, result.stderr) == (141, "", "")

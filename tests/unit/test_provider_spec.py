@@ -77,25 +77,37 @@ def test_generic_redirect_uris_replace_the_default_and_regex_is_marked() -> None
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"preset": "nope"}, "unknown preset"),
-        ({"slug": "Bad Slug!"}, "would be refused by Authentik"),
-        ({"redirect_uris": ["/relative"]}, "not an absolute http(s) URL"),
-        ({"redirect_uris": ["http://localhost:3000/cb#x"]}, "fragment"),
+        ({"preset": "nope"}, "--preset 'nope' is not a preset"),
+        ({"slug": "Bad Slug!"}, "--slug 'Bad Slug!' would be refused by Authentik"),
+        ({"redirect_uris": ["/relative"]}, "--redirect-uri '/relative' is not an absolute http(s) URL"),
+        ({"redirect_uris": ["http://localhost:3000/cb#x"]}, "--redirect-uri 'http://localhost:3000/cb#x' has a fragment"),
         ({"redirect_uris": ["http://localhost:3000/.*"]}, "regex characters"),
-        ({"redirect_uris": ["http://x/(", ], "regex": True}, "not a valid regular expression"),
-        ({"consent": "maybe"}, "unknown consent mode"),
-        ({"sub_mode": "email"}, "unknown subject mode"),
+        ({"redirect_uris": ["http://x/(", ], "regex": True}, "--redirect-uri 'http://x/(' is not a valid regular expression"),
+        ({"consent": "maybe"}, "--consent 'maybe' is not a consent mode"),
+        ({"sub_mode": "email"}, "--sub-mode 'email' is not a subject mode"),
         ({"preset": "grafana", "provider_id": "x"}, "has no provider id"),
-        ({"app_url": "http://localhost:3000/?a=1"}, "must not have a query"),
-        ({"client_id": "has space"}, "client id"),
+        ({"app_url": "http://localhost:3000/?a=1"}, "--app-url 'http://localhost:3000/?a=1' must not have a query"),
+        ({"app_url": "localhost:3000"}, "--app-url 'localhost:3000' is not an absolute http(s) URL"),
+        ({"client_id": "has space"}, "--client-id 'has space'"),
     ],
 )
 def test_bad_input_is_rejected(kwargs: dict, fragment: str) -> None:
     kwargs = {"preset": "nextauth", **kwargs}
     with pytest.raises(UsageError) as err:
         build_desired("app", **kwargs)
-    assert fragment in err.value.message
+    assert err.value.message.startswith(fragment) or fragment in err.value.message
     assert err.value.hint
+
+
+def test_lab_file_errors_name_the_key_not_an_option() -> None:
+    from authentik_lab.core.provider_spec import FILE_KEYS
+
+    with pytest.raises(UsageError) as err:
+        build_desired("app", "nextauth", app_url="localhost:3000", names=FILE_KEYS)
+    assert err.value.message == "app_url 'localhost:3000' is not an absolute http(s) URL"
+    with pytest.raises(UsageError) as err:
+        build_desired("app", "nextauth", redirect_uris=["nope"], names=FILE_KEYS)
+    assert err.value.message == "redirect_uris 'nope' is not an absolute http(s) URL"
 
 
 def test_slugs() -> None:

@@ -82,19 +82,19 @@ def choose(ids: Sequence[str]) -> list[Check]:
 def validate(opts: DoctorOptions) -> None:
     """Bad input is reported before any check runs."""
     if opts.compose is not None and not Path(opts.compose).is_file():
-        raise UsageError(f"compose file not found: {opts.compose}", hint="pass the path of a compose file to --compose")
+        raise UsageError(f"--compose {opts.compose}: no such file", hint="pass the path of a compose file to --compose")
     if opts.overrides and opts.compose is None:
         raise UsageError("--override needs --compose FILE", hint="name the main compose file with --compose, then its overrides")
     for o in opts.overrides:
         if not Path(o).is_file():
-            raise UsageError(f"override file not found: {o}", hint="pass an existing compose file to --override")
+            raise UsageError(f"--override {o}: no such file", hint="pass an existing compose file to --override")
     for p in opts.app_env:
         if not Path(p).is_file():
-            raise UsageError(f"app env file not found: {p}", hint="pass an existing file to --app-env")
+            raise UsageError(f"--app-env {p}: no such file", hint="pass an existing file to --app-env")
     if opts.preset:
         from authentik_lab.core.presets import get_preset
 
-        get_preset(opts.preset)
+        get_preset(opts.preset, "--preset")
 
 
 def run_checks(facts: Facts, checks: Sequence[Check]) -> list[CheckResult]:

@@ -56,8 +56,10 @@ def _unset_signing_key(url: str, lab_path: Path, name: str) -> None:
 
 
 def _github_env(path: Path) -> dict[str, str]:
-    # every line is KEY=value here (no multi-line values); later lines win, as on the runner
-    return dict(line.split("=", 1) for line in path.read_text().splitlines() if line)
+    # read as the runner reads it (KEY=value and the KEY<<DELIMITER form); later entries win
+    from tests.github_env import parse_github_env
+
+    return parse_github_env(path.read_text())
 
 
 @pytest.fixture

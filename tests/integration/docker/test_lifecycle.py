@@ -93,6 +93,11 @@ def test_lab_life_up_status_down_up_again_down_volumes(lab_dir, monkeypatch: pyt
     assert volumes
     code, doc, err = authlab("--dir", d, "down", "--json")
     assert code == 0 and doc["data"]["volumes_removed"] is False  # type: ignore[index]
+    # down says what was there: the running containers it stopped and the volumes it kept (issue 11.2)
+    assert doc["data"]["stopped"] is True and len(doc["data"]["running"]) >= 3  # type: ignore[index]
+    assert doc["data"]["volumes"] == volumes  # type: ignore[index]
+    code, doc, err = authlab("--dir", d, "down", "--json")
+    assert (doc["data"]["stopped"], doc["data"]["containers"]) == (False, [])  # type: ignore[index]  # a second down: nothing ran
     code, doc, err = authlab("--dir", d, "status", "--json")
     assert doc["data"]["services"] == [] and doc["data"]["running"] is False  # type: ignore[index]
     assert project_volumes(project) == volumes
@@ -130,6 +135,7 @@ def test_lab_life_up_status_down_up_again_down_volumes(lab_dir, monkeypatch: pyt
     # 7. down --volumes --yes deletes the data
     code, doc, err = authlab("--dir", d, "down", "--volumes", "--yes", "--json")
     assert code == 0 and doc["data"]["volumes_removed"] is True  # type: ignore[index]
+    assert doc["data"]["volumes"] == volumes  # type: ignore[index]  # the ones it deleted, by name
     assert project_volumes(project) == []
 
 
