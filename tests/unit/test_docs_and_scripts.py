@@ -19,13 +19,14 @@ def _quick_start() -> list[str]:
     return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.split("#")[0].strip()]
 
 
-def test_the_quick_start_installs_as_a_tool_then_runs_up_in_the_app_folder() -> None:
+def test_the_quick_start_is_one_command_that_installs_into_a_venv_then_runs_up_where_it_is_run() -> None:
     steps = _quick_start()
-    assert steps[-1] == "authlab up"
-    install = [i for i, s in enumerate(steps) if s.startswith(("pipx install", "uv tool install", "pip install"))]
-    cd = [i for i, s in enumerate(steps) if s.startswith("cd ")]
-    assert install and cd and install[0] < cd[0] < len(steps) - 1, steps  # install, then cd to the app, then up
-    assert "&& authlab up" not in " ".join(steps)
+    assert len(steps) == 1, steps  # the brief: one command installs and runs the main job
+    parts = [p.strip() for p in steps[0].split("&&")]
+    assert parts[0].startswith("python3 -m venv "), parts  # never the system's Python
+    assert any(" -m pip install" in p or "/pip install" in p for p in parts[1:-1]), parts
+    assert parts[-1].endswith("authlab up"), parts
+    assert not any(p.startswith("cd ") for p in parts), parts  # run from the app's folder: the lab lands there
 
 
 def test_the_lab_is_made_in_the_folder_authlab_runs_in(tmp_path: Path) -> None:
