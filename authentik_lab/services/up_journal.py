@@ -26,6 +26,9 @@ def journaled(journal: "Journal", on_event: Callable[[Any], None] | None = None)
 def record(journal: "Journal", event: Any) -> None:
     from authentik_lab.core.readiness import STAGE_TITLES, Stage
 
+    if not hasattr(event, "stage"):
+        # up.Prepared: the lab folder is ready (the first readiness event records that step too)
+        return
     title = STAGE_TITLES.get(event.stage, str(getattr(event.stage, "value", event.stage)))
     if event.stage is Stage.CONTAINERS and event.state == "active" and journal.current is None and not journal.steps:
         # up's first event comes once the lab folder is ready, just before `docker compose up -d`
