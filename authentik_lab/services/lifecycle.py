@@ -212,25 +212,24 @@ def _probe_api(app: "App", target: Target) -> tuple[str, str, str | None]:
             response = api.raw("GET", f"/api/v3/{VERSION_PATH}")
         except EXCHANGE_FAILED as exc:
             return "no answer", f"{target.url}: {type(exc).__name__}", None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if response.status_code == 200 and isinstance(body, dict):
-        return "ok", f"GET /api/v3/{VERSION_PATH} -> 200", body.get("version_current")
-    if token_rejected(response.status_code, body):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code == 200 and isinstance(body, dict):
+            return "ok", f"GET /api/v3/{VERSION_PATH} -> 200", body.get("version_current")
+        if not token_rejected(response.status_code, body):
+            return "error", f"GET /api/v3/{VERSION_PATH} -> {response.status_code}", None
         seen = f"GET /api/v3/{VERSION_PATH} -> {response.status_code}"
         # the same judgement as `up`'s wait: before the worker's flows exist the token cannot exist either
-        with app.api(target.url, None, retries=0, timeout=3.0) as api:
-            try:
-                flows = api.raw("GET", AUTH_FLOW_EXECUTOR).status_code == 200
-            except EXCHANGE_FAILED:
-                flows = False
-        if not flows:
-            verdict = judge_token_refusal(None, False, 0.0)
-            return "token not created yet", f"{verdict.detail} ({seen})", None
-        return "token rejected", seen, None
-    return "error", f"GET /api/v3/{VERSION_PATH} -> {response.status_code}", None
+        try:
+            flows = api.raw("GET", AUTH_FLOW_EXECUTOR, anonymous=True).status_code == 200
+        except EXCHANGE_FAILED:
+            flows = False
+    if not flows:
+        verdict = judge_token_refusal(None, False, 0.0)
+        return "token not created yet", f"{verdict.detail} ({seen})", None
+    return "token rejected", seen, None
 
 
 # --- logs ----------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from authentik_lab.core.readiness import (
     READY_PATH,
     STAGE_TITLES,
     STAGES,
-    TOKEN_GRACE,
     TOKEN_REJECTED_HINT,
     UNHEALTHY_GRACE,
     VERSION_PATH,

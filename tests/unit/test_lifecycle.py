@@ -294,3 +294,32 @@ def test_logs_into_a_closed_pipe_exits_141_like_every_command(tmp_path: Path) ->
     result = CliRunner().invoke(cli, ["logs", "--compose", str(tmp_path / "compose.yml")],
                                 obj=App(compose_factory=SigpipeRunner, engine_factory=FakeEngine))
     assert (result.exit_code, result.stdout, result.stderr) == (141, "", "")
+
+
+def test_status_during_a_first_boot_says_the_token_is_not_created_yet(tmp_path: Path) -> None:
+    """real-boot-2026.2.2: right after ready the worker has made neither the flows nor the bootstrap token, so a
+    refused token is 'not created yet', not 'rejected'; once the flows exist, a refusal is reported as rejected."""
+    from tests.standin.harness import run_standin
+
+    with run_standin(no_worker=True, env={"AUTHENTIK_BOOTSTRAP_TOKEN": "tok-not-yet"}) as s:
+        write_tree(tmp_path, {"compose.yml": "services: {}\n",
+                              ".env": f"COMPOSE_PORT_HTTP={s.port}\nCOMPOSE_PROJECT_NAME=p\nAUTHENTIK_BOOTSTRAP_TOKEN=tok-not-yet\n"})
+        FakeRunner.rows = [ServiceStatus("server", "p-server-1", "running", "starting", 0)]
+        early = _invoke("status", "--compose", str(tmp_path / "compose.yml"), "--json")
+        s.fault(worker_done=True)  # the worker's pass ends; this token is still not the database's
+        s.api("DELETE", "/_standin/requests")
+        env = tmp_path / ".env"
+        env.write_text(env.read_text().replace("tok-not-yet", "another-token"))
+        late = _invoke("status", "--compose", str(tmp_path / "compose.yml"), "--json")
+        sent = s.requests()
+    import json
+
+    api = json.loads(early.stdout)["data"]
+    assert (api["api"], api["api_detail"]) == (
+        "token not created yet",
+        "worker has not applied the default flows yet: bootstrap token not created yet (GET /api/v3/admin/version/ -> 403)")
+    api = json.loads(late.stdout)["data"]
+    assert (api["api"], api["api_detail"]) == ("token rejected", "GET /api/v3/admin/version/ -> 403")
+    # the flow executor was asked without the token (a Bearer header would make it a 403 too)
+    assert [r["path"] for r in sent if "executor" in r["path"]] == ["/api/v3/flows/executor/default-authentication-flow/"]
+    assert [r["status"] for r in sent if "executor" in r["path"]] == [200]

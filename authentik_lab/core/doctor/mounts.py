@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, from_messages, ok
 from authentik_lab.core.doctor.compose import (
-    AUTHENTIK_UID, ROOT_USERS, PathFacts, _require_services, host_path, interpolate, mounts, storage_mounts,
+    AUTHENTIK_UID, ROOT_USERS, PathFacts, _require_services, host_path, interpolate, storage_mounts,
 )
 from authentik_lab.core.rootless import UserMapping, chown_command
 
