@@ -1,3 +1,3 @@
-from authentik_lab.cli.main import run
+from authentik_lab.cli.entry import run
 
 run()

@@ -97,7 +97,7 @@ def bench_help(runs: int) -> None:
     tree = _tree()
     n_cmds = sum(1 + len(s) for _, _, s in tree)
     with tempfile.TemporaryDirectory() as tmp:
-        sides = {"authlab --help": [sys.executable, "-c", "from authentik_lab.cli.main import run; run()", "--help"]}
+        sides = {"authlab --help": [sys.executable, "-c", "from authentik_lab.cli.entry import run; run()", "--help"]}
         for label, annotated in (("bare typer, Annotated", True), ("bare typer, plain", False)):
             path = Path(tmp) / f"bare_{int(annotated)}.py"
             path.write_text(_bare_app_source(tree, annotated))
