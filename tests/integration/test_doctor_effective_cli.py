@@ -231,6 +231,43 @@ def test_a_named_volume_at_blueprints_warns(tmp_path: Path) -> None:
 
 
 @needs_compose
+def test_a_named_volume_at_data_keeps_no_uploads_and_races_on_its_symlink(tmp_path: Path) -> None:
+    # what the official file's `./data:/data` becomes when someone swaps in a named volume (real-boot-2026.2.2 layout:
+    # /data/media is a symlink to /media; the race was reproduced by tests/integration/docker/test_doctor_docker.py)
+    compose = project(tmp_path, "services:\n" + service("server", "    volumes:\n    - data:/data\n")
+                      + service("worker", "    volumes:\n    - data:/data\n") + "volumes:\n  data: {}\n")
+    check = found("--compose", str(compose), "compose.volume-targets")["compose.volume-targets"]
+    assert check["status"] == "warn"
+    assert [m["text"] for m in check["messages"] if m["level"] == "warn"] == [
+        "server keeps no uploaded files: the volume at /data (data) only gets a copy of the image's /data/media, a symlink to "
+        "/media (2025.12+; older releases write /media), so icons and other uploads land in the container's own /media and "
+        "are lost when it is re-created",
+        "worker keeps no uploaded files: the volume at /data (data) only gets a copy of the image's /data/media, a symlink to "
+        "/media (2025.12+; older releases write /media), so icons and other uploads land in the container's own /media and "
+        "are lost when it is re-created",
+        "server and worker share the named volume data at /data: the first start over a fresh volume copies the image's /data "
+        "into it from both containers at once and can fail with `failed to create symlink ... file exists` (2025.12+ images)",
+    ]
+    assert check["messages"][0]["fix"] == ("mount the volume at /media instead (`data:/media`), or bind-mount a host folder "
+                                           "at /data as the official file does (`./data:/data`)")
+
+
+@needs_compose
+@pytest.mark.parametrize(("server_volumes", "worker_volumes", "status"), [
+    ("./data:/data", "./data:/data", "ok"),  # the official 2025.12+ file: the bind mount hides the symlink
+    ("media:/media", "media:/media", "ok"),  # authlab's own layout
+    ("data:/data", "media:/media", "warn"),  # one more of the kind: only the server loses its uploads
+])
+def test_where_uploads_are_kept(tmp_path: Path, server_volumes: str, worker_volumes: str, status: str) -> None:
+    compose = project(tmp_path, "services:\n" + service("server", f"    volumes:\n    - {server_volumes}\n")
+                      + service("worker", f"    volumes:\n    - {worker_volumes}\n") + "volumes:\n  data: {}\n  media: {}\n")
+    check = found("--compose", str(compose), "compose.volume-targets")["compose.volume-targets"]
+    assert check["status"] == status, check
+    if status == "warn":
+        assert check["summary"].startswith("server keeps no uploaded files") and len(check["messages"]) == 1, check
+
+
+@needs_compose
 @pytest.mark.parametrize(("tag", "target", "status"), [
     ("16-alpine", "/var/lib/postgresql/data", "ok"),
     ("16-alpine", "/var/lib/postgresql", "fail"),  # the image's VOLUME at .../data is deeper: an anonymous volume wins
