@@ -73,14 +73,18 @@ def host_uid(container_uid: int, engine_uid: int, subuid_start: int | None) -> i
 
 def chown_command(folders: list[str], uid: int, gid: int, kind: EngineKind, image: str | None = None) -> str:
     """The command that makes `folders` writable by uid:gid IN THE CONTAINER: sudo chown on a rootful engine; inside the
-    user namespace on a rootless one (a plain chown to 1000 would give them to a host user the container is not)."""
+    user namespace on a rootless one (a plain chown to 1000 would give them to a host user the container is not).
+
+    The rootless Docker form runs the image as uid 0 (`-u 0`): the Authentik image declares `USER 1000`
+    (real-boot-2026.2.2/README.md, Layout), whose chown of a folder it does not own fails with "Operation not permitted",
+    while container root is the engine's user on the host, who owns the folder (found by a QA run of issue 9)."""
     quoted = " ".join(shlex.quote(f) for f in folders)
     if not kind.rootless:
         return f"sudo chown -R {uid}:{gid} {quoted}"
     if kind.flavour == "podman":
         return f"podman unshare chown -R {uid}:{gid} {quoted}"
     image = image or "ghcr.io/goauthentik/server"
-    return " && ".join(f"docker run --rm -v {shlex.quote(f)}:/d --entrypoint chown {shlex.quote(image)} -R {uid}:{gid} /d"
+    return " && ".join(f"docker run --rm -u 0 -v {shlex.quote(f)}:/d --entrypoint chown {shlex.quote(image)} -R {uid}:{gid} /d"
                        for f in folders)
 
 

@@ -99,7 +99,7 @@ def test_rootless_docker_host_uid_1000_is_not_the_containers_and_the_fix_runs_ch
     assert check["status"] == "fail"
     assert check["summary"].startswith(f"{data} (server:/data) is not writable by uid 1000 on this rootless Docker engine, where uid 1000 "
                                        "in the container is ")
-    assert check["messages"][0]["fix"] == f"docker run --rm -v {data}:/d --entrypoint chown {IMAGE} -R 1000:1000 /d"
+    assert check["messages"][0]["fix"] == f"docker run --rm -u 0 -v {data}:/d --entrypoint chown {IMAGE} -R 1000:1000 /d"
     assert "sudo" not in json.dumps(check)
 
 
@@ -131,7 +131,7 @@ def test_compose_patch_fix_permissions_on_rootless_creates_prints_the_engine_com
     assert doc["engine"] == "rootless Podman"
     assert doc["permissions_command"] == f"mkdir -p {data} && podman unshare chown -R 1000:1000 {data}"
     human = CliRunner().invoke(cli, ["compose", "patch", str(compose), "--fix-permissions"], obj=App(engine_factory=engine(True)))
-    assert f"  run: mkdir -p {data} && docker run --rm -v {data}:/d --entrypoint chown {IMAGE} -R 1000:1000 /d" in human.stderr.splitlines()
+    assert f"  run: mkdir -p {data} && docker run --rm -u 0 -v {data}:/d --entrypoint chown {IMAGE} -R 1000:1000 /d" in human.stderr.splitlines()
     assert "sudo chown -R" not in human.stderr
 
 

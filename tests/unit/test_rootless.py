@@ -60,7 +60,7 @@ def test_fix_commands_per_engine_never_sudo_when_rootless() -> None:
     assert chown_command(["/srv/a b"], 1000, 1000, EngineKind()) == "sudo chown -R 1000:1000 '/srv/a b'"
     assert chown_command(["/srv/d"], 1000, 1000, ROOTLESS_PODMAN) == "podman unshare chown -R 1000:1000 /srv/d"
     assert chown_command(["/srv/d"], 1001, 1002, ROOTLESS_DOCKER, "ghcr.io/goauthentik/server:2026.5.6") == (
-        "docker run --rm -v /srv/d:/d --entrypoint chown ghcr.io/goauthentik/server:2026.5.6 -R 1001:1002 /d")
+        "docker run --rm -u 0 -v /srv/d:/d --entrypoint chown ghcr.io/goauthentik/server:2026.5.6 -R 1001:1002 /d")
 
 
 def test_a_folder_owned_by_host_uid_1000_is_not_writable_by_the_containers_1000_on_rootless_docker() -> None:
@@ -68,7 +68,7 @@ def test_a_folder_owned_by_host_uid_1000_is_not_writable_by_the_containers_1000_
     o = dm.check_bind_mount_owner(DOC, "c.yml", {}, "/lab", {"/lab/data": PathFacts(True, 1000, 1000, 0o40755)}, mapping)
     assert (o.status, o.summary) == (FAIL, "/lab/data (server:/data) is not writable by uid 1000 on this rootless Docker engine, "
                                            "where uid 1000 in the container is host uid 100999")
-    assert o.messages[0].fix == "docker run --rm -v /lab/data:/d --entrypoint chown ghcr.io/goauthentik/server:2026.5.6 -R 1000:1000 /d"
+    assert o.messages[0].fix == "docker run --rm -u 0 -v /lab/data:/d --entrypoint chown ghcr.io/goauthentik/server:2026.5.6 -R 1000:1000 /d"
     assert "sudo" not in repr(o)
     done = dm.check_bind_mount_owner(DOC, "c.yml", {}, "/lab", {"/lab/data": PathFacts(True, 100999, 100999, 0o40755)}, mapping)
     assert done.status == OK
