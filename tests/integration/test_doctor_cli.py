@@ -87,7 +87,7 @@ def test_list_names_every_check_id() -> None:
         "provider.discovery         Discovery and JWKS answer, consistent with the issuer",
     ]
     code, out = invoke("--list")
-    assert len(out.splitlines()) == 36
+    assert len(out.splitlines()) == 37
 
 
 def test_an_unknown_id_is_a_usage_error_listing_the_valid_ones() -> None:
@@ -703,14 +703,14 @@ def test_without_a_lab_the_engine_is_still_checked_and_skips_fold_into_one_line_
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "[✓] Docker engine reachable: Docker 27.3.1",
-        "[-] skipped 18 checks (compose.*, env.*, runtime.*): no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)",
+        "[-] skipped 19 checks (compose.*, env.*, runtime.*): no lab here and no --compose FILE (run `authlab init`, or pass --compose FILE)",
         "[-] skipped 10 checks (http.*, provider.*): no Authentik URL (no lab here: pass --url and --token, or --compose FILE)",
         "[-] skipped 7 checks (app.*): no app env file (pass --app-env FILE, or run in the app's folder with .env / .env.local / .env.development)",
         "",
-        "1 passed, 35 skipped",
+        "1 passed, 36 skipped",
     ]
     verbose = CliRunner().invoke(cli, ["--dir", str(tmp_path / "none"), "doctor", "-v"], obj=App(engine_factory=NothingRunsEngine))
-    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 35
+    assert len([line for line in verbose.stdout.splitlines() if line.startswith("[-] ")]) == 36
 
 
 def test_url_notes_say_how_the_given_url_was_normalised(standin: Standin) -> None:

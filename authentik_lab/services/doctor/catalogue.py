@@ -15,6 +15,7 @@ from authentik_lab.core.doctor import env as denv
 from authentik_lab.core.doctor import http as dh
 from authentik_lab.core.doctor import mounts as dm
 from authentik_lab.core.doctor import provider as dp
+from authentik_lab.core.doctor import release_fit as drel
 from authentik_lab.core.doctor import services as dsv
 from authentik_lab.core.doctor import volumes as dv
 from authentik_lab.core.doctor import runtime as dr
@@ -143,6 +144,8 @@ CATALOGUE: tuple[Check, ...] = (
        lambda f: dc.check_localtime(f.compose_doc(), _compose_file(f), f.interp_env())),
     _c("compose.volume-targets", "Volumes where Authentik and PostgreSQL keep their files", ("compose",),
        lambda f: dv.check_volume_targets(f.compose_doc(), _compose_file(f), f.interp_env(), f.effective().envs)),
+    _c("compose.release-fit", "Compose file fits the Authentik release it runs (Redis, upload folder)", ("compose",),
+       lambda f: drel.check_release_fit(f.compose_doc(), _compose_file(f), f.interp_env(), f.effective().envs)),
     _c("env.required", ".env has PG_PASS and AUTHENTIK_SECRET_KEY", ("env",), _env_required),
     _c("env.secret-key-length", "AUTHENTIK_SECRET_KEY long enough", ("env",),
        lambda f: denv.check_secret_key_length(_env_file(f), f.env_lines())),
