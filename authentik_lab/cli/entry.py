@@ -23,11 +23,16 @@ import gc
 
 def run() -> None:
     """`authlab` (see module docstring). Exits like `cli.main.run`: 0, an `ExitCode`, 130/143 on signals, 141 on a
-    closed stdout."""
+    closed stdout. Ctrl-C while the CLI still loads (nothing done yet) is one line and 130, not a traceback."""
     gc.disable()
     atexit.register(gc.freeze)  # registered first, so it runs last
     try:
         from authentik_lab.cli.main import run as main
+    except KeyboardInterrupt:
+        import sys
+
+        print("interrupted (SIGINT) while authlab was starting: nothing was done", file=sys.stderr)
+        raise SystemExit(130) from None
     finally:
         gc.freeze()
         gc.enable()

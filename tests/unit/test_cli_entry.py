@@ -45,3 +45,19 @@ def test_authlab_and_python_m_both_start_through_the_entry() -> None:
     proc = subprocess.run([sys.executable, "-m", "authentik_lab", "--version"], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("authlab "), proc.stderr
     assert "from authentik_lab.cli.entry import run" in (REPO / "authentik_lab" / "__main__.py").read_text()
+
+
+def test_ctrl_c_while_the_cli_loads_is_one_line_and_130() -> None:
+    # the import of the CLI raises KeyboardInterrupt, as a Ctrl-C in the first tenth of a second does
+    code = ("import builtins, sys\n"
+            "real = builtins.__import__\n"
+            "def imp(name, *a, **k):\n"
+            "    if name == 'authentik_lab.cli.main':\n"
+            "        raise KeyboardInterrupt\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = imp\n"
+            "from authentik_lab.cli.entry import run\n"
+            "run()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        130, "", "interrupted (SIGINT) while authlab was starting: nothing was done\n")
