@@ -39,7 +39,11 @@ if TYPE_CHECKING:
 # callers catch the parse errors from here, next to the function that raises them
 __all__ = ["Change", "ComposeSyntaxError", "NotACompose", "PatchOptions", "PatchResult", "patch_compose_text", "split_port"]
 
-ROOT_USERS = frozenset({"root", "0", "0:0", "root:root", "root:0", "0:root"})
+
+
+def is_root_user(raw: str) -> bool:
+    """A compose `user:` value that runs as root: its user part is `root` or `0`, whatever the group (`0:1000` too)."""
+    return raw.strip().strip("'\"").lower().partition(":")[0].strip() in ("root", "0")
 LOCALHOST = "127.0.0.1"
 TIME_FILES = ("/etc/localtime", "/etc/timezone")
 
@@ -99,7 +103,7 @@ def _drop_root_user(editor: Editor, name: str, service: "MappingNode", users_of:
         return
     owner, key, value = found
     raw = scalar(value)
-    if raw is None or raw.strip().lower() not in ROOT_USERS or id(value) in seen:
+    if raw is None or not is_root_user(raw) or id(value) in seen:
         return
     others = [s for s, is_ak in users_of.get(id(owner), []) if not is_ak]
     if others:

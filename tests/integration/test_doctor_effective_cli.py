@@ -425,3 +425,13 @@ def test_every_official_file_with_its_documented_env_passes_the_compose_and_env_
     assert checks["compose.worker-root"]["status"] == "warn"
     expected = "docker compose config" if _has_compose() and reader == "compose" else "file"
     assert doc["data"]["compose_config"]["source"] == expected, doc["data"]["compose_config"]
+
+
+@needs_compose
+def test_root_with_another_group_is_root(tmp_path: Path) -> None:
+    # QA of issue 9: `user: "0:1000"` was "no Authentik service runs as root" and a "chown 0:1000" fix
+    compose = project(tmp_path, "services:\n" + service("server") + service("worker", '    user: "0:1000"\n    volumes:\n    - ./data:/data\n'))
+    checks = found("--compose", str(compose), "compose.worker-root", "compose.bind-mount-owner")
+    assert (checks["compose.worker-root"]["status"], checks["compose.worker-root"]["summary"]) == ("warn", "worker runs as root (`user: 0:1000`)")
+    fixes = [m["fix"] for m in checks["compose.bind-mount-owner"]["messages"] if m.get("fix")]
+    assert fixes and all("chown -R 1000:1000 " in f and "chown -R 0:" not in f for f in fixes), fixes  # the uid after root goes

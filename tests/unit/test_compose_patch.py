@@ -127,7 +127,8 @@ def test_comments_and_other_services_stay() -> None:
     ]
 
 
-@pytest.mark.parametrize("value", ["root", '"root"', "'root'", "0", '"0"', "'0'", "0:0", "'0:0'", '"root:root"', "root:root"])
+@pytest.mark.parametrize("value", ["root", '"root"', "'root'", "0", '"0"', "'0'", "0:0", "'0:0'", '"root:root"', "root:root",
+                                   '"0:1000"', "root:authentik", " ROOT "])  # root with another group is still root
 def test_every_spelling_of_root_is_removed(value: str) -> None:
     text = _d(
         f"""
@@ -508,3 +509,11 @@ def test_time_mounts_in_long_syntax_and_a_list_left_empty_goes_whole() -> None:
     kept = patch_compose_text(text, PatchOptions(drop_time_mounts=True, keep_docker_socket=True))
     assert "      - /var/run/docker.sock:/var/run/docker.sock\n" in kept.text
     assert "/etc/timezone" not in kept.text and "/etc/localtime" not in kept.text
+
+
+@pytest.mark.parametrize(("value", "root"), [("0:1000", True), ("root:1000", True), ("1000:0", False), ("10", False),
+                                             ("authentik", False), ("rootless", False), ("", False)])
+def test_root_is_the_user_part(value: str, root: bool) -> None:
+    from authentik_lab.core.compose_patch import is_root_user
+
+    assert is_root_user(value) is root

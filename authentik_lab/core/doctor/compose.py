@@ -16,7 +16,6 @@ from typing import Any, Mapping
 
 from authentik_lab.core.checks import FAIL, WARN, FixAction, Message, Outcome, from_messages, ok, problem
 
-ROOT_USERS = {"root", "0", "0:0", "root:root", "root:0", "0:root"}
 SOCKET = "/var/run/docker.sock"
 TIME_FILES = ("/etc/localtime", "/etc/timezone")
 # Authentik writes to its storage mount (media before 2025.12, data after); the others it only reads
@@ -126,7 +125,9 @@ def check_image_pinned(doc: Mapping[str, Any], env: Mapping[str, str]) -> Outcom
 
 
 def runs_as_root(spec: Mapping[str, Any]) -> bool:
-    return str(spec.get("user", "")).strip().strip("'\"") in ROOT_USERS
+    from authentik_lab.core.compose_patch import is_root_user
+
+    return is_root_user(str(spec.get("user", "")))
 
 
 def check_worker_root(doc: Mapping[str, Any], file: str, rootless: bool | None = None) -> Outcome:

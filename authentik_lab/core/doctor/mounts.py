@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, from_messages, ok
+from authentik_lab.core.compose_patch import is_root_user
 from authentik_lab.core.doctor.compose import (
-    AUTHENTIK_UID, ROOT_USERS, PathFacts, _require_services, host_path, interpolate, storage_mounts,
+    AUTHENTIK_UID, PathFacts, _require_services, host_path, interpolate, storage_mounts,
 )
 from authentik_lab.core.rootless import UserMapping, chown_command
 
@@ -43,8 +44,9 @@ def effective_user(spec: Mapping[str, Any], env: Mapping[str, str] | None = None
     if raw is None or str(raw).strip() == "":
         return RunAs(AUTHENTIK_UID, AUTHENTIK_UID, None)
     written = interpolate(str(raw), env or {}).strip().strip("'\"")
-    if written in ROOT_USERS:
-        return RunAs(0, 0, written, root=True)
+    if is_root_user(written):
+        group = written.partition(":")[2].strip()
+        return RunAs(0, int(group) if group.isdigit() else 0, written, root=True)
     name, _, group = written.partition(":")
 
     def number(part: str) -> int | None:
