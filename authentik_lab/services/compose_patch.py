@@ -145,7 +145,8 @@ def patch_compose_file(path: Path, options: PatchOptions, *, write: bool = True,
 
 
 def _problems(path: Path, text: str) -> tuple[str, ...]:
-    """What the patched file still lacks and no patch can add: a worker (core.doctor.services)."""
+    """What the patched file still lacks and no patch can add: a worker (core.doctor.services), or any Authentik
+    service at all (a database-only file, `services: {}`: "already patched" would be a false all-clear)."""
     import yaml
 
     from authentik_lab.core.checks import Skip
@@ -153,7 +154,9 @@ def _problems(path: Path, text: str) -> tuple[str, ...]:
 
     try:
         outcome = check_worker_present(yaml.safe_load(text) or {}, str(path))
-    except (Skip, yaml.YAMLError):
+    except Skip as skip:
+        return (f"{skip.reason}; fix: pass the compose file that runs Authentik's server and worker",)
+    except yaml.YAMLError:
         return ()
     return tuple(f"{m.text}; fix: {m.fix}" for m in outcome.messages if m.level == "fail")
 

@@ -289,3 +289,17 @@ def test_a_second_patch_keeps_the_original_backup(compose: Path) -> None:
     assert Path(f"{compose}.bak").read_text() == ORIGINAL  # the user's original survives
     assert Path(f"{compose}.bak.1").read_text() == text
     assert "127.0.0.1:" in compose.read_text()
+
+
+@pytest.mark.parametrize("text", ["services: {}\n", "services:\n  db:\n    image: postgres:16-alpine\n"])
+def test_a_file_without_any_authentik_service_is_a_problem_not_already_patched(tmp_path: Path, text: str) -> None:
+    # QA of issue 9: "already patched, nothing to change" and exit 0 (also with --check) for a database-only file
+    path = tmp_path / "compose.yml"
+    path.write_text(text)
+    for args in ((), ("--check",)):
+        result = _patch(str(path), *args)
+        assert result.exit_code == 1, result.output
+        assert result.stderr == ("problem: no Authentik service (image ghcr.io/goauthentik/server) in the compose file; "
+                                 "fix: pass the compose file that runs Authentik's server and worker\n")
+        assert path.read_text() == text
+    assert list(tmp_path.iterdir()) == [path]  # no backup, nothing written
