@@ -435,3 +435,18 @@ def test_root_with_another_group_is_root(tmp_path: Path) -> None:
     assert (checks["compose.worker-root"]["status"], checks["compose.worker-root"]["summary"]) == ("warn", "worker runs as root (`user: 0:1000`)")
     fixes = [m["fix"] for m in checks["compose.bind-mount-owner"]["messages"] if m.get("fix")]
     assert fixes and all("chown -R 1000:1000 " in f and "chown -R 0:" not in f for f in fixes), fixes  # the uid after root goes
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    (".", "--compose . (or AUTHLAB_COMPOSE_FILE): is a folder, not a compose file"),
+    ("/dev/null", "--compose /dev/null (or AUTHLAB_COMPOSE_FILE): not a regular file"),
+    ("nope.yml", "--compose nope.yml (or AUTHLAB_COMPOSE_FILE): no such file"),
+])
+def test_a_compose_path_that_is_no_file_says_what_it_is(tmp_path: Path, given: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["doctor", "--compose", given], obj=App(engine_factory=NothingRunsEngine))
+    assert result.exit_code == 2 and result.stderr.splitlines()[0] == f"error: {message}", result.output
+
+
+def test_a_profile_without_compose_is_bad_input_like_an_override(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["doctor", "--profile", "full"], obj=App(engine_factory=NothingRunsEngine))
+    assert result.exit_code == 2 and result.stderr.splitlines()[0] == "error: --profile needs --compose FILE", result.output

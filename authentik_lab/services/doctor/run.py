@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from authentik_lab.core.checks import Check, CheckResult, FixAction, Tally, run_check, select
+from authentik_lab import envnames
 from authentik_lab.errors import UsageError
 from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES
 from authentik_lab.services.doctor.facts import DoctorOptions, Facts
@@ -81,10 +82,12 @@ def choose(ids: Sequence[str]) -> list[Check]:
 
 def validate(opts: DoctorOptions) -> None:
     """Bad input is reported before any check runs."""
-    if opts.compose is not None and not Path(opts.compose).is_file():
-        raise UsageError(f"--compose {opts.compose}: no such file", hint="pass the path of a compose file to --compose")
+    if opts.compose is not None:
+        _require_file(Path(opts.compose), f"--compose {opts.compose} (or {envnames.COMPOSE_FILE})", "--compose")
     if opts.overrides and opts.compose is None:
         raise UsageError("--override needs --compose FILE", hint="name the main compose file with --compose, then its overrides")
+    if opts.profiles and opts.compose is None:
+        raise UsageError("--profile needs --compose FILE", hint="an authlab lab has no profiles; name the compose file with --compose")
     for o in opts.overrides:
         if not Path(o).is_file():
             raise UsageError(f"--override {o}: no such file", hint="pass an existing compose file to --override")
@@ -95,6 +98,17 @@ def validate(opts: DoctorOptions) -> None:
         from authentik_lab.core.presets import get_preset
 
         get_preset(opts.preset, "--preset")
+
+
+def _require_file(path: Path, what: str, option: str) -> None:
+    """A compose file must be a regular file: a folder, a device or a pipe gets its own message, not "no such file"."""
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise UsageError(f"{what}: is a folder, not a compose file", hint=f"pass the compose file inside it to {option}, e.g. {path / 'docker-compose.yml'}")
+    if path.exists():
+        raise UsageError(f"{what}: not a regular file", hint=f"pass a compose file saved on disk to {option}")
+    raise UsageError(f"{what}: no such file", hint=f"pass the path of a compose file to {option}")
 
 
 def run_checks(facts: Facts, checks: Sequence[Check]) -> list[CheckResult]:
