@@ -450,3 +450,28 @@ def test_a_compose_path_that_is_no_file_says_what_it_is(tmp_path: Path, given: s
 def test_a_profile_without_compose_is_bad_input_like_an_override(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["doctor", "--profile", "full"], obj=App(engine_factory=NothingRunsEngine))
     assert result.exit_code == 2 and result.stderr.splitlines()[0] == "error: --profile needs --compose FILE", result.output
+
+
+@needs_compose
+def test_a_setting_from_an_override_or_dot_env_is_not_promised_to_fix(tmp_path: Path) -> None:
+    # QA of issue 9 (M8): the report said "(authlab doctor --fix can do this)", then --fix found nothing to patch
+    compose = project(tmp_path, "services:\n" + service("server") + service("worker", "    user: ${AK_USER:-1000}\n"),
+                      env=f"PG_PASS=pw\nAUTHENTIK_SECRET_KEY={KEY}\nAK_USER=root\n",
+                      **{"docker-compose.override.yml": "services:\n  server:\n    ports: ['9555:9000']\n  worker:\n    volumes:\n"
+                                                         "    - /var/run/docker.sock:/var/run/docker.sock\n"})
+    ids = ("compose.worker-root", "compose.docker-socket", "compose.public-ports")
+    code, doc = run("--compose", str(compose), *ids)
+    note = (f"this is not written in {compose} itself (it comes from an override file or a value in .env), so `--fix` cannot "
+            "change it: edit it where it is set")
+    for check in doc["data"]["checks"]:
+        assert check["status"] == "warn" and check["messages"][-1] == {"level": "info", "text": note, "fix": None}, check
+    human = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), *ids], obj=App(engine_factory=NothingRunsEngine))
+    assert "--fix can do this" not in human.stdout
+    fixed = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), *ids, "--fix", "--yes"], obj=App(engine_factory=NothingRunsEngine))
+    assert "nothing doctor can fix automatically" in fixed.output, fixed.output
+    # written in the file itself, the same findings keep the promise and --fix patches them
+    (tmp_path / "p" / "docker-compose.override.yml").unlink()
+    (tmp_path / "p" / "docker-compose.yml").write_text("services:\n" + service("server", "    ports: ['9555:9000']\n")
+                                                       + service("worker", "    user: root\n    volumes:\n    - /var/run/docker.sock:/var/run/docker.sock\n"))
+    human = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), *ids], obj=App(engine_factory=NothingRunsEngine))
+    assert human.stdout.count("(authlab doctor --fix can do this)") == 3, human.stdout

@@ -142,8 +142,8 @@ def check_worker_root(doc: Mapping[str, Any], file: str, rootless: bool | None =
     status = FAIL if rootless else WARN
     summary = f"{names} runs as root (`user: {rooted[0].spec.get('user')}`)" + (
         " on a rootless engine: its chown of the mounted folders fails and it will crash-loop" if rootless else "")
-    return problem(status, summary, "drop `user: root` (and the docker socket) and let uid 1000 own the folders; "
-                   "`authlab doctor --fix` patches the file", [f"{file}: services.{s.name}.user" for s in rooted],
+    return problem(status, summary, "drop `user: root` (and the docker socket) and let uid 1000 own the folders",
+                   [f"{file}: services.{s.name}.user" for s in rooted],
                    _patch(file, f"drop `user: root` from {names}"), more=[Message("info", why)])
 
 
