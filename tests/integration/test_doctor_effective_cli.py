@@ -475,3 +475,155 @@ def test_a_setting_from_an_override_or_dot_env_is_not_promised_to_fix(tmp_path: 
                                                        + service("worker", "    user: root\n    volumes:\n    - /var/run/docker.sock:/var/run/docker.sock\n"))
     human = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), *ids], obj=App(engine_factory=NothingRunsEngine))
     assert human.stdout.count("(authlab doctor --fix can do this)") == 3, human.stdout
+
+
+# --- compose refuses the files: the fallback reader reads what compose would, and compose.valid says no --------
+
+
+POSTGRES = ("  postgresql:\n    image: docker.io/library/postgres:16-alpine\n    environment:\n"
+            "      POSTGRES_PASSWORD: ${PG_PASS:?database password required}\n    volumes:\n    - database:/var/lib/postgresql/data\n")
+NO_PG_PASS = ("error while interpolating services.postgresql.environment.POSTGRES_PASSWORD: required variable PG_PASS is missing a "
+              "value: database password required")
+WORKER_OVERRIDE = (f"services:\n  worker:\n    image: {IMAGE}\n    command: worker\n    user: \"1234:1234\"\n"
+                   "    volumes:\n      - ./data:/data\n")
+
+
+def doctor(*args: str) -> tuple[int, list[str], str]:
+    result = CliRunner().invoke(cli, ["doctor", *args], obj=App(engine_factory=NothingRunsEngine))
+    return result.exit_code, result.stdout.splitlines(), result.stderr
+
+
+@needs_compose
+def test_the_fallback_merges_the_override_and_after_fix_compose_judges_again(tmp_path: Path) -> None:
+    # the QA run: .env lacks PG_PASS, so compose refuses; the worker is in the .override file compose reads itself
+    compose = project(tmp_path, "services:\n" + POSTGRES + service("server", "    env_file: .env\n") + "volumes:\n  database: {}\n",
+                      env=f"AUTHENTIK_SECRET_KEY={KEY}\n", **{"docker-compose.override.yml": WORKER_OVERRIDE})
+    override, env, data = (tmp_path / "p" / n for n in ("docker-compose.override.yml", ".env", "data"))
+    code, doc = run("--compose", str(compose), "compose", "env")
+    checks = {c["id"]: c for c in doc["data"]["checks"]}
+    assert code == 1
+    assert doc["data"]["compose_config"] == {"source": "file", "files": [str(compose), str(override)], "profiles": [],
+                                             "fallback_reason": f"`docker compose config` refused the configuration: {NO_PG_PASS}",
+                                             "seconds": None}
+    assert (checks["compose.worker"]["status"], checks["compose.worker"]["summary"]) == ("ok", "worker service: worker")
+    # the override's user reaches the checks as well
+    assert checks["compose.bind-mount-owner"]["summary"] == (
+        f"{data} does not exist: Docker creates it owned by root, and uid 1234 (user: 1234:1234) cannot write it")
+    assert (checks["compose.valid"]["status"], checks["compose.valid"]["summary"]) == (
+        "fail", f"compose refuses the configuration: {NO_PG_PASS}")
+    assert checks["compose.valid"]["messages"][0]["fix"] == (
+        f"PG_PASS is missing in {env}: the cause env.required reports, whose fix applies here too")
+    assert checks["env.required"]["status"] == "fail"
+    # --fix appends PG_PASS to .env; the report after it is compose's own view of the project again
+    code, doc = run("--compose", str(compose), "compose", "env", "--fix", "--yes")
+    checks = {c["id"]: c for c in doc["data"]["checks"]}
+    assert [(f["kind"], f["ok"]) for f in doc["data"]["fixes"]] == [("env-append", True)]
+    assert doc["data"]["compose_config"]["source"] == "docker compose config"
+    assert doc["data"]["compose_config"]["files"] == [str(compose), str(override)]
+    assert {k: checks[k]["status"] for k in ("compose.valid", "compose.worker", "env.required")} == {
+        "compose.valid": "ok", "compose.worker": "ok", "env.required": "ok"}
+    assert checks["compose.valid"]["summary"] == "compose accepts docker-compose.yml + docker-compose.override.yml"
+
+
+@needs_compose
+def test_the_fallback_leaves_out_a_worker_of_a_profile_that_is_not_enabled(tmp_path: Path) -> None:
+    # compose refuses the file (no PG_PASS); the fallback must still see what compose would: no worker without `full`
+    compose = project(tmp_path, "services:\n" + POSTGRES + service("server") + service("worker", "    profiles: [full]\n")
+                      + "volumes:\n  database: {}\n", env=f"AUTHENTIK_SECRET_KEY={KEY}\n")
+    code, doc = run("--compose", str(compose), "compose.worker")
+    check = doc["data"]["checks"][0]
+    assert (doc["data"]["compose_config"]["source"], check["status"], check["summary"]) == (
+        "file", "fail", 'no worker service: the default flows, scope mappings and certificate are never created (every page says "Not Found")')
+    code, doc = run("--compose", str(compose), "--profile", "full", "compose.worker")
+    assert (doc["data"]["compose_config"]["source"], doc["data"]["compose_config"]["profiles"], doc["data"]["checks"][0]["status"]) == (
+        "file", ["full"], "ok")
+    (tmp_path / "p" / ".env").write_text(f"AUTHENTIK_SECRET_KEY={KEY}\nCOMPOSE_PROFILES=full\n")
+    assert found("--compose", str(compose), "compose.worker")["compose.worker"]["status"] == "ok"
+
+
+def test_without_compose_the_fallback_merges_the_override_and_compose_valid_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from authentik_lab.adapters.compose import detect_binary
+
+    compose = project(tmp_path, "services:\n" + service("server", "    env_file: .env\n"),
+                      **{"docker-compose.override.yml": WORKER_OVERRIDE})
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    detect_binary.cache_clear()
+    try:
+        checks = found("--compose", str(compose), "compose.valid", "compose.worker")
+    finally:
+        detect_binary.cache_clear()
+    assert (checks["compose.worker"]["status"], checks["compose.worker"]["summary"]) == ("ok", "worker service: worker")
+    assert (checks["compose.valid"]["status"], checks["compose.valid"]["summary"]) == (
+        "skip", "compose could not be asked: Docker Compose is not installed (neither `docker compose` nor `docker-compose` works) "
+                "(see compose.available)")
+
+
+@needs_compose
+@pytest.mark.parametrize(("extra", "env", "reason", "warnings", "fix"), [
+    ("    enviroment_typo: 1\n", f"PG_PASS=pw\nAUTHENTIK_SECRET_KEY={KEY}\n",
+     "validating {compose}: services.server additional properties 'enviroment_typo' not allowed", [],
+     "remove or correct 'enviroment_typo' under services.server: it is not a Compose key (a misspelling of one?); the Compose "
+     "specification lists the keys a service takes"),
+    ("    volumes:\n    - media:/media\n", f"PG_PASS=pw\nAUTHENTIK_SECRET_KEY={KEY}\n",
+     'service "server" refers to undefined volume media: invalid compose project', [],
+     "declare the volume at the top level (`volumes:` with `  media: {}` below it), or write a path (`./media:...`) if a folder "
+     "of this machine was meant"),
+    ("", "PG_PASS=${UNDEF_X}\nAUTHENTIK_SECRET_KEY=" + KEY + "\n", NO_PG_PASS,
+     ['The "UNDEF_X" variable is not set. Defaulting to a blank string.'],
+     "PG_PASS on line 1 of {env} refers to UNDEF_X, which is not set, so compose reads it as empty: give PG_PASS a value of its own, "
+     "or set UNDEF_X"),
+    ("", f'AUTHENTIK_SECRET_KEY={KEY}\nPG_PASS="pw\n', "failed to read {env}: line 3: unterminated quoted value <hidden>", [],
+     "close the quote on that line of {env} (or remove the opening one): compose reads a quoted value up to its closing quote"),
+])
+def test_a_configuration_compose_refuses_fails_with_composes_reason(
+        tmp_path: Path, extra: str, env: str, reason: str, warnings: list[str], fix: str) -> None:
+    compose = project(tmp_path, "services:\n" + POSTGRES + service("server", extra) + service("worker") + "volumes:\n  database: {}\n",
+                      env=env)
+    def fill(text: str) -> str:
+        return text.replace("{compose}", str(compose)).replace("{env}", str(tmp_path / "p" / ".env"))
+
+    code, out, _ = doctor("--compose", str(compose), "compose.valid")
+    assert (code, out) == (1, [
+        f"[✗] Compose accepts the configuration: compose refuses the configuration: {fill(reason)} (compose.valid)",
+        *(f"    • compose warns: {w}" for w in warnings),
+        f"    • checked with: docker compose -f {compose} config --quiet",
+        f"      fix: {fill(fix)}",
+        "",
+        "0 passed, 1 failed",
+    ])
+    # and in the default run, which used to stay green
+    code, out, _ = doctor("--compose", str(compose))
+    assert code == 1 and out[2].startswith("[✗] Compose accepts the configuration: compose refuses the configuration: ")
+
+
+@needs_compose
+def test_a_valid_configuration_passes_compose_valid(tmp_path: Path) -> None:
+    compose = project(tmp_path, "services:\n" + POSTGRES + service("server") + service("worker") + "volumes:\n  database: {}\n")
+    assert doctor("--compose", str(compose), "compose.valid") == (0, [
+        "[✓] Compose accepts the configuration: compose accepts docker-compose.yml", "", "1 passed"], "")
+
+
+# --- what compose says is shown without the secrets it echoes --------------------------------------------
+
+
+@needs_compose
+@pytest.mark.parametrize(("env", "extra", "reason"), [
+    (f'AUTHENTIK_SECRET_KEY={KEY}\nPG_PASS="myDBpasswordLEAK\n', "", "failed to read {env}: line 3: unterminated quoted value <hidden>"),
+    ("PG_PASS=pw\nAUTHENTIK_SECRET_KEY=${abcSECRETkeyLEAK\n", "", "failed to read {env}: Invalid template: <hidden>"),
+    # a value compose interpolates into a field it then rejects: hidden because it is a value of .env
+    (f"PG_PASS=pw\nAUTHENTIK_SECRET_KEY={KEY}\nMEM=memLEAKsize\n", "    mem_limit: ${MEM}\n",
+     "decoding failed due to the following error(s): 'services[server].mem_limit' invalid size: '<hidden>'"),
+])
+def test_secrets_compose_echoes_appear_nowhere_in_verbose_or_json_output(tmp_path: Path, env: str, extra: str, reason: str) -> None:
+    compose = project(tmp_path, "services:\n" + POSTGRES + service("server", extra) + service("worker") + "volumes:\n  database: {}\n",
+                      env=env)
+    reason = reason.format(env=tmp_path / "p" / ".env")
+    for args in (("-v",), ("--json",), ("--json", "-v")):
+        result = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), *args], obj=App(engine_factory=NothingRunsEngine))
+        assert result.exit_code == 1
+        for text in (result.stdout, result.stderr):
+            assert "LEAK" not in text and KEY not in text
+    doc = json.loads(result.stdout)
+    valid = next(c for c in doc["data"]["checks"] if c["id"] == "compose.valid")
+    assert valid["summary"] == f"compose refuses the configuration: {reason}"
+    assert doc["data"]["compose_config"]["fallback_reason"] == f"`docker compose config` refused the configuration: {reason}"

@@ -7,6 +7,7 @@ import pytest
 from authentik_lab.core.compose_effective import (
     active_profiles, compose_envs, env_file_entries, project_files, required_references, service_environment,
 )
+from authentik_lab.core.compose_merge import enabled_services, merge_documents
 from authentik_lab.core.postgres_images import layout, split_image
 
 
@@ -61,3 +62,50 @@ def test_unknown_postgres_images_and_tags_have_no_layout() -> None:
     assert layout("postgres:latest") is None and layout("postgres") is None
     assert layout("bitnami/postgresql:16") is None and layout("pgvector/pgvector:pg16") is None
     assert split_image("localhost:5000/postgres") == ("localhost:5000/postgres", None)
+
+
+# --- the fallback reader merges files and drops disabled profiles like compose ---------------------------
+
+
+def test_merge_follows_the_compose_merge_rules() -> None:
+    # the same two files through `docker compose -f a.yml -f b.yml config` (2.40) give this model, in compose's shapes
+    a = {"services": {"s": {"image": "x", "command": ["a", "b"], "environment": ["A=1", "B=2", "C"], "labels": {"l1": "x"},
+                            "ports": ["9000:9000", "9443:9443", "8000"], "volumes": ["./data:/data", "media:/media", "/x"],
+                            "dns": ["1.1.1.1"], "healthcheck": {"test": ["CMD", "a"], "interval": "5s"}}},
+         "volumes": {"media": {}}}
+    b = {"services": {"s": {"command": "c", "environment": {"B": "20", "D": "4"}, "labels": ["l2=y"],
+                            "ports": ["127.0.0.1:9000:9000", "9443:9443/udp", "8000"],
+                            "volumes": [{"type": "bind", "source": "./other", "target": "/data"}, "/x"], "dns": ["8.8.8.8"],
+                            "healthcheck": {"test": ["CMD", "b"]}},
+                      "worker": {"image": "y"}}}
+    assert merge_documents([a, b], {}) == {
+        "services": {
+            "s": {"image": "x", "command": "c",  # command, entrypoint, healthcheck.test: the later file replaces
+                  "environment": {"A": "1", "B": "20", "C": None, "D": "4"},  # by key, list or mapping form
+                  "labels": {"l1": "x", "l2": "y"},
+                  # unique key (host ip, published, target, protocol): 8000 once; 127.0.0.1:9000 and udp are other ports
+                  "ports": ["9000:9000", "9443:9443", "8000", "127.0.0.1:9000:9000", "9443:9443/udp"],
+                  # unique key target: /data replaced where it was, /x once
+                  "volumes": [{"type": "bind", "source": "./other", "target": "/data"}, "media:/media", "/x"],
+                  "dns": ["1.1.1.1", "8.8.8.8"],  # any other sequence: appended
+                  "healthcheck": {"test": ["CMD", "b"], "interval": "5s"}},
+            "worker": {"image": "y"}},
+        "volumes": {"media": {}}}
+
+
+def test_merge_resolves_variables_in_the_keys_only() -> None:
+    a = {"services": {"w": {"volumes": ["${DATA:-./data}:/data"], "user": "1000"}}}
+    b = {"services": {"w": {"volumes": ["./other:${TARGET}"], "user": "${UID}"}}}
+    assert merge_documents([a, b], {"TARGET": "/data"}) == {"services": {"w": {"volumes": ["./other:${TARGET}"], "user": "${UID}"}}}
+    assert merge_documents([a, {}], {}) == a  # an empty override changes nothing, nor does a key without a value
+    assert merge_documents([a, {"services": {"w": None}}], {}) == a
+
+
+def test_services_of_disabled_profiles_are_dropped() -> None:
+    doc = {"services": {"server": {}, "worker": {"profiles": ["full"]}, "debug": {"profiles": ["${DEBUG_PROFILE}", "dev"]}},
+           "volumes": {"v": {}}}
+    assert list(enabled_services(doc, (), {})["services"]) == ["server"]
+    assert list(enabled_services(doc, ("full",), {})["services"]) == ["server", "worker"]
+    assert list(enabled_services(doc, ("dbg",), {"DEBUG_PROFILE": "dbg"})["services"]) == ["server", "debug"]
+    assert list(enabled_services(doc, ("*",), {})["services"]) == ["server", "worker", "debug"]
+    assert enabled_services(doc, (), {})["volumes"] == {"v": {}}

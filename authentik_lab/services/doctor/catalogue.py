@@ -73,6 +73,29 @@ def _clock(f: Facts) -> Outcome:
     return dh.check_clock_skew(live.headers.get("Date"), live.headers["_before"], live.headers["_after"])
 
 
+def _compose_valid(f: Facts) -> Outcome:
+    import os
+
+    from authentik_lab.core.doctor.compose_valid import check_compose_valid, config_command
+
+    s, answer = eff.setup(f), eff.ask(f)
+    try:
+        f.effective()  # the report's compose_config (and -v) then says what was asked and what was read instead
+    except Exception:  # noqa: BLE001 - a file the fallback cannot read: the other compose checks report it
+        pass
+    if answer.unavailable is not None:
+        raise Skip(f"compose could not be asked: {answer.unavailable} (see compose.available)")
+    try:
+        lines = f.env_lines()
+    except Skip:
+        lines = None  # no .env at all
+    except Exception:  # noqa: BLE001 - a .env authlab cannot read: compose's own reason says what is wrong
+        lines = {}
+    env_file = str(f.env_path() or f.compose_path().parent / ".env")  # type: ignore[union-attr]
+    command = config_command(s.files, s.profiles, str(s.env_file) if s.env_file else None)
+    return check_compose_valid(answer.refusal, s.files, command, env_file, lines, os.environ)
+
+
 def _expected_services(f: Facts) -> list[str]:
     return sorted(f.compose_doc().get("services") or {})
 
@@ -126,6 +149,7 @@ def _c(id: str, title: str, needs: tuple[str, ...], run: Run) -> Check:
 CATALOGUE: tuple[Check, ...] = (
     _c("engine.reachable", "Docker engine reachable", ("engine",), _engine),
     _c("compose.available", "Docker Compose available", ("docker",), _compose_available),
+    _c("compose.valid", "Compose accepts the configuration", ("compose",), _compose_valid),
     _c("compose.worker", "Authentik worker service defined", ("compose",),
        lambda f: dsv.check_worker_present(f.compose_doc(), _compose_file(f))),
     _c("compose.service-env", "Server and worker share the secret key and database settings", ("compose",), _service_env),
@@ -193,8 +217,14 @@ CATALOGUE: tuple[Check, ...] = (
 FIX_INVALIDATES = {
     "compose-patch": ("compose_", "lab"),
     "chmod": ("env_",),
-    "env-append": ("env_", "compose_"),
+    "env-append": ("env_", "compose_", "lab"),
     "attach-scopes": ("all_providers", "providers", "provider_facts", "server_view"),
     "set-signing-key": ("all_providers", "providers", "provider_facts", "server_view", "GET /application/"),
     "app-env-issuer": ("app_env", "server_view"),
+}
+
+# what a fix changes -> the groups to re-run besides those of the checks it fixed: compose computes its view of the
+# project from .env too (interpolation, COMPOSE_FILE, COMPOSE_PROFILES), so a changed .env changes the compose checks
+FIX_RERUNS = {
+    "env-append": ("compose",),
 }

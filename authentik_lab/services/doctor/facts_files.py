@@ -131,22 +131,8 @@ class FileFacts:
         return self.once("compose_effective", lambda: gather(self))
 
     def file_doc(self) -> dict:
-        """The compose file as authlab's YAML reader sees it (no override files, no env_file)."""
-        def parse() -> dict:
-            import yaml
-
-            try:
-                doc = yaml.safe_load(self.compose_text())
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f"{self.compose_path()}:{mark.line + 1}:{mark.column + 1}" if mark else str(self.compose_path())
-                raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=where,
-                                  hint="fix the file (or `authlab init` for a fresh lab)") from None
-            if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
-                raise ConfigError("not a compose file (no `services` mapping)", location=str(self.compose_path()))
-            return doc
-
-        return self.once("compose_file_doc", parse)
+        """The main compose file as authlab's YAML reader sees it (no override files, no env_file, no profiles)."""
+        return self.once("compose_file_doc", lambda: load_compose(self.compose_text(), str(self.compose_path())))
 
     def env_path(self) -> Path | None:
         lab = self.lab()
@@ -219,6 +205,24 @@ class FileFacts:
                 except ConfigError:
                     continue  # context only: an unreadable sibling just tells us nothing
         return frozenset(names)
+
+
+def load_compose(text: str, where: str, main: bool = True) -> dict:
+    """One compose file's YAML as a mapping; ConfigError (at file:line:col) when it is not YAML, or not a compose file.
+    An override file (`main=False`) may be a fragment without `services`, or empty."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where,
+                          hint="fix the file (or `authlab init` for a fresh lab)") from None
+    if not main and doc is None:
+        return {}
+    if not isinstance(doc, dict) or (main and not isinstance(doc.get("services"), dict)):
+        raise ConfigError("not a compose file (no `services` mapping)", location=where)
+    return doc
 
 
 def _display(path: Path, cwd: Path) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from authentik_lab.core.checks import Check, CheckResult, FixAction, Tally, run_check, select
 from authentik_lab import envnames
 from authentik_lab.errors import UsageError
-from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES
+from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES, FIX_RERUNS
 from authentik_lab.services.doctor.facts import DoctorOptions, Facts
 
 if TYPE_CHECKING:
@@ -285,7 +285,8 @@ def _same(path: Path, display: str, cwd: Path) -> bool:
 
 
 def apply_fixes(facts: Facts, report: DoctorReport, planned: Sequence[PlannedFix]) -> DoctorReport:
-    """Apply each fix (one failing does not stop the others), then re-run every check of the touched groups."""
+    """Apply each fix (one failing does not stop the others), then observe again and re-run every check of the touched
+    groups (those of the fixed checks, and those that read what the fix changed: FIX_RERUNS)."""
     applied: list[AppliedFix] = []
     for fix in planned:
         try:
@@ -296,8 +297,9 @@ def apply_fixes(facts: Facts, report: DoctorReport, planned: Sequence[PlannedFix
     for fix in planned:
         facts.forget(*FIX_INVALIDATES.get(fix.kind, ()))
     groups = {cid.split(".", 1)[0] for fix in planned for cid in fix.check_ids}
+    groups |= {g for fix in planned for g in FIX_RERUNS.get(fix.kind, ())}
     ran = {r.id for r in report.results}
     again = [c for c in CATALOGUE if c.id in ran and c.group in groups]
-    fresh = {r.id: r for r in run_checks(facts, again)}
+    fresh = {r.id: r for r in patchable_only(run_checks(facts, again))}
     return DoctorReport(tuple(fresh.get(r.id, r) for r in report.results), tuple(applied),
                         facts.known("compose_effective") or report.compose)
