@@ -627,3 +627,28 @@ def test_secrets_compose_echoes_appear_nowhere_in_verbose_or_json_output(tmp_pat
     valid = next(c for c in doc["data"]["checks"] if c["id"] == "compose.valid")
     assert valid["summary"] == f"compose refuses the configuration: {reason}"
     assert doc["data"]["compose_config"]["fallback_reason"] == f"`docker compose config` refused the configuration: {reason}"
+
+
+@pytest.mark.parametrize("reader", ["compose", "fallback"])
+@pytest.mark.parametrize("text", ["services:\n  server:\n    image: x\n   bad: [\n", "- just\n- a list\n", "\x00\x01binary"])
+def test_an_unreadable_compose_file_is_one_finding_not_a_crash_per_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, reader: str) -> None:
+    # QA of issue 9: 9-14 "[?] the check crashed: ConfigError" lines, and a fix suggesting `authlab init` under --compose
+    from authentik_lab.adapters.compose import detect_binary
+
+    compose = project(tmp_path, text)
+    if reader == "fallback":
+        monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    detect_binary.cache_clear()
+    try:
+        code, doc = run("--compose", str(compose))
+    finally:
+        detect_binary.cache_clear()
+    checks = {c["id"]: c for c in doc["data"]["checks"]}
+    assert code == 1 and not [i for i, c in checks.items() if c["status"] == "error"], checks
+    worker = checks["compose.worker"]
+    assert worker["status"] == "fail" and worker["summary"].startswith("the compose file cannot be read: "), worker
+    assert worker["messages"][0]["fix"] == "correct the file where the message points"
+    for cid in ("compose.worker-root", "compose.volume-targets", "compose.release-fit", "runtime.containers"):
+        assert (checks[cid]["status"], checks[cid]["summary"]) == ("skip", "the compose file cannot be read (see compose.worker)")
+    assert "authlab init" not in json.dumps(doc)

@@ -19,7 +19,7 @@ from authentik_lab.core.doctor import release_fit as drel
 from authentik_lab.core.doctor import services as dsv
 from authentik_lab.core.doctor import volumes as dv
 from authentik_lab.core.doctor import runtime as dr
-from authentik_lab.core.checks import Check, Outcome, Skip
+from authentik_lab.core.checks import FAIL, Check, Message, Outcome, Skip
 from authentik_lab.services.doctor import effective as eff
 from authentik_lab.services.doctor import gather as g
 from authentik_lab.services.doctor.facts import Facts
@@ -142,7 +142,31 @@ def _email_verified(f: Facts) -> Outcome:
     return check_unverified_email(apps, *(release(f) if apps else (None, None)))
 
 
+# An unreadable compose file is one finding, not a crash in every check that reads it: compose.worker reports it as a
+# failure (compose.valid too, when compose runs), the others skip and point there (QA of issue 9).
+READ_FAILURE_REPORTER = "compose.worker"
+READS_FILE_ITSELF = ("compose.available", "compose.valid")
+
+
+def _unreadable_is_one_finding(id: str, run: Run) -> Run:
+    from authentik_lab.errors import ConfigError
+
+    def wrapped(f: Facts) -> Outcome:
+        try:
+            return run(f)
+        except ConfigError as exc:
+            if id != READ_FAILURE_REPORTER:
+                raise Skip(f"the compose file cannot be read (see {READ_FAILURE_REPORTER})") from None
+            fix = ("correct the file where the message points" if f.opts.compose is not None
+                   else exc.hint or "correct the file where the message points")
+            return Outcome(FAIL, f"the compose file cannot be read: {exc.message}", (), (Message(FAIL, exc.message, fix),))
+
+    return wrapped
+
+
 def _c(id: str, title: str, needs: tuple[str, ...], run: Run) -> Check:
+    if id.startswith(("compose.", "runtime.")) and id not in READS_FILE_ITSELF:
+        run = _unreadable_is_one_finding(id, run)
     return Check(id, title, id.split(".", 1)[0], needs, run)
 
 
