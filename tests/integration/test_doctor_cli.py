@@ -217,11 +217,12 @@ def test_env_problems(tmp_path: Path) -> None:
     assert status("--compose", str(compose), "--token", "x", "env.bootstrap") == {"env.bootstrap": "ok"}
 
 
-def test_a_broken_compose_file_gives_error_results_not_a_traceback(tmp_path: Path) -> None:
+def test_a_broken_compose_file_fails_the_first_check_that_reads_it_not_a_traceback(tmp_path: Path) -> None:
     compose = lab(tmp_path, "services:\n  server: [\n")
-    code, out = invoke("--compose", str(compose), "compose.worker-root", "env.required")
+    code, out = invoke("--compose", str(compose), "compose.worker-root", "compose.docker-socket", "env.required")
     assert code == 1
-    assert out.splitlines()[0].startswith(f"[?] Authentik services not running as root: the check crashed: ConfigError: {compose}:3:1: invalid YAML")
+    assert out.splitlines()[0].startswith(f"[✗] Authentik services not running as root: the compose file cannot be read: {compose}:3:1: invalid YAML")
+    assert "[-] skipped 1 check (compose.docker-socket): the compose file cannot be read (see compose.worker-root)" in out
     assert "[✓] .env has PG_PASS and AUTHENTIK_SECRET_KEY" in out
 
 

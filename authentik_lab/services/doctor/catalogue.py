@@ -142,10 +142,15 @@ def _email_verified(f: Facts) -> Outcome:
     return check_unverified_email(apps, *(release(f) if apps else (None, None)))
 
 
-# An unreadable compose file is one finding, not a crash in every check that reads it: compose.worker reports it as a
-# failure (compose.valid too, when compose runs), the others skip and point there (QA of issue 9).
+# An unreadable compose file is one finding, not a crash in every check that reads it: the first selected check that
+# reads it (compose.worker in a full run) reports it as a failure (compose.valid too, when compose runs), the others
+# skip and point there (QA of issue 9). run_doctor names that check in Facts.read_failure_reporter.
 READ_FAILURE_REPORTER = "compose.worker"
 READS_FILE_ITSELF = ("compose.available", "compose.valid")
+
+
+def reads_compose_file(check_id: str) -> bool:
+    return check_id.startswith(("compose.", "runtime.")) and check_id not in READS_FILE_ITSELF
 
 
 def _unreadable_is_one_finding(id: str, run: Run) -> Run:
@@ -155,8 +160,9 @@ def _unreadable_is_one_finding(id: str, run: Run) -> Run:
         try:
             return run(f)
         except ConfigError as exc:
-            if id != READ_FAILURE_REPORTER:
-                raise Skip(f"the compose file cannot be read (see {READ_FAILURE_REPORTER})") from None
+            reporter = f.read_failure_reporter or READ_FAILURE_REPORTER
+            if id != reporter:
+                raise Skip(f"the compose file cannot be read (see {reporter})") from None
             fix = ("correct the file where the message points" if f.opts.compose is not None
                    else exc.hint or "correct the file where the message points")
             return Outcome(FAIL, f"the compose file cannot be read: {exc.message}", (), (Message(FAIL, exc.message, fix),))
@@ -165,7 +171,7 @@ def _unreadable_is_one_finding(id: str, run: Run) -> Run:
 
 
 def _c(id: str, title: str, needs: tuple[str, ...], run: Run) -> Check:
-    if id.startswith(("compose.", "runtime.")) and id not in READS_FILE_ITSELF:
+    if reads_compose_file(id):
         run = _unreadable_is_one_finding(id, run)
     return Check(id, title, id.split(".", 1)[0], needs, run)
 

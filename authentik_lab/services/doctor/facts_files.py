@@ -31,6 +31,7 @@ class FileFacts:
         self.app = app
         self.opts = opts
         self.url_notes: tuple[str, ...] = ()
+        self.read_failure_reporter: str | None = None  # the check that reports an unreadable compose file (catalogue)
         self.engine_factory = engine_factory  # tests may hand in a fake engine; production builds the real one
         self._memo: dict[str, tuple[bool, Any]] = {}
         self._locks: dict[str, threading.Lock] = {}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from authentik_lab.core.checks import Check, CheckResult, FixAction, Tally, run_check, select
 from authentik_lab import envnames
 from authentik_lab.errors import UsageError
-from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES, FIX_RERUNS
+from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES, FIX_RERUNS, reads_compose_file
 from authentik_lab.services.doctor.facts import DoctorOptions, Facts
 
 if TYPE_CHECKING:
@@ -123,6 +123,7 @@ def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: 
     checks = choose(ids)
     validate(opts)
     facts = facts or Facts(app, opts)
+    facts.read_failure_reporter = next((c.id for c in checks if reads_compose_file(c.id)), None)
     _require_named_provider(facts, checks)
     results = patchable_only(run_checks(facts, checks))
     return DoctorReport(tuple(results), compose=facts.known("compose_effective")), facts
