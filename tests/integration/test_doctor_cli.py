@@ -644,18 +644,23 @@ def test_a_downloaded_official_file_with_nothing_running_skips_runtime_and_http(
     compose = folder / "docker-compose.yml"
     compose.write_text((shared_authentik / f"docker-compose-{version}.yml").read_text())
     result, probes = _doctor_with(NothingRunsEngine, "--compose", str(compose), "--json")
-    assert result.exit_code == 0, result.stdout
+    # no .env yet (the install docs make it next): compose refuses to start, and env.required says so
+    assert result.exit_code == 1, result.stdout
     assert probes == []
     found = {c["id"]: c for c in json.loads(result.stdout)["data"]["checks"]}
     for cid, c in found.items():
         if cid.startswith(("runtime.", "http.", "provider.")):
             assert (c["status"], c["summary"]) == ("skip", "not running: no container of project auth"), cid
     assert {found[i]["status"] for i in ("compose.worker-root", "compose.docker-socket", "compose.public-ports")} == {"warn"}
-    assert not [c for c in found.values() if c["status"] in ("fail", "error")]
+    assert {k: c["status"] for k, c in found.items() if c["status"] in ("fail", "error")} == {"env.required": "fail"}
+    assert found["env.required"]["summary"].startswith(f"{folder / '.env'} does not exist, and {compose} needs PG_PASS (")
+    assert found["env.required"]["fixable"]["kind"] == "env-create"
     # the human form: warnings shown, the skipped checks folded into one line per reason
     human, _ = _doctor_with(NothingRunsEngine, "--compose", str(compose))
-    assert human.exit_code == 0
+    assert human.exit_code == 1
     assert "[-] skipped 14 checks (runtime.*, http.*, provider.*): not running: no container of project auth" in human.stdout.splitlines()
+    assert (f"[-] skipped 3 checks (env.secret-key-length, env.bootstrap, env.file-mode): no .env next to {compose} "
+            "(see env.required)") in human.stdout.splitlines()
 
 
 def test_the_official_file_with_its_documented_env_passes_without_bootstrap_values(tmp_path: Path, shared_authentik: Path) -> None:
