@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import signal
@@ -40,9 +41,11 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
                  numbered_backups: bool = False) -> Path | None:
     """Write via a temp file in the same folder and rename over the target.
 
-    Keeps the target's permission bits unless `mode` is given. With `backup`, the previous content is
-    kept as `<name>.bak` (returned). With `numbered_backups`, an existing `<name>.bak` is never replaced: the
-    first backup holds the user's original, later ones go to `<name>.bak.1`, `.bak.2`, ...
+    Keeps the target's permission bits unless `mode` is given, and its owner and group (so `--fix` run as root leaves
+    a user's file theirs; without the right to chown, the file gets the writer's, as any new file would). With
+    `backup`, the previous content is kept as `<name>.bak` (returned), with the same owner. With `numbered_backups`,
+    an existing `<name>.bak` is never replaced: the first backup holds the user's original, later ones go to
+    `<name>.bak.1`, `.bak.2`, ...
     Line endings are written exactly as given (newline='').
     """
     path = Path(path)
@@ -52,13 +55,66 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None, backup:
     path.parent.mkdir(parents=True, exist_ok=True)
     with signals_deferred():
         backup_path: Path | None = None
-        if backup and path.exists():
+        old = path.stat() if path.exists() else None
+        owner = (old.st_uid, old.st_gid) if old else None
+        if backup and old:
             backup_path = next_backup_path(path, numbered_backups)
-            _replace_with(backup_path, path.read_bytes(), path.stat().st_mode & 0o777, like=path)
+            _replace_with(backup_path, path.read_bytes(), old.st_mode & 0o777, like=path, owner=owner)
         if mode is None:
-            mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        _replace_with(path, text.encode() if isinstance(text, str) else text, mode)
+            mode = old.st_mode & 0o777 if old else 0o644
+        _replace_with(path, text.encode() if isinstance(text, str) else text, mode, owner=owner)
     return backup_path
+
+
+def create_new(path: Path, text: str, mode: int, owner: tuple[int, int] | None = None) -> None:
+    """Create `path` holding `text`, only if nothing is there, and whole or not at all: the content goes to a temp file
+    beside it, which is then hard-linked to `path` (a link never replaces anything: FileExistsError when a file, a
+    folder or even a dangling symlink appeared there meanwhile). `owner`: (uid, gid) to give it when allowed."""
+    path = Path(path)
+    data = text.encode()
+    with signals_deferred():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            _fill(fd, data, mode, owner)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
+                    raise
+                # a file system without hard links: not atomic then, but still never over anything
+                _fill(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode), data, mode, owner)
+            _fsync_dir(path.parent)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _fill(fd: int, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
+    """Give the open file `owner` (see _chown) and then `mode` (a chown by root may clear set-id bits), write `data`,
+    flush it to disk, close it."""
+    with os.fdopen(fd, "wb") as fh:
+        if owner is not None:
+            _chown(fh.fileno(), owner)
+        os.fchmod(fh.fileno(), mode)
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _chown(fd: int, owner: tuple[int, int]) -> None:
+    """Give the open file `owner` (uid, gid) when this process may: root may; a user may keep their own uid and pick
+    one of their groups. Not being allowed (EPERM), a uid the file system or user namespace cannot hold (EINVAL) and a
+    file system without owners leave the file as created."""
+    st = os.fstat(fd)
+    if (st.st_uid, st.st_gid) == owner:
+        return
+    try:
+        os.fchown(fd, *owner)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
 
 
 def append_text(path: Path, text: str) -> None:
@@ -68,15 +124,12 @@ def append_text(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def _replace_with(path: Path, data: bytes, mode: int, like: Path | None = None) -> None:
-    """Write `data` to a temp file beside `path` and rename it over `path` (atomic on POSIX)."""
+def _replace_with(path: Path, data: bytes, mode: int, like: Path | None = None, owner: tuple[int, int] | None = None) -> None:
+    """Write `data` to a temp file beside `path` (with `mode`, and `owner` when allowed) and rename it over `path`
+    (atomic on POSIX)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        _fill(fd, data, mode, owner)
         if like is not None:
             shutil.copystat(like, tmp)  # a backup keeps the original's times, as copy2 did
         os.replace(tmp, path)

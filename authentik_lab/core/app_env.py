@@ -76,7 +76,7 @@ def secret_names(preset: Preset, provider_id: str | None = None) -> set[str]:
 
 def merge_env_text(text: str, values: Mapping[str, str]) -> tuple[str, list[str], list[str]]:
     """(new text, keys added, keys changed): existing lines, comments and order stay as they were."""
-    before = dotenv.parse(text)
+    before = dotenv.parse(text, interpolate=False)  # an app's file: its kept secrets are written back as read
     added = [k for k in values if k not in before]
     changed = [k for k in values if k in before and before[k] != values[k]]
     return dotenv.merge(text, dict(values)), added, changed

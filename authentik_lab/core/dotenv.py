@@ -1,63 +1,31 @@
 """Read and merge `.env`-style files without disturbing what the user wrote.
 
-A merge replaces the value of keys that exist (in place, keeping comments, blank lines, order and
-the line ending style) and appends new keys at the end. Values are quoted only when they need it.
+Reading follows docker compose (core.dotenv_read: `KEY: value` lines, a byte order mark, quoted values over several
+lines, interpolation), so authlab never misses, and then adds again, a key compose sees. A merge replaces the value of
+keys that exist (in place, keeping comments, blank lines, order and the line ending style) and appends new keys at
+the end. Values are quoted only when they need it.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
-_LINE = re.compile(r"^(?P<lead>\s*(?:export\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?P<value>.*?)\s*$")
+from authentik_lab.core.dotenv_read import BOM, Entry, scan
+
 _SAFE = re.compile(r"^[A-Za-z0-9_./:@%+=,~-]*$")
 
 
-def _unquote(raw: str) -> str:
-    """The value of `raw` as compose reads it: quoted values may be followed by a comment, unquoted ones
-    end at ` #`. Double quotes honour backslash escapes (left to right); single quotes are literal."""
-    if raw[:1] == "'":
-        end = raw.find("'", 1)
-        if end > 0:
-            return raw[1:end]
-    elif raw[:1] == '"':
-        out, i = [], 1
-        while i < len(raw):
-            ch = raw[i]
-            if ch == "\\" and i + 1 < len(raw):
-                nxt = raw[i + 1]
-                out.append({"n": "\n", "t": "\t", "r": "\r"}.get(nxt, nxt))
-                i += 2
-                continue
-            if ch == '"':
-                return "".join(out)
-            out.append(ch)
-            i += 1
-        # no closing quote: fall through and treat it as an unquoted value
-    # an unquoted value ends at an inline comment
-    return re.split(r"\s+#", raw, maxsplit=1)[0]
+def parse(text: str, environ: Mapping[str, str] | None = None, interpolate: bool = True) -> dict[str, str]:
+    """key -> value as docker compose reads the file (core.dotenv_read); the last occurrence of a key wins.
+    `environ`: the environment interpolation and keys written alone look in first (none by default). An app's env
+    file, which compose never reads, is read with `interpolate=False`: its `$` stays as written."""
+    return {e.key: e.value for e in scan(text, environ, interpolate)}
 
 
-def parse(text: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        m = _LINE.match(line)
-        if m:
-            values[m.group("key")] = _unquote(m.group("value"))
-    return values
-
-
-def parse_with_lines(text: str) -> dict[str, tuple[int, str]]:
+def parse_with_lines(text: str, environ: Mapping[str, str] | None = None, interpolate: bool = True) -> dict[str, tuple[int, str]]:
     """key -> (1-based line number, value); for errors and doctor evidence that point at a line."""
-    out: dict[str, tuple[int, str]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith("#"):
-            continue
-        m = _LINE.match(line)
-        if m:
-            out[m.group("key")] = (number, _unquote(m.group("value")))
-    return out
+    return {e.key: (e.line, e.value) for e in scan(text, environ, interpolate)}
 
 
 def is_plain(value: str) -> bool:
@@ -67,62 +35,56 @@ def is_plain(value: str) -> bool:
 
 def quote(value: str) -> str:
     """Quote only when needed. A `$` or backslash goes in single quotes, which compose reads literally
-    (in double quotes it would interpolate `$VAR`); a value holding a single quote falls back to escaped
-    double quotes."""
+    (in double quotes it would interpolate `$VAR`); a value holding a single quote, or ending in a backslash
+    (`\\'` would escape the closing quote), falls back to escaped double quotes."""
     if is_plain(value):
         return value
-    if "'" not in value and "\n" not in value and ("$" in value or "\\" in value):
+    if "'" not in value and "\n" not in value and ("$" in value or "\\" in value) and not value.endswith("\\"):
         return "'" + value + "'"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$")
-    return '"' + escaped + '"'
+    return '"' + _double(value) + '"'
+
+
+def _double(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$")
 
 
 def merge(text: str, updates: dict[str, str]) -> str:
-    """Return `text` with `updates` applied: existing keys rewritten in place, new keys appended."""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines()
+    """Return `text` with `updates` applied: existing keys rewritten in place (`KEY=value` or `KEY: value`, after
+    `export` or not, quoted or not, spanning lines or not: only the value changes), new keys appended at the end in
+    the file's line ending style. A byte order mark stays where it is."""
+    bom = BOM if text.startswith(BOM) else ""
+    body = text[len(bom):]
+    newline = "\r\n" if "\r\n" in body else "\n"
     pending = dict(updates)
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith("#"):
-            continue
-        m = _LINE.match(line)
-        if m and m.group("key") in updates:
-            # every occurrence: the last one wins when read, so rewriting only the first would change nothing
-            key = m.group("key")
-            lines[i] = f"{m.group('lead')}{key}={_restyle(m.group('value'), updates[key])}"
-            pending.pop(key, None)
+    # every occurrence: the last one wins when read, so rewriting only the first would change nothing. From the
+    # end backwards, so the spans still to rewrite keep their offsets.
+    for entry in reversed(scan(body, interpolate=False)):
+        if entry.key in updates and entry.span is not None:
+            start, end = entry.span
+            body = body[:start] + _restyle(body, entry, updates[entry.key]) + body[end:]
+            pending.pop(entry.key, None)
     if pending:
-        lines.extend(f"{key}={quote(value)}" for key, value in pending.items())
-    return newline.join(lines) + newline if lines else ""
+        if body and not body.endswith("\n"):
+            body += newline
+        body += "".join(f"{key}={quote(value)}{newline}" for key, value in pending.items())
+    return bom + body
 
 
-def _split_raw(raw: str) -> tuple[str, str]:
-    """(quote style: '"', "'" or "", what follows the value: an inline comment with its leading spaces, or "")."""
-    if raw[:1] in ("'", '"'):
-        q, i = raw[0], 1
-        while i < len(raw):
-            if q == '"' and raw[i] == "\\":
-                i += 2
-                continue
-            if raw[i] == q:
-                return q, raw[i + 1:]
-            i += 1
-    m = re.search(r"\s+#.*$", raw)
-    return "", (m.group(0) if m else "")
-
-
-def _restyle(raw: str, value: str) -> str:
-    """`value` written the way the user wrote the old one: same quotes (when they can hold it), same inline comment."""
-    style, tail = _split_raw(raw)
-    if style == "'" and "'" not in value and "\n" not in value:
-        written = "'" + value + "'"
-    elif style == '"':
-        written = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$") + '"'
-    else:
-        written = quote(value)
-        if not written and tail:  # `KEY=  # note` reads as "#": an empty value before a comment needs its quotes
-            written = '""'
-    return written + tail
+def _restyle(body: str, entry: Entry, value: str) -> str:
+    """`value` written the way the user wrote the old one: same quotes (when they can hold it); an inline comment
+    after it is outside the span and stays."""
+    start, end = entry.span or (0, 0)
+    if entry.quote == "'" and "'" not in value and "\n" not in value and not value.endswith("\\"):
+        return "'" + value + "'"
+    if entry.quote == '"':
+        return '"' + _double(value) + '"'
+    written = quote(value)
+    rest = body[end:].split("\n", 1)[0]
+    if not written and rest.strip().startswith("#"):
+        written = '""'  # `KEY=  # note` reads as "# note": an empty value before a comment needs its quotes
+    if written and start == end and body[start - 1:start] == ":":
+        written = " " + written  # `KEY:` was empty: `KEY: value`, as YAML-style lines are written
+    return written
 
 
 def render(values: dict[str, str], header: str | None = None) -> str:

@@ -8,6 +8,7 @@ settings the user asked to change, and says which.
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -162,7 +163,7 @@ def load_lab(lab_dir: Path, environ: Mapping[str, str] | None = None) -> Lab:
     environ = os.environ if environ is None else environ
     lab_dir = Path(lab_dir).expanduser().absolute()
     env_file, compose_file = lab_dir / ENV_FILE, lab_dir / COMPOSE_FILE
-    hint = f"run `authlab init` (or `authlab --dir {lab_dir} init`) first"
+    hint = f"run `authlab init` (or `authlab --dir {shlex.quote(str(lab_dir))} init`) first"
     if not env_file.is_file() or not compose_file.is_file():
         missing = env_file if not env_file.is_file() else compose_file
         raise ConfigError(f"no lab at {lab_dir} ({missing.name} is missing)", hint=hint)

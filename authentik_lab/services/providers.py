@@ -303,7 +303,7 @@ def _write_env(path: Path, desired: Desired, provider: dict, view: ProviderView,
         email_verified=desired.verified_email or dialect.email_verified_default,
     )
     preset, _ = apply_names(desired.preset, wiring, desired.provider_id) if wiring is not None else (desired.preset, ())
-    values = env_values(preset, facts, dotenv.parse(text), new_secret=lambda: secrets.token_urlsafe(24))
+    values = env_values(preset, facts, dotenv.parse(text, interpolate=False), new_secret=lambda: secrets.token_urlsafe(24))
     new_text, added, changed = merge_env_text(text, values)
     if new_text != text or not path.exists():
         atomic_write(path, new_text, mode=0o600)  # it holds the client secret

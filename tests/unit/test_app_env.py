@@ -80,3 +80,15 @@ def test_oauth2_proxy_accepts_unverified_emails_only_when_the_claim_says_false()
     # other frameworks have no such switch: nothing is written for them
     assert set(env_values(get_preset("nextauth"), facts(email_verified=False), {}, new_secret=lambda: "g")) == set(
         env_values(get_preset("nextauth"), facts(), {}, new_secret=lambda: "g"))
+
+
+def test_an_apps_secret_with_a_dollar_is_kept_as_written() -> None:
+    # compose's interpolation is for the lab's .env; an app's file keeps `$` (a kept secret is written back as read)
+    from authentik_lab.core import dotenv
+
+    text = "NEXTAUTH_SECRET=abc$def\n"
+    values = env_values(get_preset("nextauth"), facts(), dotenv.parse(text, interpolate=False), new_secret=lambda: "new")
+    assert values["NEXTAUTH_SECRET"] == "abc$def"
+    new_text, added, changed = merge_env_text(text, {"NEXTAUTH_SECRET": "abc$def"})
+    # not reported as changed; written in single quotes, which every dotenv reads literally
+    assert (new_text, changed) == ("NEXTAUTH_SECRET='abc$def'\n", [])

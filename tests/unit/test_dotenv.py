@@ -120,3 +120,66 @@ def test_merge_falls_back_when_the_old_quotes_cannot_hold_the_new_value() -> Non
     merged = dotenv.merge("K='old'  # keep\nD=\"a \\\"b\\\"\" # c\n", {"K": "it's", "D": 'x "y" $z'})
     assert merged == "K=\"it's\"  # keep\nD=\"x \\\"y\\\" \\$z\" # c\n"
     assert dotenv.parse(merged) == {"K": "it's", "D": 'x "y" $z'}
+
+
+# --- what compose reads that a line-by-line `KEY=value` reader missed (QA H1) ----------------------------------
+
+
+def test_yaml_style_lines_and_a_byte_order_mark_are_keys_as_for_compose() -> None:
+    text = "\ufeffPG_PASS: yamlstylepass\nexport B :  spaced  \nC:tight\nD: a=b # note\nE=a:b\n"
+    assert dotenv.parse(text) == {"PG_PASS": "yamlstylepass", "B": "spaced", "C": "tight", "D": "a=b", "E": "a:b"}
+    assert dotenv.parse_with_lines(text)["PG_PASS"] == (1, "yamlstylepass")
+
+
+def test_quoted_values_span_lines_and_what_follows_the_quote_is_the_next_statement() -> None:
+    text = 'CERT="-----BEGIN\nPG_PASS=not-a-key\n-----END"\nA=\'x\' B=after\n'
+    assert dotenv.parse(text) == {"CERT": "-----BEGIN\nPG_PASS=not-a-key\n-----END", "A": "x", "B": "after"}
+    assert dotenv.parse_with_lines(text)["A"] == (4, "x")
+
+
+def test_only_space_hash_starts_an_inline_comment_and_an_empty_value_before_one_is_the_comment() -> None:
+    assert dotenv.parse("A=x\t#tab\nB=x #c\nC= # note\n") == {"A": "x\t#tab", "B": "x", "C": "# note"}
+
+
+def test_double_quotes_keep_unknown_escapes_and_single_quotes_unescape_only_the_quote() -> None:
+    assert dotenv.parse('A="a\\qb\\tc"\nB=\'x\\\'y\\n\'\n') == {"A": "a\\qb\tc", "B": "x'y\\n"}
+
+
+def test_values_interpolate_the_environment_first_then_the_keys_above() -> None:
+    text = "BASE=b\nA=$BASE-${MISSING:-d}\nB=${HOME}\nC='$BASE'\nD=a$$b\nE=$1\nHOME\nLONE\n"
+    assert dotenv.parse(text) == {"BASE": "b", "A": "b-d", "B": "", "C": "$BASE", "D": "a$b", "E": "$1"}
+    assert dotenv.parse(text, {"HOME": "/h", "BASE": "shell"}) == {
+        "BASE": "b", "A": "shell-d", "B": "/h", "C": "$BASE", "D": "a$b", "E": "$1", "HOME": "/h"}
+
+
+def test_statements_compose_refuses_are_skipped_and_the_rest_still_read() -> None:
+    assert dotenv.parse('BAD KEY=1\nA="unterminated\nB@=2\nC=3\nLAST_WITHOUT_NEWLINE') == {"C": "3"}
+
+
+def test_merge_rewrites_a_yaml_style_line_in_place_and_appends_nothing() -> None:
+    text = "\ufeffPG_PASS: old # keep\r\nexport K : 'v'\r\nEMPTY:\r\n"
+    merged = dotenv.merge(text, {"PG_PASS": "new", "K": "it's", "EMPTY": "set"})
+    assert merged == "\ufeffPG_PASS: new # keep\r\nexport K : \"it's\"\r\nEMPTY: set\r\n"
+    assert dotenv.parse(merged) == {"PG_PASS": "new", "K": "it's", "EMPTY": "set"}
+
+
+def test_merge_replaces_a_value_that_spans_lines_whole() -> None:
+    merged = dotenv.merge('A="one\ntwo" # c\nB=1\n', {"A": "x y"})
+    assert merged == 'A="x y" # c\nB=1\n'
+
+
+def test_merge_of_an_empty_value_writes_it_after_the_separator_not_after_the_carriage_return() -> None:
+    assert dotenv.merge("A=\r\nB=2\r\n", {"A": "1"}) == "A=1\r\nB=2\r\n"
+
+
+def test_a_value_ending_in_a_backslash_is_not_put_in_single_quotes() -> None:
+    # `'abc\'` would escape its own closing quote: compose refuses the file
+    assert dotenv.quote("abc\\") == '"abc\\\\"'
+    assert dotenv.parse(dotenv.render({"K": "abc\\", "L": "$x\\"})) == {"K": "abc\\", "L": "$x\\"}
+
+
+def test_without_interpolation_a_dollar_stays_as_written() -> None:
+    # for an app's env file, which compose never reads
+    text = 'A=$B\nB="x\\$y$$z"\nC=\'$c\'\n'
+    assert dotenv.parse(text, interpolate=False) == {"A": "$B", "B": "x$y$$z", "C": "$c"}
+    assert dotenv.parse(text) == {"A": "", "B": "x$y$z", "C": "$c"}

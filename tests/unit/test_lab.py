@@ -107,3 +107,20 @@ def test_newer_release_than_covered_warns(tmp_path: Path) -> None:
     assert result.warnings == (
         "Authentik 2026.8.1 is newer than the releases authlab's templates were checked against; using the current layout",
     )
+
+
+def test_init_keeps_a_yaml_style_secret_and_rewrites_yaml_style_settings_in_place(tmp_path: Path) -> None:
+    # compose reads `PG_PASS: x` (and a byte order mark); init must too, or it appends a new PG_PASS that compose
+    # would then use: "password authentication failed" on an existing database
+    init_lab(tmp_path, token=_tokens())
+    env_file = tmp_path / ".env"
+    text = env_file.read_text().replace("PG_PASS=secret1", "PG_PASS: yamlpass").replace("COMPOSE_PORT_HTTP=9000", "COMPOSE_PORT_HTTP: 9000")
+    env_file.write_text("\ufeff" + text)
+    result = init_lab(tmp_path, http_port=9100, token=_tokens())
+    after = env_file.read_text()
+    # the HTTPS port follows the HTTP one, as for any lab
+    assert after == "\ufeff" + text.replace("COMPOSE_PORT_HTTP: 9000", "COMPOSE_PORT_HTTP: 9100").replace(
+        "COMPOSE_PORT_HTTPS=9443", "COMPOSE_PORT_HTTPS=9543")
+    assert result.action != "created"
+    lab = load_lab(tmp_path, environ={})
+    assert (lab.env["PG_PASS"], lab.http_port) == ("yamlpass", 9100)

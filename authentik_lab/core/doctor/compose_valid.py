@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 
 from authentik_lab.core.checks import FAIL, Outcome, ok, problem
 from authentik_lab.core.compose_refusal import Refusal
-from authentik_lab.core.doctor.env import GENERATE, REQUIRED, append_line
+from authentik_lab.core.doctor.env import REQUIRED
 
 _UNREADABLE = re.compile(r"failed to read (?P<path>[^:]+):")
 _UNKNOWN_KEY = re.compile(r"(?P<where>[\w.-]+) additional propert(?:y|ies) (?P<keys>.+?) (?:(?:is|are) )?not allowed")
@@ -70,17 +70,16 @@ def _fix(refusal: Refusal, env_file: str, env_lines: Mapping[str, tuple[int, str
 
 def _missing_fix(name: str, unset: Sequence[str], env_file: str, env_lines: Mapping[str, tuple[int, str]] | None,
                  shell: Mapping[str, str]) -> str:
-    if env_lines is None:
-        how = f": {append_line(env_file, name)}" if name in GENERATE else ""
-        return f"there is no {env_file}: create it with {name}{how}"
+    if env_lines is None:  # env.required reports the missing file with every line it needs, and --fix creates it
+        return f"there is no {env_file}: the cause env.required reports, whose fix applies here too"
     line, value = env_lines.get(name, (0, ""))
-    if name in REQUIRED and not value.strip() and not (shell.get(name) or "").strip():
-        return (f"{name} is {'empty' if name in env_lines else 'missing'} in {env_file}: the cause env.required reports, "
-                "whose fix applies here too")
-    if name in env_lines and unset:
+    if name in env_lines and unset:  # before the empty case: the value is empty because of what it refers to
         them = ", ".join(unset)
         return (f"{name} on line {line} of {env_file} refers to {them}, which {'is' if len(unset) == 1 else 'are'} not set, so "
                 f"compose reads it as empty: give {name} a value of its own, or set {them}")
+    if name in REQUIRED and not value.strip() and not (shell.get(name) or "").strip():
+        return (f"{name} is {'empty' if name in env_lines else 'missing'} in {env_file}: the cause env.required reports, "
+                "whose fix applies here too")
     if name in env_lines:
         return f"give {name} a value on line {line} of {env_file}"
     return f"add {name} to {env_file} (or set it in the shell that runs compose)"

@@ -10,6 +10,7 @@ for "1000:1000 by default"). A root service chowns its folders itself, so it is 
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -114,7 +115,7 @@ def check_bind_mount_owner(doc: Mapping[str, Any], file: str, env: Mapping[str, 
         if not facts.exists:
             creator = "the engine creates it owned by root in the container" if kind.rootless else "Docker creates it owned by root"
             messages.append(Message(level, f"{path} does not exist: {creator}, and {user.who} cannot write it"
-                                           f"{rootless_note}{later}", f"mkdir -p {path} && {fix}"))
+                                           f"{rootless_note}{later}", f"mkdir -p {shlex.quote(path)} && {fix}"))
         elif not ok_now:
             evidence.append(f"{path}: owner {facts.uid}:{facts.gid} mode {facts.mode & 0o777:o}")
             messages.append(Message(level, f"{path} ({m.service}:{m.target}) is not writable by {user.who}{rootless_note}{later}", fix))

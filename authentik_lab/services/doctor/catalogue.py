@@ -116,6 +116,14 @@ def _env_required(f: Facts) -> Outcome:
         return denv.check_required(_env_file(f), f.env_lines())
     import os
 
+    absence = f.env_absence()
+    if absence is not None:  # e.g. the official file just downloaded: the .env is still to be made
+        file = str(f.env_candidate())
+        try:
+            use = denv.env_file_use(f.file_doc(), f.interp_env(), str(f.compose_path().parent), file)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - an unreadable compose file: the compose checks report it
+            use = denv.EnvFileUse()
+        return denv.check_required_no_file(file, *absence, eff.required_refs(f), os.environ, _compose_file(f), use)
     return denv.check_required_compose(_env_file(f), f.env_lines(), eff.required_refs(f), os.environ, _compose_file(f))
 
 
@@ -200,7 +208,8 @@ CATALOGUE: tuple[Check, ...] = (
        lambda f: dv.check_volume_targets(f.compose_doc(), _compose_file(f), f.interp_env(), f.effective().envs)),
     _c("compose.release-fit", "Compose file fits the Authentik release it runs (Redis, upload folder)", ("compose",),
        lambda f: drel.check_release_fit(f.compose_doc(), _compose_file(f), f.interp_env(), f.effective().envs)),
-    _c("env.required", ".env has PG_PASS and AUTHENTIK_SECRET_KEY", ("env",), _env_required),
+    # needs the compose file only: with --compose, a missing .env is this check's finding, not a reason to skip
+    _c("env.required", ".env has PG_PASS and AUTHENTIK_SECRET_KEY", ("compose",), _env_required),
     _c("env.secret-key-length", "AUTHENTIK_SECRET_KEY long enough", ("env",),
        lambda f: denv.check_secret_key_length(_env_file(f), f.env_lines())),
     _c("env.bootstrap", "Bootstrap token and password set", ("env",),
@@ -248,6 +257,7 @@ FIX_INVALIDATES = {
     "compose-patch": ("compose_", "lab"),
     "chmod": ("env_",),
     "env-append": ("env_", "compose_", "lab"),
+    "env-create": ("env_", "compose_", "lab"),
     "attach-scopes": ("all_providers", "providers", "provider_facts", "server_view"),
     "set-signing-key": ("all_providers", "providers", "provider_facts", "server_view", "GET /application/"),
     "app-env-issuer": ("app_env", "server_view"),
@@ -257,4 +267,5 @@ FIX_INVALIDATES = {
 # project from .env too (interpolation, COMPOSE_FILE, COMPOSE_PROFILES), so a changed .env changes the compose checks
 FIX_RERUNS = {
     "env-append": ("compose",),
+    "env-create": ("compose",),
 }

@@ -42,7 +42,7 @@ class Facts(ServerFacts):
         if need == "env":
             if not self.compose_path():
                 return NO_SOURCE
-            return None if self.env_path() else f"no .env next to {self.compose_path()}"
+            return None if self.env_path() else self.no_env_reason()
         if need == "api":
             if not self.base_url():
                 return NO_URL

@@ -136,18 +136,52 @@ class FileFacts:
         return self.once("compose_file_doc", lambda: load_compose(self.compose_text(), str(self.compose_path())))
 
     def env_path(self) -> Path | None:
+        """The .env compose reads, when it is a readable kind of file (see env_absence otherwise)."""
+        lab = self.lab()
+        if lab:
+            return lab.env_file
+        candidate = self.env_candidate()
+        return candidate if candidate and candidate.is_file() else None
+
+    def env_candidate(self) -> Path | None:
+        """Where compose looks for the .env: beside the compose file (None without one)."""
         lab = self.lab()
         if lab:
             return lab.env_file
         compose = self.compose_path()
-        candidate = compose.parent / ".env" if compose else None
-        return candidate if candidate and candidate.is_file() else None
+        return compose.parent / ".env" if compose else None
+
+    def env_absence(self) -> tuple[str, bool] | None:
+        """Why compose reads no .env (what is at its place instead, and whether `--fix` may create the file there), or
+        None when there is a file. Compose skips a folder or a dangling link named .env as if nothing were there."""
+        path = self.env_candidate()
+        if path is None or path.is_file():
+            return None
+        if path.is_symlink() and not path.exists():
+            return f"is a symbolic link to {os.readlink(path)}, which does not exist (compose skips it)", False
+        if path.is_dir():
+            return "is a directory (compose skips it)", False
+        if path.exists() or path.is_symlink():
+            return "is not a regular file", False
+        return "does not exist", True
+
+    def no_env_reason(self) -> str:
+        """Why the checks that read the .env skip: for the user, with where to look next."""
+        compose = self.compose_path()
+        if compose is None:
+            return NO_SOURCE
+        absence = self.env_absence()
+        if absence is None or absence[0] == "does not exist":
+            # with --compose, env.required runs anyway and says what the file must hold
+            return f"no .env next to {compose}" + (" (see env.required)" if self.opts.compose is not None else "")
+        return f"{self.env_candidate()} {absence[0]} (see env.required)"
 
     def env_lines(self) -> dict[str, tuple[int, str]]:
+        """key -> (line, value) of the .env as compose reads it (core.dotenv), interpolated with the shell's values."""
         path = self.env_path()
         if path is None:
-            raise Skip(f"no .env next to {self.compose_path()}" if self.compose_path() else NO_SOURCE)
-        return self.once("env_lines", lambda: dotenv.parse_with_lines(read_text(path)))
+            raise Skip(self.no_env_reason())
+        return self.once("env_lines", lambda: dotenv.parse_with_lines(read_text(path), os.environ))
 
     def env_mode(self) -> int | None:
         path = self.env_path()
@@ -188,7 +222,8 @@ class FileFacts:
 
         def read() -> list[Any]:
             paths = self.app_env_paths()
-            return [AppEnvFile(_display(p, self.opts.cwd), dotenv.parse_with_lines(read_text(p)), self._sibling_keys(p, paths))
+            return [AppEnvFile(_display(p, self.opts.cwd), dotenv.parse_with_lines(read_text(p), interpolate=False),
+                               self._sibling_keys(p, paths))
                     for p in paths]
 
         return self.once("app_env", read)
@@ -202,7 +237,7 @@ class FileFacts:
         for sibling in (path.parent / n for n in (*DEFAULT_APP_ENV, ".env.production")):
             if sibling.is_file() and sibling.resolve() not in skip:
                 try:
-                    names.update(dotenv.parse_with_lines(read_text(sibling)))
+                    names.update(dotenv.parse_with_lines(read_text(sibling), interpolate=False))
                 except ConfigError:
                     continue  # context only: an unreadable sibling just tells us nothing
         return frozenset(names)

@@ -16,6 +16,7 @@ from authentik_lab.core.checks import Check, CheckResult, FixAction, Tally, run_
 from authentik_lab import envnames
 from authentik_lab.errors import UsageError
 from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES, FIX_RERUNS, reads_compose_file
+from authentik_lab.services.doctor.env_fix import append_generated, create_generated
 from authentik_lab.services.doctor.facts import DoctorOptions, Facts
 
 if TYPE_CHECKING:
@@ -214,6 +215,10 @@ def plan_fixes(facts: Facts, report: DoctorReport) -> list[PlannedFix]:
         elif kind == "env-append":
             planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
                                       lambda a=action: append_generated(Path(a.params["file"]), a.params["keys"])))
+        elif kind == "env-create":
+            planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
+                                      lambda a=action: create_generated(Path(a.params["file"]), a.params["keys"],
+                                                                        Path(a.params["like"]))))
         elif kind == "app-env-issuer":
             planned.append(PlannedFix(kind, target, action.description, action.changes, ids,
                                       lambda a=action: _rewrite_env(facts, a.params["updates"])))
@@ -246,29 +251,6 @@ def _plan_compose(file: str, ids: tuple[str, ...], facts: Facts) -> PlannedFix |
 
     what = sorted({c.kind.replace("_", " ") for c in result.changes})
     return PlannedFix("compose-patch", file, f"patch {file}: {', '.join(what)}", changes, ids, apply)
-
-
-def append_generated(path: Path, keys: Sequence[str]) -> list[str]:
-    """Append a fresh random value for each key still absent from the .env at `path` (re-read now: a value set in
-    the meantime is kept, never replaced). Returns the keys appended. Values are never printed."""
-    import secrets
-
-    from authentik_lab.adapters.files import atomic_write, read_text
-    from authentik_lab.core import dotenv
-    from authentik_lab.core.doctor.env import GENERATE
-
-    text = read_text(path)
-    present = dotenv.parse_with_lines(text)
-    added = [k for k in keys if k not in present]
-    if not added:
-        return []
-    newline = "\r\n" if "\r\n" in text else "\n"
-    if text and not text.endswith(("\n", "\r")):
-        text += newline
-    # the length of the official recipe's `openssl rand -base64 N`; URL-safe so no quoting is needed in .env
-    text += "".join(f"{k}={secrets.token_urlsafe(GENERATE.get(k, 36))}{newline}" for k in added)
-    atomic_write(path, text)
-    return added
 
 
 def _rewrite_env(facts: Facts, updates: dict[str, dict[str, str]]) -> None:
