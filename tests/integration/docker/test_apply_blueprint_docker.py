@@ -43,7 +43,8 @@ def test_apply_blueprint_on_a_real_lab(lab_dir, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("AUTHLAB_CACHE_DIR", str(lab.path / "cache"))
     monkeypatch.setenv("COMPOSE_PORT_HTTPS", str(lab.https_port))
     (lab.path / "authlab.yaml").write_text(LAB_FILE.format(port=lab.http_port))
-    code, doc, err = run("up", "--timeout", "300", "--no-apply", "--json")
+    # --no-apply reads no lab file, so its port is given here: the lab must not need port 9000 free
+    code, doc, err = run("up", "--timeout", "300", "--no-apply", "--port", str(lab.http_port), "--https-port", str(lab.https_port), "--json")
     lab.track(dotenv.parse((lab.path / ".authlab" / ".env").read_text())["COMPOSE_PROJECT_NAME"])
     assert code == 0, err
 
