@@ -28,6 +28,15 @@ def parse_with_lines(text: str, environ: Mapping[str, str] | None = None, interp
     return {e.key: (e.line, e.value) for e in scan(text, environ, interpolate)}
 
 
+def unterminated(text: str) -> dict[str, int]:
+    """key -> 1-based line of each statement whose quote never closes (`PG_PASS="abc`). Compose refuses such a file
+    whole; the key is there all the same, so nothing may add a second one (the last line would win once the quote is
+    closed, replacing the user's secret: found by QA of issue 9)."""
+    found: list[tuple[str, int]] = []
+    scan(text, unterminated=found)
+    return dict(found)
+
+
 def is_plain(value: str) -> bool:
     """True when `value` is written as is, unquoted (letters, digits and `_./:@%+=,~-` only)."""
     return bool(_SAFE.fullmatch(value))  # not match(): its `$` also matches before a trailing newline

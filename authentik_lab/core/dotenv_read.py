@@ -62,10 +62,12 @@ def strip_bom(text: str) -> str:
     return text[1:] if text.startswith(BOM) else text
 
 
-def scan(text: str, environ: Mapping[str, str] | None = None, interpolate: bool = True) -> list[Entry]:
+def scan(text: str, environ: Mapping[str, str] | None = None, interpolate: bool = True,
+         unterminated: list[tuple[str, int]] | None = None) -> list[Entry]:
     """Every statement of `text` in file order (duplicates included: the last one wins when read). Without
     `interpolate`, `$` stays as written: for env files that compose does not read (an app's), where each framework
-    has its own rule and a value read wrongly must never be written back."""
+    has its own rule and a value read wrongly must never be written back. `unterminated` collects (key, line) of the
+    statements whose quote never closes: compose refuses the whole file, and no entry is made for them."""
     text = strip_bom(text)
     env = environ or {}
     breaks = [i for i, ch in enumerate(text) if ch == "\n"]
@@ -114,6 +116,8 @@ def scan(text: str, environ: Mapping[str, str] | None = None, interpolate: bool 
             continue
         found = _value(text, end + 1, lookup, interpolate)
         if found is None:  # an unterminated quote: compose refuses the file
+            if unterminated is not None:
+                unterminated.append((key, line_of(start)))
             pos = line_end(start)
             continue
         value, span, quote, pos = found

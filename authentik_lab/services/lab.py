@@ -188,6 +188,12 @@ def _plan(lab_dir: Path, version: str | None, http_port: int | None, https_port:
         raise UsageError(f"{lab_dir} exists and is not a directory", hint="pass another --dir (or AUTHLAB_DIR)")
     env_file = lab_dir / ENV_FILE
     env_text = _read(env_file) if env_file.exists() else None
+    broken = dotenv.unterminated(env_text or "")
+    if broken:
+        key, line = next(iter(broken.items()))
+        raise ConfigError(f"{env_file}:{line}: the value of {key} opens a quote that never closes, so compose cannot read the file",
+                          hint=f"close the quote on line {line}; authlab adds no second {key} (the last line would win and "
+                               "replace your value)")
     kw = {"token": token} if token else {}
     try:
         plan = cfg.plan_env(dotenv.parse(env_text or ""), lab_dir, version=version, http_port=http_port,

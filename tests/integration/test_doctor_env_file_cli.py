@@ -108,6 +108,40 @@ def test_a_yaml_style_password_is_seen_and_fix_appends_nothing(tmp_path: Path, b
     assert (tmp_path / "auth" / ".env").read_text() == env
 
 
+@pytest.mark.parametrize(("line", "key"), [(f"AUTHENTIK_SECRET_KEY='{KEY}", "AUTHENTIK_SECRET_KEY"),
+                                         ('PG_PASS="myDBpassword', "PG_PASS")])
+def test_a_secret_whose_quote_never_closes_is_there_and_fix_adds_no_second_one(tmp_path: Path, line: str, key: str) -> None:
+    # QA re-check of issue 9: the key was "missing", --fix appended a generated one, and once the user closed the quote
+    # compose used the generated value (the last line wins): a new secret key or database password
+    env = f"{'PG_PASS=abc' if key != 'PG_PASS' else 'AUTHENTIK_SECRET_KEY=' + KEY}\n{line}\nAUTHENTIK_ERROR_REPORTING__ENABLED=false\n"
+    compose = official(tmp_path / "auth", env)
+    check = checks("--compose", str(compose), "env.required")["env.required"]
+    file = tmp_path / "auth" / ".env"
+    assert (check["status"], check["summary"], check["fixable"]) == (
+        "fail", f"{key} on line 2 of {file} opens a quote that never closes: compose refuses the whole file", None)
+    assert check["messages"][0]["fix"] == (f"close the quote on line 2 (`--fix` adds no second {key}: the last line would "
+                                           "win and replace your value)")
+    doctor("--compose", str(compose), "env.required", "--fix", "--yes")
+    assert file.read_text() == env
+
+
+def test_init_refuses_a_lab_env_whose_secret_quote_never_closes(tmp_path: Path) -> None:
+    from authentik_lab.services.lab import init_lab
+
+    lab = tmp_path / "lab"
+    init_lab(lab)
+    text = (lab / ".env").read_text()
+    broken = re.sub(r"^PG_PASS=.*$", 'PG_PASS="half', text, flags=re.M)
+    (lab / ".env").write_text(broken)
+    result = CliRunner().invoke(cli, ["--dir", str(lab), "init"])
+    line = broken.splitlines().index('PG_PASS="half') + 1
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"error: {lab / '.env'}:{line}: the value of PG_PASS opens a quote that never closes, so compose cannot read the file",
+        f"hint: close the quote on line {line}; authlab adds no second PG_PASS (the last line would win and replace your value)"]
+    assert (lab / ".env").read_text() == broken
+
+
 def test_fix_appends_only_the_key_compose_lacks_next_to_a_yaml_style_line(tmp_path: Path) -> None:
     env = "\ufeffPG_PASS: keep-me\r\n"
     compose = official(tmp_path / "auth", env)

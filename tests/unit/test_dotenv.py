@@ -183,3 +183,11 @@ def test_without_interpolation_a_dollar_stays_as_written() -> None:
     text = 'A=$B\nB="x\\$y$$z"\nC=\'$c\'\n'
     assert dotenv.parse(text, interpolate=False) == {"A": "$B", "B": "x$y$$z", "C": "$c"}
     assert dotenv.parse(text) == {"A": "", "B": "x$y$z", "C": "$c"}
+
+
+def test_unterminated_names_the_key_and_line_of_a_quote_that_never_closes() -> None:
+    from authentik_lab.core.dotenv import unterminated
+
+    text = "A=1\nPG_PASS=\"abc\nB='x'\nC='open\n"
+    assert unterminated(text) == {"PG_PASS": 2, "C": 4}  # each statement whose quote never closes
+    assert unterminated("A=1\nB='ok'\n") == {}

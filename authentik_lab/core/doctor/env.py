@@ -22,9 +22,19 @@ def _at(file: str, lines: Mapping[str, tuple[int, str]], key: str) -> str:
     return f"{file}:{lines[key][0]}: {key}" if key in lines else f"{file}: {key} (absent)"
 
 
-def check_required(file: str, lines: Mapping[str, tuple[int, str]]) -> Outcome:
+def _unterminated(file: str, key: str, line: int) -> Message:
+    return Message("fail", f"{key} on line {line} of {file} opens a quote that never closes: compose refuses the whole file",
+                   f"close the quote on line {line} (`--fix` adds no second {key}: the last line would win and replace your value)")
+
+
+def check_required(file: str, lines: Mapping[str, tuple[int, str]], broken: Mapping[str, int] | None = None) -> Outcome:
+    """`broken`: key -> line of a value whose quote never closes (core.dotenv.unterminated)."""
     messages, evidence = [], []
     for key in REQUIRED:
+        if key in (broken or {}):
+            evidence.append(f"{file}:{broken[key]}: {key}")  # type: ignore[index]
+            messages.append(_unterminated(file, key, broken[key]))  # type: ignore[index]
+            continue
         if not (lines.get(key, (0, ""))[1]).strip():
             evidence.append(_at(file, lines, key))
             messages.append(Message("fail", f"{key} is {'empty' if key in lines else 'missing'} in {file}: compose refuses to start",
@@ -56,7 +66,7 @@ def _fix_hint(compose_file: str) -> str:
 
 
 def check_required_compose(file: str, lines: Mapping[str, tuple[int, str]], refs: Mapping[str, str],
-                           shell: Mapping[str, str], compose_file: str) -> Outcome:
+                           shell: Mapping[str, str], compose_file: str, broken: Mapping[str, int] | None = None) -> Outcome:
     """For a user's compose file (`--compose`): the required values its text takes from .env (`refs`: name -> how it is
     written, from core.compose_effective.required_references), set in `file` or the shell. A value written straight
     into the compose file is judged per service by compose.service-env instead. `--fix` may append a generated value
@@ -64,6 +74,10 @@ def check_required_compose(file: str, lines: Mapping[str, tuple[int, str]], refs
     messages, evidence, absent = [], [], []
     for key in REQUIRED:
         if key not in refs:
+            continue
+        if key in (broken or {}):
+            evidence.append(f"{file}:{broken[key]}: {key}")  # type: ignore[index]
+            messages.append(_unterminated(file, key, broken[key]))  # type: ignore[index]
             continue
         if (lines.get(key, (0, ""))[1]).strip() or (shell.get(key) or "").strip():
             continue

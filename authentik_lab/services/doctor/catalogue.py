@@ -113,7 +113,7 @@ def _service_env(f: Facts) -> Outcome:
 
 def _env_required(f: Facts) -> Outcome:
     if f.opts.compose is None:  # authlab's own lab: `authlab init` fills its .env
-        return denv.check_required(_env_file(f), f.env_lines())
+        return denv.check_required(_env_file(f), f.env_lines(), f.env_unterminated())
     import os
 
     absence = f.env_absence()
@@ -124,7 +124,8 @@ def _env_required(f: Facts) -> Outcome:
         except Exception:  # noqa: BLE001 - an unreadable compose file: the compose checks report it
             use = denv.EnvFileUse()
         return denv.check_required_no_file(file, *absence, eff.required_refs(f), os.environ, _compose_file(f), use)
-    return denv.check_required_compose(_env_file(f), f.env_lines(), eff.required_refs(f), os.environ, _compose_file(f))
+    return denv.check_required_compose(_env_file(f), f.env_lines(), eff.required_refs(f), os.environ, _compose_file(f),
+                                       f.env_unterminated())
 
 
 def _token_needed(f: Facts) -> bool:

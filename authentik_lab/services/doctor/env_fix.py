@@ -27,7 +27,8 @@ def append_generated(path: Path, keys: Sequence[str]) -> list[str]:
 
     text = read_text(path)
     present = dotenv.parse_with_lines(text, os.environ)
-    added = [k for k in keys if k not in present]
+    broken = dotenv.unterminated(text)  # there, only unreadable: a second one would replace it once fixed
+    added = [k for k in keys if k not in present and k not in broken]
     if not added:
         return []
     newline = "\r\n" if "\r\n" in text else "\n"

@@ -183,6 +183,13 @@ class FileFacts:
             raise Skip(self.no_env_reason())
         return self.once("env_lines", lambda: dotenv.parse_with_lines(read_text(path), os.environ))
 
+    def env_unterminated(self) -> dict[str, int]:
+        """key -> line of each .env value whose quote never closes (core.dotenv.unterminated)."""
+        path = self.env_path()
+        if path is None:
+            raise Skip(self.no_env_reason())
+        return self.once("env_unterminated", lambda: dotenv.unterminated(read_text(path)))
+
     def env_mode(self) -> int | None:
         path = self.env_path()
         try:
