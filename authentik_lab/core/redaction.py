@@ -21,6 +21,9 @@ _ECHOES = re.compile(
     r"You may need to escape any \$ with another \$\.?\n)(?P<value>[^\n]+)", re.IGNORECASE)
 
 
+_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
 def env_values(text: str) -> set[str]:
     """Every value an env file's text may hold, read leniently so that a file compose refuses (an unterminated
     quote, a broken `${`) still gives its values: the text after `=` as written, and without its quotes. A line
@@ -38,6 +41,10 @@ def env_values(text: str) -> set[str]:
         out.add(value.strip("\"'"))
         if sep and " #" in value and not value.startswith(("'", '"')):
             out.add(value.split(" #", 1)[0].rstrip())  # an unquoted value ends before an inline comment
+    # a `$` inside a value makes compose read what follows as a variable name and echo it ("The "tail9x" variable is
+    # not set"): a fragment of a password that contains `$`. A name the file defines itself is a real reference.
+    defined = {line.strip().removeprefix("export ").lstrip().partition("=")[0].strip() for line in text.splitlines()}
+    out |= {name for v in list(out) for name in _REFERENCE.findall(v) if name not in defined}
     return {v for v in out if len(v) >= MIN_LENGTH}
 
 
