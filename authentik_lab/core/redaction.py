@@ -21,7 +21,7 @@ _ECHOES = re.compile(
     r"You may need to escape any \$ with another \$\.?\n)(?P<value>[^\n]+)", re.IGNORECASE)
 
 
-_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_REFERENCE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")  # `$name`; `${NAME}` is written as a reference on purpose
 
 
 def env_values(text: str) -> set[str]:
@@ -41,8 +41,9 @@ def env_values(text: str) -> set[str]:
         out.add(value.strip("\"'"))
         if sep and " #" in value and not value.startswith(("'", '"')):
             out.add(value.split(" #", 1)[0].rstrip())  # an unquoted value ends before an inline comment
-    # a `$` inside a value makes compose read what follows as a variable name and echo it ("The "tail9x" variable is
-    # not set"): a fragment of a password that contains `$`. A name the file defines itself is a real reference.
+    # a bare `$` inside a value makes compose read what follows as a variable name and echo it ("The "tail9x" variable
+    # is not set"): a fragment of a password that contains `$`. A name the file defines itself, or one written
+    # `${NAME}`, is a reference meant as one and stays readable in the fix that names it.
     defined = {line.strip().removeprefix("export ").lstrip().partition("=")[0].strip() for line in text.splitlines()}
     out |= {name for v in list(out) for name in _REFERENCE.findall(v) if name not in defined}
     return {v for v in out if len(v) >= MIN_LENGTH}
