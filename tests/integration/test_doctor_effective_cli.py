@@ -652,3 +652,25 @@ def test_an_unreadable_compose_file_is_one_finding_not_a_crash_per_check(
     for cid in ("compose.worker-root", "compose.volume-targets", "compose.release-fit", "runtime.containers"):
         assert (checks[cid]["status"], checks[cid]["summary"]) == ("skip", "the compose file cannot be read (see compose.worker)")
     assert "authlab init" not in json.dumps(doc)
+
+
+@pytest.mark.parametrize("reader", ["compose", "fallback"])
+@pytest.mark.parametrize("extra", ["    environment: 7\n", "    env_file: 5\n", "    profiles: 5\n", "    volumes: 5\n", "    ports: 5\n"])
+def test_a_service_field_of_the_wrong_shape_is_one_finding_not_a_crash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, reader: str) -> None:
+    # QA re-check of issue 9: `environment: 7` under a service crashed 1-14 checks with TypeError
+    from authentik_lab.adapters.compose import detect_binary
+
+    worker = f"  worker:\n    image: {IMAGE}\n    command: worker\n{extra}"
+    compose = project(tmp_path, "services:\n" + service("server") + worker)
+    if reader == "fallback":
+        monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    detect_binary.cache_clear()
+    try:
+        code, doc = run("--compose", str(compose))
+    finally:
+        detect_binary.cache_clear()
+    checks = {c["id"]: c for c in doc["data"]["checks"]}
+    assert code == 1 and not [i for i, c in checks.items() if c["status"] == "error"], checks
+    field = extra.split(":")[0].strip()
+    assert checks["compose.worker"]["summary"].startswith(f"the compose file cannot be read: {compose}: services.worker.{field} must be ")

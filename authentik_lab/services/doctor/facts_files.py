@@ -265,7 +265,38 @@ def load_compose(text: str, where: str, main: bool = True) -> dict:
         return {}
     if not isinstance(doc, dict) or (main and not isinstance(doc.get("services"), dict)):
         raise ConfigError("not a compose file (no `services` mapping)", location=where)
+    problem = shape_problem(doc)
+    if problem:
+        raise ConfigError(problem, location=where)
     return doc
+
+
+# the service fields doctor reads, and the YAML shapes the Compose specification allows for them (compose refuses
+# others: compose.valid says so; the checks then skip instead of crashing on `environment: 7`, found by QA of issue 9)
+_SHAPES: dict[str, tuple[type, ...]] = {
+    "environment": (dict, list), "env_file": (str, list, dict), "profiles": (list,), "volumes": (list,), "ports": (list,),
+    "command": (str, list), "entrypoint": (str, list), "user": (str, int), "image": (str,), "labels": (dict, list),
+}
+
+
+def shape_problem(doc: dict) -> str | None:
+    """The first service field whose YAML shape the Compose specification does not allow, or None."""
+    services = doc.get("services")
+    if services is None:
+        return None
+    if not isinstance(services, dict):
+        return f"`services` must be a mapping, not {type(services).__name__}"
+    for name, spec in services.items():
+        if spec is None:
+            continue
+        if not isinstance(spec, dict):
+            return f"services.{name} must be a mapping, not {type(spec).__name__}"
+        for key, shapes in _SHAPES.items():
+            value = spec.get(key)
+            if value is not None and not isinstance(value, shapes):
+                allowed = " or ".join({dict: "a mapping", list: "a list", str: "a string", int: "a number"}[t] for t in shapes)
+                return f"services.{name}.{key} must be {allowed}, not {value!r}"
+    return None
 
 
 def _display(path: Path, cwd: Path) -> str:
