@@ -36,4 +36,10 @@ def run() -> None:
     finally:
         gc.freeze()
         gc.enable()
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # between start-up and a command's own handling (typer building the commands)
+        import sys
+
+        print("interrupted (SIGINT) before the command started: nothing was done", file=sys.stderr)
+        raise SystemExit(130) from None

@@ -61,3 +61,16 @@ def test_ctrl_c_while_the_cli_loads_is_one_line_and_130() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert (proc.returncode, proc.stdout, proc.stderr) == (
         130, "", "interrupted (SIGINT) while authlab was starting: nothing was done\n")
+
+
+def test_ctrl_c_before_the_command_starts_is_one_line_and_130() -> None:
+    # typer builds its commands before authlab's own handler runs: a Ctrl-C there gave a traceback (QA re-check)
+    code = ("import authentik_lab.cli.main as main\n"
+            "def interrupted():\n"
+            "    raise KeyboardInterrupt\n"
+            "main.run = interrupted\n"
+            "from authentik_lab.cli.entry import run\n"
+            "run()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        130, "", "interrupted (SIGINT) before the command started: nothing was done\n")
