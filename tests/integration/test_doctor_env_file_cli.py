@@ -350,3 +350,18 @@ def test_fix_as_root_creates_the_missing_env_for_the_compose_files_owner(tmp_pat
     assert doctor("--compose", str(compose), "env.required", "--fix", "--yes")[0] == 0
     st = (folder / ".env").stat()
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (1000, 1000, 0o600)
+
+
+def test_a_env_that_is_a_fifo_never_blocks_doctor(tmp_path: Path) -> None:
+    # QA re-check of issue 9: reading it for redaction waited for a writer forever (compose hidden: its own read of the
+    # FIFO would end at its 20 s timeout)
+    import sys
+
+    compose = official(tmp_path / "auth")
+    os.mkfifo(tmp_path / "auth" / ".env")
+    env = {**os.environ, "PATH": str(tmp_path / "empty-bin"), "NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, "-m", "authentik_lab", "doctor", "--compose", str(compose), "compose", "env", "--json"],
+                          capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    found = {c["id"]: c for c in json.loads(proc.stdout)["data"]["checks"]}
+    assert proc.returncode == 1 and found["env.required"]["status"] == "fail", proc.stdout[-2000:]
+    assert "is not a regular file" in found["env.required"]["summary"]

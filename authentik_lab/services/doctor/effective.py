@@ -165,6 +165,8 @@ def _secret_values(f: "FileFacts") -> set[str]:
         pass
     out: set[str] = set()
     for path in dict.fromkeys(paths):
+        if not path.is_file():  # a FIFO would block the read until someone writes to it (QA re-check of issue 9)
+            continue
         try:
             out |= env_values(read_text(path))
         except Exception:  # noqa: BLE001 - an env file that cannot be read holds nothing to hide
