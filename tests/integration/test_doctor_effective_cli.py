@@ -674,3 +674,26 @@ def test_a_service_field_of_the_wrong_shape_is_one_finding_not_a_crash(
     assert code == 1 and not [i for i, c in checks.items() if c["status"] == "error"], checks
     field = extra.split(":")[0].strip()
     assert checks["compose.worker"]["summary"].startswith(f"the compose file cannot be read: {compose}: services.worker.{field} must be ")
+
+
+@needs_compose
+def test_no_fix_promise_when_overrides_are_merged_or_the_port_address_comes_from_dot_env(tmp_path: Path) -> None:
+    # QA re-check of issue 9: (a) the base file's `user: root` was patched away but the override's `user: "0:0"` stayed;
+    # (b) COMPOSE_PORT_HTTP=0.0.0.0:9000 in .env: --fix wrote 127.0.0.1:${COMPOSE_PORT_HTTP:-9000}:9000, which compose refuses
+    compose = project(tmp_path, "services:\n" + service("server") + service("worker", "    user: root\n"),
+                      **{"docker-compose.override.yml": 'services:\n  worker:\n    user: "0:0"\n'})
+    check = found("--compose", str(compose), "compose.worker-root")["compose.worker-root"]
+    override = tmp_path / "p" / "docker-compose.override.yml"
+    assert check["status"] == "warn" and check["messages"][-1]["text"] == (
+        f"{override} is merged on top of {compose}, and `--fix` patches only {compose}: edit the file that sets it "
+        "(`authlab compose patch FILE` works on each)")
+    override.unlink()
+    ports = project(tmp_path, "services:\n" + service("server", "    ports:\n    - ${COMPOSE_PORT_HTTP:-9000}:9000\n") + service("worker"),
+                    env=f"PG_PASS=pw\nAUTHENTIK_SECRET_KEY={KEY}\nCOMPOSE_PORT_HTTP=0.0.0.0:9000\n")
+    before = ports.read_text()
+    check = found("--compose", str(ports), "compose.public-ports")["compose.public-ports"]
+    assert check["status"] == "warn" and check["messages"][-1]["text"] == (
+        "the published address comes from COMPOSE_PORT_HTTP in .env: set it to 127.0.0.1:PORT there (`--fix` would put "
+        "127.0.0.1 in front of that address and break the file)")
+    CliRunner().invoke(cli, ["doctor", "--compose", str(ports), "compose.public-ports", "--fix", "--yes"], obj=App(engine_factory=NothingRunsEngine))
+    assert ports.read_text() == before

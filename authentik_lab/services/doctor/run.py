@@ -18,6 +18,7 @@ from authentik_lab.errors import UsageError
 from authentik_lab.services.doctor.catalogue import CATALOGUE, FIX_INVALIDATES, FIX_RERUNS, reads_compose_file
 from authentik_lab.services.doctor.env_fix import append_generated, create_generated
 from authentik_lab.services.doctor.facts import DoctorOptions, Facts
+from authentik_lab.services.doctor.fix_promise import patchable_only
 
 if TYPE_CHECKING:
     from authentik_lab.app import App
@@ -126,46 +127,8 @@ def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: 
     facts = facts or Facts(app, opts)
     facts.read_failure_reporter = next((c.id for c in checks if reads_compose_file(c.id)), None)
     _require_named_provider(facts, checks)
-    results = patchable_only(run_checks(facts, checks))
+    results = patchable_only(facts, run_checks(facts, checks))
     return DoctorReport(tuple(results), compose=facts.known("compose_effective")), facts
-
-
-# which `compose patch` change kinds (core.compose_patch) answer each compose check
-PATCH_KINDS = {"compose.worker-root": {"user"}, "compose.docker-socket": {"docker_socket"},
-               "compose.public-ports": {"port"}, "compose.localtime": {"time_mount"}}
-
-
-def patchable_only(results: Sequence[CheckResult]) -> list[CheckResult]:
-    """Keep a compose-patch fix only where patching the named file changes what the check found. A setting that
-    comes from an override file or a `.env` value is not in that file's text, and `--fix` would then patch nothing
-    while the report promised it (QA of issue 9): such results lose the promise and say where to edit instead."""
-    import dataclasses
-
-    from authentik_lab.core.checks import Message
-
-    wanted = [r for r in results if r.fixable is not None and r.fixable.kind == "compose-patch" and r.status in ("warn", "fail")]
-    kinds = {file: _patch_kinds(Path(file)) for file in {r.fixable.target for r in wanted}}  # type: ignore[union-attr]
-    out = []
-    for r in results:
-        if r in wanted and not (kinds[r.fixable.target] & PATCH_KINDS.get(r.id, set())):  # type: ignore[union-attr]
-            note = Message("info", f"this is not written in {r.fixable.target} itself (it comes from an override file or a "  # type: ignore[union-attr]
-                                   "value in .env), so `--fix` cannot change it: edit it where it is set")
-            r = dataclasses.replace(r, fixable=None, messages=r.messages + (note,))
-        out.append(r)
-    return out
-
-
-def _patch_kinds(path: Path) -> set[str]:
-    from authentik_lab.core.compose_patch import PatchOptions
-    from authentik_lab.core.rootless import UserMapping
-    from authentik_lab.services.compose_patch import patch_compose_file
-
-    try:  # the folder advice is not wanted here: a plain mapping keeps the engine out of it
-        result = patch_compose_file(path, PatchOptions(bind_localhost=True, drop_time_mounts=True), write=False,
-                                    mapping=UserMapping)
-    except Exception:  # noqa: BLE001 - an unreadable file: the compose checks report it; nothing is patchable
-        return set()
-    return {c.kind for c in result.changes}
 
 
 def _require_named_provider(facts: Facts, checks: Sequence[Check]) -> None:
@@ -283,6 +246,6 @@ def apply_fixes(facts: Facts, report: DoctorReport, planned: Sequence[PlannedFix
     groups |= {g for fix in planned for g in FIX_RERUNS.get(fix.kind, ())}
     ran = {r.id for r in report.results}
     again = [c for c in CATALOGUE if c.id in ran and c.group in groups]
-    fresh = {r.id: r for r in patchable_only(run_checks(facts, again))}
+    fresh = {r.id: r for r in patchable_only(facts, run_checks(facts, again))}
     return DoctorReport(tuple(fresh.get(r.id, r) for r in report.results), tuple(applied),
                         facts.known("compose_effective") or report.compose)
