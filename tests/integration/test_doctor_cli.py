@@ -674,7 +674,7 @@ def test_a_downloaded_official_file_with_nothing_running_skips_runtime_and_http(
         assert re.fullmatch(r"compose refuses the configuration: error while interpolating services\.\w+\.environment\.\w+: "
                             r"required variable (PG_PASS|AUTHENTIK_SECRET_KEY) is missing a value: (database password|secret key) required",
                             valid["summary"]), valid["summary"]
-        assert valid["messages"][0]["fix"] == f"there is no {folder / '.env'}: the cause env.required reports, whose fix applies here too"
+        assert valid["messages"][0]["fix"] == f"{folder / '.env'} is missing or not a regular file: the cause env.required reports, whose fix applies here too"
     # the human form: warnings shown, the skipped checks folded into one line per reason
     human, _ = _doctor_with(NothingRunsEngine, "--compose", str(compose))
     assert human.exit_code == 1

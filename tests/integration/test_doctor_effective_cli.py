@@ -386,6 +386,8 @@ def test_an_override_without_compose_or_missing_is_bad_input(tmp_path: Path) -> 
     assert result.exit_code == 2 and "--override needs --compose FILE" in result.output
     result = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), "--override", "nope.yml"], obj=App(engine_factory=NothingRunsEngine))
     assert result.exit_code == 2 and "--override nope.yml: no such file" in result.output
+    result = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), "--override", "."], obj=App(engine_factory=NothingRunsEngine))
+    assert result.exit_code == 2 and "--override .: is a folder, not a compose file" in result.output  # QA re-check of issue 9
 
 
 # --- the official files stay correct --------------------------------------------------------------

@@ -74,7 +74,7 @@ MISSING = "error while interpolating services.postgresql.environment.POSTGRES_PA
      "own, or set UNDEF_X"),
     ("OTHER", "A=1\n", {}, (), "add OTHER to /p/.env (or set it in the shell that runs compose)"),
     ("OTHER", "A=1\nOTHER=\n", {}, (), "give OTHER a value on line 2 of /p/.env"),
-    ("PG_PASS", None, {}, (), "there is no /p/.env: the cause env.required reports, whose fix applies here too"),
+    ("PG_PASS", None, {}, (), "/p/.env is missing or not a regular file: the cause env.required reports, whose fix applies here too"),
 ])
 def test_a_missing_required_variable_gets_the_fix_that_fits(name: str, env: str | None, shell: dict, warnings: tuple, fix: str) -> None:
     lines = parse_with_lines(env) if env is not None else None

@@ -71,7 +71,7 @@ def _fix(refusal: Refusal, env_file: str, env_lines: Mapping[str, tuple[int, str
 def _missing_fix(name: str, unset: Sequence[str], env_file: str, env_lines: Mapping[str, tuple[int, str]] | None,
                  shell: Mapping[str, str]) -> str:
     if env_lines is None:  # env.required reports the missing file with every line it needs, and --fix creates it
-        return f"there is no {env_file}: the cause env.required reports, whose fix applies here too"
+        return f"{env_file} is missing or not a regular file: the cause env.required reports, whose fix applies here too"
     line, value = env_lines.get(name, (0, ""))
     if name in env_lines and unset:  # before the empty case: the value is empty because of what it refers to
         them = ", ".join(unset)

@@ -91,8 +91,7 @@ def validate(opts: DoctorOptions) -> None:
     if opts.profiles and opts.compose is None:
         raise UsageError("--profile needs --compose FILE", hint="an authlab lab has no profiles; name the compose file with --compose")
     for o in opts.overrides:
-        if not Path(o).is_file():
-            raise UsageError(f"--override {o}: no such file", hint="pass an existing compose file to --override")
+        _require_file(Path(o), f"--override {o}", "--override")
     for p in opts.app_env:
         if not Path(p).is_file():
             raise UsageError(f"--app-env {p}: no such file", hint="pass an existing file to --app-env")
