@@ -43,7 +43,8 @@ __all__ = ["Change", "ComposeSyntaxError", "NotACompose", "PatchOptions", "Patch
 
 def is_root_user(raw: str) -> bool:
     """A compose `user:` value that runs as root: its user part is `root` or `0`, whatever the group (`0:1000` too)."""
-    return raw.strip().strip("'\"").lower().partition(":")[0].strip() in ("root", "0")
+    user = raw.strip().strip("'\"").lower().partition(":")[0].strip()
+    return user == "root" or (user.isdigit() and int(user) == 0)
 LOCALHOST = "127.0.0.1"
 TIME_FILES = ("/etc/localtime", "/etc/timezone")
 

@@ -511,7 +511,7 @@ def test_time_mounts_in_long_syntax_and_a_list_left_empty_goes_whole() -> None:
     assert "/etc/timezone" not in kept.text and "/etc/localtime" not in kept.text
 
 
-@pytest.mark.parametrize(("value", "root"), [("0:1000", True), ("root:1000", True), ("1000:0", False), ("10", False),
+@pytest.mark.parametrize(("value", "root"), [("0:1000", True), ("root:1000", True), ("00", True), ("1000:0", False), ("10", False),
                                              ("authentik", False), ("rootless", False), ("", False)])
 def test_root_is_the_user_part(value: str, root: bool) -> None:
     from authentik_lab.core.compose_patch import is_root_user
