@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import textwrap
 from pathlib import Path
 
@@ -26,6 +27,19 @@ def _start(args: list[str], tmp_path: Path, cwd: Path, env: dict | None = None) 
     full = {**os.environ, "AUTHLAB_CACHE_DIR": str(tmp_path / "cache"), **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "authentik_lab", *args], cwd=cwd, env=full, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _collect(stream) -> tuple[list[str], threading.Thread]:  # noqa: ANN001
+    """Read a process's stderr as it comes (lines gathered in the returned list) so a test can wait for a line."""
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in iter(stream.readline, ""):
+            lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return lines, reader
 
 
 def _finish(procs: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
@@ -118,10 +132,18 @@ def test_four_applies_in_one_lab_folder_take_turns(server, tally, tmp_path: Path
            "AUTHLAB_DIR": str(tmp_path / ".authlab")}
     with hold(tmp_path / ".authlab"):  # a first run holds the lab: the four queue behind it
         procs = [_start(["apply", "--json"], tmp_path, tmp_path, env) for _ in range(RUNS)]
+        errs = [_collect(p.stderr) for p in procs]
         busy = _start(["apply", "--no-wait", "--json"], tmp_path, tmp_path, env)
         busy_code, busy_out, busy_err = busy.wait(timeout=60), *busy.communicate()
+        # released only once all four say they wait: a loaded machine may start one after `busy` is done
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all("waiting for another authlab run in" in "".join(e[0]) for e in errs):
+            time.sleep(0.05)
         assert all(p.poll() is None for p in procs)  # still waiting
-    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    codes = [p.wait(timeout=120) for p in procs]
+    for _, reader in errs:
+        reader.join(timeout=10)
+    results = [(code, p.stdout.read(), "".join(lines)) for code, p, (lines, _) in zip(codes, procs, errs)]
     tally.add("commands run", RUNS + 1)
     assert (busy_code, json.loads(busy_out)["error"]["type"]) == (2, "LabBusy"), busy_err
     assert "another authlab run is changing the lab" in json.loads(busy_out)["error"]["message"]
