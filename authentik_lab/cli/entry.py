@@ -19,27 +19,30 @@ from __future__ import annotations
 
 import atexit
 import gc
+from typing import NoReturn
 
 
 def run() -> None:
     """`authlab` (see module docstring). Exits like `cli.main.run`: 0, an `ExitCode`, 130/143 on signals, 141 on a
-    closed stdout. Ctrl-C while the CLI still loads (nothing done yet) is one line and 130, not a traceback."""
+    closed stdout. Ctrl-C while the CLI still loads, or before a command's own handler runs (typer building the
+    commands), is one line and 130, not a traceback: nothing was done yet."""
     gc.disable()
     atexit.register(gc.freeze)  # registered first, so it runs last
     try:
         from authentik_lab.cli.main import run as main
     except KeyboardInterrupt:
-        import sys
-
-        print("interrupted (SIGINT) while authlab was starting: nothing was done", file=sys.stderr)
-        raise SystemExit(130) from None
+        _interrupted("while authlab was starting")
     finally:
         gc.freeze()
         gc.enable()
     try:
         main()
-    except KeyboardInterrupt:  # between start-up and a command's own handling (typer building the commands)
-        import sys
+    except KeyboardInterrupt:
+        _interrupted("before the command started")
 
-        print("interrupted (SIGINT) before the command started: nothing was done", file=sys.stderr)
-        raise SystemExit(130) from None
+
+def _interrupted(when: str) -> NoReturn:
+    import sys
+
+    print(f"interrupted (SIGINT) {when}: nothing was done", file=sys.stderr)
+    raise SystemExit(130) from None

@@ -19,7 +19,8 @@ from authentik_lab.core.checks import FAIL, WARN, FixAction, Message, Outcome, f
 SOCKET = "/var/run/docker.sock"
 TIME_FILES = ("/etc/localtime", "/etc/timezone")
 # Authentik writes to its storage mount (media before 2025.12, data after); the others it only reads
-WRITABLE_TARGETS = ("/data", "/media")
+DATA, MEDIA = "/data", "/media"
+WRITABLE_TARGETS = (DATA, MEDIA)
 AUTHENTIK_UID = 1000
 
 _VAR = re.compile(r"\$(?:\$|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
@@ -171,6 +172,12 @@ def mounts(svc: Service, env: Mapping[str, str]) -> list[Mount]:
             bind = source.startswith((".", "/", "~"))
         out.append(Mount(svc.name, source, target, bind))
     return out
+
+
+def under(path: str, target: str) -> bool:
+    """Whether a mount at `target` holds `path` (the target itself or a folder below it)."""
+    target = target.rstrip("/") or "/"
+    return path == target or path.startswith(target + "/")
 
 
 def check_docker_socket(doc: Mapping[str, Any], file: str, env: Mapping[str, str]) -> Outcome:

@@ -18,10 +18,7 @@ from typing import Any, Mapping
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, Skip, from_messages
 from authentik_lab.core.dialect import Dialect
-from authentik_lab.core.doctor.compose import Service, _require_services, image_tag, interpolate, mounts
-
-MEDIA, DATA = "/media", "/data"
-
+from authentik_lab.core.doctor.compose import DATA, MEDIA, Service, _require_services, image_tag, interpolate, mounts, under
 
 def _release(services: list[Service], env: Mapping[str, str]) -> tuple[Dialect, str]:
     for svc in sorted(services, key=lambda s: s.role != "server"):
@@ -32,11 +29,6 @@ def _release(services: list[Service], env: Mapping[str, str]) -> tuple[Dialect, 
         except ValueError:
             continue
     raise Skip("the Authentik image names no release (see compose.image-pinned), so there is no release to fit")
-
-
-def _covers(target: str, path: str) -> bool:
-    target = target.rstrip("/") or "/"
-    return path == target or path.startswith(target + "/")
 
 
 def _has_redis(doc: Mapping[str, Any], envs: Mapping[str, Mapping[str, str | None]], services: list[Service]) -> bool:
@@ -62,12 +54,12 @@ def check_release_fit(doc: Mapping[str, Any], file: str, env: Mapping[str, str],
         evidence.append(f"release fact redis: {dialect.source('redis')}")
     for svc in services:
         targets = [m.target for m in mounts(svc, env) if m.target]
-        if dialect.data_mount == MEDIA and not any(_covers(t, MEDIA) for t in targets):
-            where = "only /data (the layout of 2025.12 on)" if any(_covers(t, DATA) for t in targets) else "no folder for them"
+        if dialect.data_mount == MEDIA and not any(under(MEDIA, t) for t in targets):
+            where = "only /data (the layout of 2025.12 on)" if any(under(DATA, t) for t in targets) else "no folder for them"
             messages.append(Message(WARN, f"{svc.name} keeps no uploaded files: Authentik {ver} writes them to /media, and the "
                                           f"file mounts {where}, so they are lost when the container is re-created",
                                     f"mount a volume or folder at /media in {svc.name} (the official {ver} file: `./media:/media`)"))
-        elif dialect.data_mount == DATA and not any(_covers(t, MEDIA) or _covers(t, DATA) for t in targets):
+        elif dialect.data_mount == DATA and not any(under(MEDIA, t) or under(DATA, t) for t in targets):
             messages.append(Message(WARN, f"{svc.name} keeps no uploaded files: Authentik {ver} writes them to /data/media, and "
                                           "the file mounts neither /data nor /media, so they are lost when the container is re-created",
                                     f"mount a volume at /media (`media:/media`) or a host folder at /data (`./data:/data`) in {svc.name}"))

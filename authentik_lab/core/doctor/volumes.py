@@ -19,16 +19,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from authentik_lab.core.checks import FAIL, WARN, Message, Outcome, from_messages
-from authentik_lab.core.doctor.compose import Mount, Service, _require_services, interpolate, mounts
+from authentik_lab.core.doctor.compose import DATA, MEDIA, Mount, Service, _require_services, interpolate, mounts, under
 from authentik_lab.core.postgres_images import is_official_postgres, layout, split_image
 
 BLUEPRINTS = "/blueprints"
-DATA, MEDIA = "/data", "/media"
 
-
-def _under(path: str, target: str) -> bool:
-    target = target.rstrip("/") or "/"
-    return path == target or path.startswith(target + "/")
 
 
 def database_verdict(name: str, spec: Mapping[str, Any], env: Mapping[str, str], service_env: Mapping[str, str | None],
@@ -42,10 +37,10 @@ def database_verdict(name: str, spec: Mapping[str, Any], env: Mapping[str, str],
         return [], []
     pgdata = (service_env.get("PGDATA") or "").strip() or lay.pgdata
     user = [m for m in mounts(Service(name, "other", spec), env) if m.target]
-    covering = [m for m in user if _under(pgdata, m.target)]
+    covering = [m for m in user if under(pgdata, m.target)]
     # the deepest mount holding PGDATA wins; the image's own VOLUME is an anonymous one unless a mount sits exactly there
     best = max(covering, key=lambda m: len(m.target.rstrip("/")), default=None)
-    anonymous_wins = best is None or (len(best.target.rstrip("/")) < len(lay.volume) and _under(pgdata, lay.volume))
+    anonymous_wins = best is None or (len(best.target.rstrip("/")) < len(lay.volume) and under(pgdata, lay.volume))
     tag = split_image(image)[1]
     evidence = [f"{file}: services.{name}: image {image} keeps its data in {pgdata} (image VOLUME {lay.volume}; {lay.source})",
                 f"{file}: services.{name}.volumes: " + (", ".join(f"{m.source or '(anonymous)'}:{m.target}" for m in user) or "none")]
@@ -73,7 +68,7 @@ def storage_verdict(services: list[Service], env: Mapping[str, str], file: str) 
         vol = named[0].source or "anonymous"
         at_data.setdefault(vol, []).append(svc.name)
         evidence.append(f"{file}: services.{svc.name}.volumes {named[0].source or '(anonymous)'}:{named[0].target}")
-        if not any(_under(MEDIA, m.target) for m in found):
+        if not any(under(MEDIA, m.target) for m in found):
             messages.append(Message(WARN, f"{svc.name} keeps no uploaded files: the volume at /data ({vol}) only gets a copy of the "
                                           "image's /data/media, a symlink to /media (2025.12+; older releases write /media), so "
                                           "icons and other uploads land in the container's own /media and are lost when it is re-created",

@@ -113,11 +113,13 @@ def _require_file(path: Path, what: str, option: str) -> None:
 
 
 def run_checks(facts: Facts, checks: Sequence[Check]) -> list[CheckResult]:
+    """The checks side by side over one Facts; a compose finding keeps its `--fix` promise only where that holds
+    (services.doctor.fix_promise)."""
     if not checks:
         return []
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(checks))) as pool:
         futures = [pool.submit(run_check, c, facts, facts.missing) for c in checks]
-        return [fut.result() for fut in futures]
+        return patchable_only(facts, [fut.result() for fut in futures])
 
 
 def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: Facts | None = None) -> tuple[DoctorReport, Facts]:
@@ -126,8 +128,7 @@ def run_doctor(app: "App", opts: DoctorOptions, ids: Sequence[str] = (), facts: 
     facts = facts or Facts(app, opts)
     facts.read_failure_reporter = next((c.id for c in checks if reads_compose_file(c.id)), None)
     _require_named_provider(facts, checks)
-    results = patchable_only(facts, run_checks(facts, checks))
-    return DoctorReport(tuple(results), compose=facts.known("compose_effective")), facts
+    return DoctorReport(tuple(run_checks(facts, checks)), compose=facts.known("compose_effective")), facts
 
 
 def _require_named_provider(facts: Facts, checks: Sequence[Check]) -> None:
@@ -245,6 +246,6 @@ def apply_fixes(facts: Facts, report: DoctorReport, planned: Sequence[PlannedFix
     groups |= {g for fix in planned for g in FIX_RERUNS.get(fix.kind, ())}
     ran = {r.id for r in report.results}
     again = [c for c in CATALOGUE if c.id in ran and c.group in groups]
-    fresh = {r.id: r for r in patchable_only(facts, run_checks(facts, again))}
+    fresh = {r.id: r for r in run_checks(facts, again)}
     return DoctorReport(tuple(fresh.get(r.id, r) for r in report.results), tuple(applied),
                         facts.known("compose_effective") or report.compose)
