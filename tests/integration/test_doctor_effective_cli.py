@@ -6,11 +6,13 @@ configuration (it needs the compose binary only, no engine); the fallback reader
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -58,6 +60,21 @@ def _clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def run(*args: str) -> tuple[int, dict]:
     result = CliRunner().invoke(cli, ["doctor", *args, "--json"], obj=App(engine_factory=NothingRunsEngine))
     return result.exit_code, json.loads(result.stdout)
+
+
+@contextlib.contextmanager
+def compose_reader(reader: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Run doctor with `docker compose` ("compose") or with it hidden from PATH ("fallback": doctor's own reader); the
+    cached lookup of the compose binary is cleared around it."""
+    from authentik_lab.adapters.compose import detect_binary
+
+    if reader == "fallback":
+        monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    detect_binary.cache_clear()
+    try:
+        yield
+    finally:
+        detect_binary.cache_clear()
 
 
 def found(*args: str) -> dict[str, dict]:
@@ -336,17 +353,11 @@ def test_an_empty_value_is_never_replaced(tmp_path: Path) -> None:
 
 
 def test_without_compose_the_fallback_reader_is_used_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from authentik_lab.adapters.compose import detect_binary
-
     compose = project(tmp_path, "services:\n" + service("server", "    env_file: .env\n") + service("worker"))
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    detect_binary.cache_clear()
-    try:
+    with compose_reader("fallback", monkeypatch, tmp_path):
         code, doc = run("--compose", str(compose), "compose.service-env")
         verbose = CliRunner().invoke(cli, ["doctor", "--compose", str(compose), "compose.service-env", "-v"],
                                      obj=App(engine_factory=NothingRunsEngine))
-    finally:
-        detect_binary.cache_clear()
     assert doc["data"]["checks"][0]["summary"].startswith("worker has no AUTHENTIK_SECRET_KEY")  # env_file read by the fallback too
     reason = ("`docker compose config` could not be used: Docker Compose is not installed (neither `docker compose` nor "
               "`docker-compose` works)")
@@ -403,20 +414,14 @@ def _official() -> list[str]:
 @pytest.mark.parametrize("name", _official() or ["(reference data absent)"])
 def test_every_official_file_with_its_documented_env_passes_the_compose_and_env_checks(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, reader: str) -> None:
-    from authentik_lab.adapters.compose import detect_binary
     from tests.conftest import SHARED_AUTHENTIK
 
     if not (SHARED_AUTHENTIK / name).is_file():
         pytest.skip(f"reference data not found at {SHARED_AUTHENTIK}")
     # the install docs' .env: PG_PASS and AUTHENTIK_SECRET_KEY only
     compose = project(tmp_path, (SHARED_AUTHENTIK / name).read_text())
-    if reader == "fallback":
-        monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    detect_binary.cache_clear()
-    try:
+    with compose_reader(reader, monkeypatch, tmp_path):
         code, doc = run("--compose", str(compose), "compose", "env")
-    finally:
-        detect_binary.cache_clear()
     checks = {c["id"]: c for c in doc["data"]["checks"]}
     # (without compose, compose.available says so: that is the one expected failure of the fallback run)
     bad = {k: (c["status"], c["summary"]) for k, c in checks.items() if c["status"] in ("fail", "error")
@@ -544,16 +549,10 @@ def test_the_fallback_leaves_out_a_worker_of_a_profile_that_is_not_enabled(tmp_p
 
 
 def test_without_compose_the_fallback_merges_the_override_and_compose_valid_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from authentik_lab.adapters.compose import detect_binary
-
     compose = project(tmp_path, "services:\n" + service("server", "    env_file: .env\n"),
                       **{"docker-compose.override.yml": WORKER_OVERRIDE})
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    detect_binary.cache_clear()
-    try:
+    with compose_reader("fallback", monkeypatch, tmp_path):
         checks = found("--compose", str(compose), "compose.valid", "compose.worker")
-    finally:
-        detect_binary.cache_clear()
     assert (checks["compose.worker"]["status"], checks["compose.worker"]["summary"]) == ("ok", "worker service: worker")
     assert (checks["compose.valid"]["status"], checks["compose.valid"]["summary"]) == (
         "skip", "compose could not be asked: Docker Compose is not installed (neither `docker compose` nor `docker-compose` works) "
@@ -636,16 +635,9 @@ def test_secrets_compose_echoes_appear_nowhere_in_verbose_or_json_output(tmp_pat
 def test_an_unreadable_compose_file_is_one_finding_not_a_crash_per_check(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, reader: str) -> None:
     # QA of issue 9: 9-14 "[?] the check crashed: ConfigError" lines, and a fix suggesting `authlab init` under --compose
-    from authentik_lab.adapters.compose import detect_binary
-
     compose = project(tmp_path, text)
-    if reader == "fallback":
-        monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    detect_binary.cache_clear()
-    try:
+    with compose_reader(reader, monkeypatch, tmp_path):
         code, doc = run("--compose", str(compose))
-    finally:
-        detect_binary.cache_clear()
     checks = {c["id"]: c for c in doc["data"]["checks"]}
     assert code == 1 and not [i for i, c in checks.items() if c["status"] == "error"], checks
     worker = checks["compose.worker"]
@@ -661,17 +653,10 @@ def test_an_unreadable_compose_file_is_one_finding_not_a_crash_per_check(
 def test_a_service_field_of_the_wrong_shape_is_one_finding_not_a_crash(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, reader: str) -> None:
     # QA re-check of issue 9: `environment: 7` under a service crashed 1-14 checks with TypeError
-    from authentik_lab.adapters.compose import detect_binary
-
     worker = f"  worker:\n    image: {IMAGE}\n    command: worker\n{extra}"
     compose = project(tmp_path, "services:\n" + service("server") + worker)
-    if reader == "fallback":
-        monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    detect_binary.cache_clear()
-    try:
+    with compose_reader(reader, monkeypatch, tmp_path):
         code, doc = run("--compose", str(compose))
-    finally:
-        detect_binary.cache_clear()
     checks = {c["id"]: c for c in doc["data"]["checks"]}
     assert code == 1 and not [i for i, c in checks.items() if c["status"] == "error"], checks
     field = extra.split(":")[0].strip()
