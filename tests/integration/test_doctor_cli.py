@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from authentik_lab.cli.main import cli
 from tests.conftest import SHARED_AUTHENTIK, skip_without_docker, write_tree
+from tests.integration.doctor_support import NothingRunsEngine
 from tests.standin.harness import Standin, start_standin
 
 CALLBACK = "http://localhost:3000/api/auth/callback/authentik"
@@ -616,24 +617,6 @@ def test_fix_keeps_crlf_line_endings_of_the_compose_file(tmp_path: Path) -> None
 
 
 # --- a downloaded compose file with nothing running (QA finding 4) --------------------------------
-
-
-class NothingRunsEngine:
-    """A reachable engine with no container of any project: what a fresh download looks like."""
-
-    def require(self) -> None:
-        pass
-
-    def info(self):  # noqa: ANN201
-        from authentik_lab.core.readiness import EngineInfo
-
-        return EngineInfo("27.3.1", False, "Debian", "linux", "x86_64")
-
-    def containers(self, project: str) -> list:
-        return []
-
-    def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
-        return []
 
 
 def _doctor_with(engine: type, *args: str, env: dict | None = None):  # noqa: ANN202

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from authentik_lab.app import App
 from authentik_lab.cli.main import cli
 from tests.conftest import SHARED_AUTHENTIK
+from tests.integration.doctor_support import NothingRunsEngine
 
 OFFICIAL = SHARED_AUTHENTIK / "docker-compose-2026.5.6.yml"
 KEY = "k" * 60
@@ -36,24 +37,6 @@ def _has_compose() -> bool:
 
 needs_compose = pytest.mark.skipif(not _has_compose(), reason="`docker compose` is not installed")
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand files to uid 1000")
-
-
-class NothingRunsEngine:
-    """A reachable rootful engine with no container: doctor judges the files alone."""
-
-    def require(self) -> None:
-        pass
-
-    def info(self):  # noqa: ANN201
-        from authentik_lab.core.readiness import EngineInfo
-
-        return EngineInfo("27.3.1", False, "Debian", "linux", "x86_64")
-
-    def containers(self, project: str) -> list:
-        return []
-
-    def logs(self, project: str, service: str, tail: int = 60, since: float | None = None) -> list[str]:
-        return []
 
 
 @pytest.fixture(autouse=True)
